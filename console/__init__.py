@@ -1,0 +1,3 @@
+"""rtconsole: a terminal operator console for realtime voice agents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,174 @@
+"""Session events: what ``async for event in session`` yields, one dataclass per type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from .items import RealtimeItem
+from .model_events import RealtimeModelAudioEvent, RealtimeModelEvent
+
+if TYPE_CHECKING:
+    from .agent import RealtimeAgent
+    from .guardrails import OutputGuardrailResult
+    from .handoffs import Handoff
+    from .run_context import RunContextWrapper
+    from .tools import FunctionTool
+
+
+@dataclass(slots=True)
+class RealtimeEventInfo:
+    context: RunContextWrapper[Any]
+    """The run context of the session that produced the event."""
+
+
+@dataclass(slots=True)
+class RealtimeAgentStartEvent:
+    agent: RealtimeAgent[Any]
+    info: RealtimeEventInfo
+    type: Literal["agent_start"] = "agent_start"
+
+
+@dataclass(slots=True)
+class RealtimeAgentEndEvent:
+    agent: RealtimeAgent[Any]
+    info: RealtimeEventInfo
+    type: Literal["agent_end"] = "agent_end"
+
+
+@dataclass(slots=True)
+class RealtimeHandoffEvent:
+    from_agent: RealtimeAgent[Any]
+    to_agent: RealtimeAgent[Any]
+    info: RealtimeEventInfo
+    type: Literal["handoff"] = "handoff"
+
+
+@dataclass(slots=True)
+class RealtimeToolStart:
+    agent: RealtimeAgent[Any]
+    tool: FunctionTool | Handoff[Any, Any]
+    arguments: str
+    info: RealtimeEventInfo
+    call_id: str | None = None
+    type: Literal["tool_start"] = "tool_start"
+
+
+@dataclass(slots=True)
+class RealtimeToolEnd:
+    agent: RealtimeAgent[Any]
+    tool: FunctionTool | Handoff[Any, Any]
+    output: Any
+    info: RealtimeEventInfo
+    arguments: str = ""
+    call_id: str | None = None
+    type: Literal["tool_end"] = "tool_end"
+
+
+@dataclass(slots=True)
+class RealtimeToolApprovalRequired:
+    agent: RealtimeAgent[Any]
+    tool: FunctionTool
+    call_id: str
+    arguments: str
+    info: RealtimeEventInfo
+    type: Literal["tool_approval_required"] = "tool_approval_required"
+
+
+@dataclass(slots=True)
+class RealtimeRawModelEvent:
+    data: RealtimeModelEvent
+    info: RealtimeEventInfo
+    type: Literal["raw_model_event"] = "raw_model_event"
+
+
+@dataclass(slots=True)
+class RealtimeAudio:
+    audio: RealtimeModelAudioEvent
+    item_id: str
+    content_index: int
+    info: RealtimeEventInfo
+    type: Literal["audio"] = "audio"
+
+
+@dataclass(slots=True)
+class RealtimeAudioEnd:
+    item_id: str
+    content_index: int
+    info: RealtimeEventInfo
+    type: Literal["audio_end"] = "audio_end"
+
+
+@dataclass(slots=True)
+class RealtimeAudioInterrupted:
+    item_id: str
+    content_index: int
+    info: RealtimeEventInfo
+    type: Literal["audio_interrupted"] = "audio_interrupted"
+
+
+@dataclass(slots=True)
+class RealtimeError:
+    error: Any
+    info: RealtimeEventInfo
+    type: Literal["error"] = "error"
+
+
+@dataclass(slots=True)
+class RealtimeHistoryUpdated:
+    history: Sequence[RealtimeItem]
+    """The session's history as of this event (a read-only view; do not mutate)."""
+    info: RealtimeEventInfo
+    type: Literal["history_updated"] = "history_updated"
+
+
+@dataclass(slots=True)
+class RealtimeHistoryAdded:
+    item: RealtimeItem
+    info: RealtimeEventInfo
+    type: Literal["history_added"] = "history_added"
+
+
+@dataclass(slots=True)
+class RealtimeGuardrailTripped:
+    guardrail_results: list[OutputGuardrailResult]
+    message: str
+    info: RealtimeEventInfo
+    type: Literal["guardrail_tripped"] = "guardrail_tripped"
+
+
+@dataclass(slots=True)
+class RealtimeInputAudioTimeoutTriggered:
+    info: RealtimeEventInfo
+    type: Literal["input_audio_timeout_triggered"] = "input_audio_timeout_triggered"
+
+
+@dataclass(slots=True)
+class RealtimeSessionClosed:
+    """Not in the SDK: the last event before iteration ends, with why the session closed."""
+
+    reason: str
+    info: RealtimeEventInfo
+    error: Any = field(default=None)
+    type: Literal["session_closed"] = "session_closed"
+
+
+RealtimeSessionEvent = (
+    RealtimeAgentStartEvent
+    | RealtimeAgentEndEvent
+    | RealtimeHandoffEvent
+    | RealtimeToolStart
+    | RealtimeToolEnd
+    | RealtimeToolApprovalRequired
+    | RealtimeRawModelEvent
+    | RealtimeAudio
+    | RealtimeAudioEnd
+    | RealtimeAudioInterrupted
+    | RealtimeError
+    | RealtimeHistoryUpdated
+    | RealtimeHistoryAdded
+    | RealtimeGuardrailTripped
+    | RealtimeInputAudioTimeoutTriggered
+    | RealtimeSessionClosed
+)

@@ -1,0 +1,29 @@
+"""The README's two set-up commands are exactly what CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Set up and test", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)]
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert all("\n" not in command for command in commands)
+    install, _ = commands
+    assert install.endswith("&& .venv/bin/rtconsole")
+
+
+def test_ci_runs_the_readme_commands_unchanged() -> None:
+    install, test = _readme_commands()
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert install.removesuffix(" && .venv/bin/rtconsole") in ci_lines
+    assert test in ci_lines
