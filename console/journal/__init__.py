@@ -1,0 +1,7 @@
+"""Session journals: append-only JSONL records of a session, their listing, reading and export."""
+
+from .redact import Redactor
+from .store import JournalInfo, list_sessions, sessions_dir
+from .writer import JournalWriter
+
+__all__ = ["JournalInfo", "JournalWriter", "Redactor", "list_sessions", "sessions_dir"]

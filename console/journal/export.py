@@ -1,0 +1,135 @@
+"""Export a journal as a transcript (Markdown or JSON) with tool calls, decisions and handoffs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .store import read_records
+
+
+def _user_text(item: dict[str, Any]) -> str | None:
+    parts = [
+        part.get("text") or part.get("transcript")
+        for part in item.get("content") or []
+        if isinstance(part, dict)
+    ]
+    text = " ".join(p for p in parts if isinstance(p, str) and p)
+    return text or None
+
+
+def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as entries ``{t, kind, ...}`` in the order they happened.
+
+    Kinds: ``user``, ``assistant``, ``tool_call``, ``tool_output``, ``decision``, ``handoff``,
+    ``error``. Built from the wire records (what was really said) plus the operator's decisions
+    and the session's handoff events.
+    """
+    entries: list[dict[str, Any]] = []
+    user_entries: dict[str, dict[str, Any]] = {}
+    meta: dict[str, Any] = {}
+    for record in records:
+        kind, t = record.get("kind"), record.get("t", 0.0)
+        raw = record.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        etype = data.get("type")
+        if kind == "meta":
+            meta = record
+        elif kind == "recv" and etype == "conversation.item.added":
+            item = data.get("item") or {}
+            if item.get("role") == "user" and item.get("id") not in user_entries:
+                entry = {
+                    "t": t,
+                    "kind": "user",
+                    "item_id": item.get("id"),
+                    "text": _user_text(item),
+                }
+                user_entries[str(item.get("id"))] = entry
+                entries.append(entry)
+        elif kind == "recv" and etype == "conversation.item.input_audio_transcription.completed":
+            heard = user_entries.get(str(data.get("item_id")))
+            if heard is not None:
+                heard["text"] = data.get("transcript")
+        elif kind == "recv" and etype in (
+            "response.output_audio_transcript.done",
+            "response.output_text.done",
+        ):
+            text = data.get("transcript") if "transcript" in data else data.get("text")
+            entries.append(
+                {"t": t, "kind": "assistant", "item_id": data.get("item_id"), "text": text}
+            )
+        elif kind == "recv" and etype == "response.function_call_arguments.done":
+            entries.append(
+                {
+                    "t": t,
+                    "kind": "tool_call",
+                    "call_id": data.get("call_id"),
+                    "name": data.get("name"),
+                    "arguments": data.get("arguments"),
+                }
+            )
+        elif kind == "sent" and etype == "conversation.item.create":
+            item = data.get("item") or {}
+            if item.get("type") == "function_call_output":
+                entries.append(
+                    {
+                        "t": t,
+                        "kind": "tool_output",
+                        "call_id": item.get("call_id"),
+                        "output": item.get("output"),
+                    }
+                )
+        elif kind == "recv" and etype == "error":
+            error = data.get("error") or {}
+            entries.append({"t": t, "kind": "error", "message": error.get("message")})
+        elif kind == "decision":
+            entries.append({"t": t, **{k: v for k, v in record.items() if k not in ("t", "kind")}})
+            entries[-1]["kind"] = "decision"
+        elif kind == "event" and record.get("type") == "handoff":
+            entries.append(
+                {"t": t, "kind": "handoff", "from": record.get("from"), "to": record.get("to")}
+            )
+    for entry in entries:
+        entry.setdefault("session_started", meta.get("started"))
+    return entries
+
+
+def _stamp(t: Any) -> str:
+    seconds = float(t or 0.0)
+    return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
+
+
+def to_markdown(entries: list[dict[str, Any]], title: str) -> str:
+    lines = [f"# {title}", ""]
+    for e in entries:
+        at = _stamp(e["t"])
+        kind = e["kind"]
+        if kind == "user":
+            lines.append(f"- `{at}` **User:** {e.get('text') or '(audio, no transcript)'}")
+        elif kind == "assistant":
+            lines.append(f"- `{at}` **Assistant:** {e.get('text') or ''}")
+        elif kind == "tool_call":
+            lines.append(f"- `{at}` **Tool call** `{e.get('name')}` `{e.get('arguments')}`")
+        elif kind == "tool_output":
+            lines.append(f"- `{at}` **Tool output** ({e.get('call_id')}): {e.get('output')}")
+        elif kind == "decision":
+            always = " always" if e.get("always") else ""
+            lines.append(
+                f"- `{at}` **{str(e.get('by', 'operator')).capitalize()} {e.get('decision')}"
+                f"{always}** `{e.get('tool')}` ({e.get('call_id')})"
+            )
+        elif kind == "handoff":
+            lines.append(f"- `{at}` **Handoff:** {e.get('from')} → {e.get('to')}")
+        elif kind == "error":
+            lines.append(f"- `{at}` **Error:** {e.get('message')}")
+    return "\n".join(lines) + "\n"
+
+
+def export(path: Path, fmt: str) -> str:
+    """The transcript of the journal at ``path`` as ``md`` or ``json`` text."""
+    entries = transcript_entries(read_records(path))
+    if fmt == "json":
+        return json.dumps({"session": path.name, "entries": entries}, indent=2, ensure_ascii=False)
+    return to_markdown(entries, f"Session {path.stem}")

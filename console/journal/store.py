@@ -1,0 +1,101 @@
+"""Where journals live, and reading them back: records, a per-session summary, the listing."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def sessions_dir() -> Path:
+    """``platformdirs.user_data_path("rtconsole") / "sessions"``."""
+    import platformdirs
+
+    return platformdirs.user_data_path("rtconsole") / "sessions"
+
+
+def new_journal_path(directory: Path | None = None) -> Path:
+    directory = directory or sessions_dir()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = directory / f"{stamp}.jsonl"
+    n = 1
+    while path.exists():
+        n += 1
+        path = directory / f"{stamp}-{n}.jsonl"
+    return path
+
+
+class JournalError(Exception):
+    """A journal that cannot be read (missing, not a journal)."""
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a journal in order. A torn last line (a crash mid-write) is skipped."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                if number == 1:
+                    raise JournalError(f"{path} is not an rtconsole journal") from None
+                continue
+            if number == 1 and (not isinstance(record, dict) or record.get("kind") != "meta"):
+                raise JournalError(f"{path} is not an rtconsole journal")
+            if isinstance(record, dict):
+                yield record
+
+
+@dataclass(frozen=True, slots=True)
+class JournalInfo:
+    path: Path
+    started: str
+    agent: str
+    turns: int
+    duration_s: float
+    complete: bool
+
+
+def summarize(path: Path) -> JournalInfo:
+    meta: dict[str, Any] = {}
+    turns = 0
+    last_t = 0.0
+    complete = False
+    for record in read_records(path):
+        kind = record.get("kind")
+        last_t = max(last_t, float(record.get("t", 0.0) or 0.0))
+        if kind == "meta":
+            meta = record
+        elif kind == "recv" and record.get("data", {}).get("type") == "response.done":
+            turns += 1
+        elif kind == "event" and record.get("type") == "journal_closed":
+            complete = True
+    return JournalInfo(
+        path=path,
+        started=str(meta.get("started", "")),
+        agent=str(meta.get("agent", "")),
+        turns=turns,
+        duration_s=last_t,
+        complete=complete,
+    )
+
+
+def list_sessions(directory: Path | None = None) -> list[JournalInfo]:
+    """Every readable journal in ``directory`` (default: the user data dir), newest first."""
+    directory = directory or sessions_dir()
+    infos = []
+    for path in sorted(directory.glob("*.jsonl"), reverse=True):
+        try:
+            infos.append(summarize(path))
+        except JournalError:
+            continue
+    return infos

@@ -1,0 +1,105 @@
+"""JournalWriter: appends a session's wire traffic and events to a JSONL file, secrets redacted."""
+
+from __future__ import annotations
+
+import json
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from .redact import Redactor
+
+FORMAT_VERSION = 1
+# Server events after which a turn is complete: the file is flushed so a crash loses at most the
+# turn in progress.
+_TURN_END = frozenset({"response.done", "conversation.item.done", "error"})
+_AUDIO_FIELDS = {"input_audio_buffer.append": "audio", "response.output_audio.delta": "delta"}
+
+
+class JournalWriter:
+    """One session's journal: ``<dir>/<stamp>.jsonl`` plus, when recording, mic and speaker WAVs.
+
+    Lines are ``{"t": seconds since start, "kind": ..., ...}`` with kinds ``meta`` (first line),
+    ``sent`` and ``recv`` (wire events, audio replaced by its byte count), ``event`` (session
+    events in summary form) and ``decision`` (operator approvals and rejections).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        redactor: Redactor | None = None,
+        record_audio: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.redactor = redactor or Redactor()
+        self.record_audio = record_audio
+        self._clock = clock
+        self._started = clock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        self._wavs: dict[str, wave.Wave_write] = {}
+
+    @property
+    def closed(self) -> bool:
+        return self._file is None
+
+    def _write(self, record: dict[str, Any], *, flush: bool) -> None:
+        if self._file is None:
+            return
+        record["t"] = round(self._clock() - self._started, 4)
+        line = json.dumps(self.redactor.value(record), ensure_ascii=False, default=str)
+        self._file.write(line + "\n")
+        if flush:
+            self._file.flush()
+
+    def meta(self, **fields: Any) -> None:
+        started = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self._started))
+        record = {"kind": "meta", "version": FORMAT_VERSION, "started": started, **fields}
+        self._write(record, flush=True)
+
+    def wire(self, direction: str, data: dict[str, Any]) -> None:
+        """A wire event; ``direction`` is ``sent`` or ``recv``. Audio payloads are not kept here."""
+        kind = data.get("type")
+        audio_field = _AUDIO_FIELDS.get(kind) if isinstance(kind, str) else None
+        if audio_field and isinstance(data.get(audio_field), str):
+            payload = data[audio_field]
+            data = {k: v for k, v in data.items() if k != audio_field}
+            data[audio_field + "_bytes"] = len(payload) * 3 // 4 - payload.count("=", -2)
+        self._write({"kind": direction, "data": data}, flush=kind in _TURN_END)
+
+    def event(self, type: str, **fields: Any) -> None:
+        self._write({"kind": "event", "type": type, **fields}, flush=True)
+
+    def decision(self, **fields: Any) -> None:
+        self._write({"kind": "decision", **fields}, flush=True)
+
+    def audio(self, channel: str, pcm16: bytes, rate: int = 24_000) -> None:
+        """Append PCM16 mono audio to ``<stem>.<channel>.wav`` when recording (mic or speaker)."""
+        if not self.record_audio or self._file is None:
+            return
+        out = self._wavs.get(channel)
+        if out is None:
+            out = wave.open(str(self.path.with_suffix(f".{channel}.wav")), "wb")  # noqa: SIM115
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            self._wavs[channel] = out
+        out.writeframesraw(pcm16)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is None:
+            return
+        self.event("journal_closed")
+        self._file.close()
+        self._file = None
+        for out in self._wavs.values():
+            out.close()
+        self._wavs.clear()

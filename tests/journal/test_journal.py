@@ -1,0 +1,155 @@
+"""Journals: redaction, what is written and flushed, reading back after a crash, listing, export."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from console.journal import JournalWriter, Redactor, list_sessions
+from console.journal.export import export, transcript_entries
+from console.journal.store import JournalError, read_records
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "openai-realtime"
+FAKE_KEY = "sk-proj-FAKEKEY0123456789abcdefXYZ"
+
+
+def _journal_from_fixture(tmp_path: Path, name: str) -> Path:
+    writer = JournalWriter(tmp_path / "s.jsonl", redactor=Redactor([FAKE_KEY]))
+    writer.meta(agent="Assistant", backend="openai", model="gpt-realtime")
+    for line in (FIXTURES / name).read_text().splitlines():
+        record = json.loads(line)
+        writer.wire("sent" if record["direction"] == "sent" else "recv", record["data"])
+    writer.close()
+    return writer.path
+
+
+def test_redactor_removes_registered_keyed_and_shaped_secrets() -> None:
+    redactor = Redactor(["local-token-abcdef"])
+    value = {
+        "headers": {"Authorization": f"Bearer {FAKE_KEY}", "X-Trace": "ok"},
+        "api_key": "whatever-it-is",
+        "message": "token local-token-abcdef rejected; url wss://h/v1?api_key=zzz&model=m",
+        "list": [f"key {FAKE_KEY}", 3, None],
+    }
+    text = json.dumps(redactor.value(value))
+    assert FAKE_KEY not in text
+    assert "local-token-abcdef" not in text
+    assert "whatever-it-is" not in text
+    assert "zzz" not in text
+    assert "X-Trace" in text and "model=m" in text
+
+
+def test_writer_drops_audio_payloads_but_keeps_their_size(tmp_path: Path) -> None:
+    path = _journal_from_fixture(tmp_path, "text_in_audio_out_turn.jsonl")
+    records = list(read_records(path))
+    assert records[0]["kind"] == "meta"
+    deltas = [r for r in records if r.get("data", {}).get("type") == "response.output_audio.delta"]
+    assert deltas, "the fixture has audio deltas"
+    assert all("delta" not in r["data"] and r["data"]["delta_bytes"] > 0 for r in deltas)
+
+
+def test_flushed_at_turn_end_so_a_crash_loses_only_the_turn_in_progress(tmp_path: Path) -> None:
+    path = tmp_path / "crash.jsonl"
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from console.journal import JournalWriter
+        w = JournalWriter(Path({str(path)!r}))
+        w.meta(agent="A")
+        w.wire("recv", {{"type": "response.output_audio_transcript.delta", "delta": "one"}})
+        w.wire("recv", {{"type": "response.done", "response": {{"id": "r1"}}}})
+        w.wire("recv", {{"type": "response.output_audio_transcript.delta", "delta": "lost"}})
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    types = [r.get("data", {}).get("type") for r in read_records(path)]
+    assert types[-1] == "response.done"
+    assert "response.output_audio_transcript.delta" in types
+
+
+def test_torn_last_line_is_skipped(tmp_path: Path) -> None:
+    path = _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
+    whole = len(list(read_records(path)))
+    with path.open("a") as handle:
+        handle.write('{"kind": "recv", "data": {"type": "resp')
+    assert len(list(read_records(path))) == whole
+
+
+def test_not_a_journal_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("hello\n")
+    with pytest.raises(JournalError, match="not an rtconsole journal"):
+        list(read_records(bad))
+    with pytest.raises(JournalError, match="cannot read"):
+        list(read_records(tmp_path / "missing.jsonl"))
+
+
+def test_listing_counts_turns_and_marks_incomplete_sessions(tmp_path: Path) -> None:
+    _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
+    (tmp_path / "junk.jsonl").write_text("not json\n")
+    torn = JournalWriter(tmp_path / "torn.jsonl")
+    torn.meta(agent="B")
+    torn.wire("recv", {"type": "response.done", "response": {}})
+    torn.flush()
+    infos = {info.path.name: info for info in list_sessions(tmp_path)}
+    assert set(infos) == {"s.jsonl", "torn.jsonl"}
+    assert infos["s.jsonl"].agent == "Assistant" and infos["s.jsonl"].complete
+    assert infos["s.jsonl"].turns == 2  # the call, then the answer after the tool output
+    assert not infos["torn.jsonl"].complete and infos["torn.jsonl"].turns == 1
+
+
+def test_export_has_the_tool_round_and_decisions(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "s.jsonl", redactor=Redactor([FAKE_KEY]))
+    writer.meta(agent="Assistant", api_key=FAKE_KEY)
+    lines = (FIXTURES / "tool_call_round.jsonl").read_text().splitlines()
+    for line in lines:
+        record = json.loads(line)
+        data = record["data"]
+        if (
+            record["direction"] == "sent"
+            and data.get("item", {}).get("type") == "function_call_output"
+        ):
+            writer.decision(
+                call_id=data["item"]["call_id"],
+                tool="get_weather",
+                decision="approved",
+                always=False,
+                by="operator",
+            )
+        writer.wire("sent" if record["direction"] == "sent" else "recv", data)
+    writer.event("handoff", **{"from": "Triage", "to": "Billing"})
+    writer.close()
+    entries = transcript_entries(read_records(writer.path))
+    kinds = [e["kind"] for e in entries]
+    assert kinds.index("tool_call") < kinds.index("decision") < kinds.index("tool_output")
+    assert kinds[-1] == "handoff" and "assistant" in kinds and "user" in kinds
+    call = next(e for e in entries if e["kind"] == "tool_call")
+    assert json.loads(call["arguments"])  # the recorded arguments, intact
+    markdown = export(writer.path, "md")
+    assert "**Operator approved**" in markdown and "Triage → Billing" in markdown
+    document = json.loads(export(writer.path, "json"))
+    assert document["entries"][0]["kind"] == "user"
+    assert FAKE_KEY not in writer.path.read_text() + markdown
+
+
+def test_recording_writes_wavs(tmp_path: Path) -> None:
+    import wave
+
+    writer = JournalWriter(tmp_path / "r.jsonl", record_audio=True)
+    writer.meta()
+    writer.audio("mic", b"\x01\x00" * 480)
+    writer.audio("speaker", b"\x02\x00" * 960)
+    writer.close()
+    with wave.open(str(tmp_path / "r.speaker.wav")) as wav:
+        assert (wav.getframerate(), wav.getnframes()) == (24_000, 960)
+    assert os.path.exists(tmp_path / "r.mic.wav")
