@@ -39,7 +39,8 @@ def normalize_audio_format(value: str | Mapping[str, Any] | None) -> AudioFormat
 
 
 def to_ga_format(value: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    """The GA wire form of a format: ``{"type": "audio/pcm", "rate": 24000}`` or ``{"type": "audio/pcmu"}``."""
+    """The GA wire form of a format: ``{"type": "audio/pcm", "rate": 24000}`` or
+    ``{"type": "audio/pcmu"}``."""
     fmt = normalize_audio_format(value)
     if fmt == "pcm16":
         return {"type": "audio/pcm", "rate": 24_000}

@@ -35,7 +35,7 @@ class RealtimePlaybackTracker:
         self._elapsed_ms: float | None = None
 
     def set_audio_format(self, format: str | dict[str, object] | None) -> None:
-        self._format = normalize_audio_format(format)  # type: ignore[arg-type]
+        self._format = normalize_audio_format(format)
 
     def on_play_bytes(
         self, item_id: str, item_content_index: int, audio_bytes: bytes | int
@@ -74,7 +74,7 @@ class ModelAudioTracker:
         self._last: tuple[str, int] | None = None
 
     def set_audio_format(self, format: str | dict[str, object] | None) -> None:
-        self._format = normalize_audio_format(format)  # type: ignore[arg-type]
+        self._format = normalize_audio_format(format)
 
     def on_audio_delta(self, item_id: str, content_index: int, audio_bytes: bytes | int) -> None:
         key = (item_id, content_index)

@@ -1,0 +1,116 @@
+"""Runs output guardrails on streamed transcripts, debounced, interrupting once per response."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .agent import RealtimeAgent
+from .events import RealtimeGuardrailTripped
+from .guardrails import OutputGuardrail, OutputGuardrailResult
+from .model_inputs import RealtimeModelSendInterrupt, RealtimeModelSendUserInput
+
+if TYPE_CHECKING:
+    from .session import RealtimeSession
+
+
+class _Transcript:
+    __slots__ = ("chunks", "length", "next_at")
+
+    def __init__(self, first_at: int) -> None:
+        self.chunks: list[str] = []
+        self.length = 0
+        self.next_at = first_at
+
+
+class GuardrailRunner:
+    """Accumulates each assistant item's transcript and, every ``debounce_text_length``
+    characters, checks the whole of it with the guardrails of the agent speaking plus the run
+    config's. Chunks are joined only when a check is due, so a delta costs O(1) here."""
+
+    def __init__(self, session: RealtimeSession[Any]) -> None:
+        self._s = session
+        settings = session._run_config.get("guardrails_settings") or {}
+        self._debounce = int(settings.get("debounce_text_length", 100))
+        self._run_guardrails: list[OutputGuardrail[Any]] = list(
+            session._run_config.get("output_guardrails") or []
+        )
+        self._guardrails: list[OutputGuardrail[Any]] = []
+        self.active = False
+        """False when no guardrail applies: the session then skips this runner entirely."""
+        self.interrupted: set[str] = set()
+        """Responses already interrupted by a guardrail; their remaining audio is dropped."""
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._items: dict[str, _Transcript] = {}
+
+    def agent_changed(self, agent: RealtimeAgent[Any]) -> None:
+        seen: set[int] = set()
+        combined: list[OutputGuardrail[Any]] = []
+        for guardrail in [*agent.output_guardrails, *self._run_guardrails]:
+            if id(guardrail) not in seen:
+                seen.add(id(guardrail))
+                combined.append(guardrail)
+        self._guardrails = combined
+        self.active = bool(combined)
+
+    def on_delta(self, item_id: str, delta: str, response_id: str) -> None:
+        acc = self._items.get(item_id)
+        if acc is None:
+            acc = self._items[item_id] = _Transcript(max(self._debounce, 1))
+        acc.chunks.append(delta)
+        acc.length += len(delta)
+        if acc.length < acc.next_at:
+            return
+        text = "".join(acc.chunks)
+        acc.chunks = [text]
+        step = max(self._debounce, 1)
+        acc.next_at = (acc.length // step + 1) * step
+        if response_id in self.interrupted:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._check(text, response_id, self._s._current_agent, list(self._guardrails))
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def on_turn_ended(self) -> None:
+        self._items.clear()
+
+    async def _check(
+        self,
+        text: str,
+        response_id: str,
+        agent: RealtimeAgent[Any],
+        guardrails: list[OutputGuardrail[Any]],
+    ) -> None:
+        s = self._s
+        ctx = s._context_wrapper
+        outcomes = await asyncio.gather(
+            *(g.run(ctx, agent, text) for g in guardrails), return_exceptions=True
+        )
+        tripped: list[OutputGuardrailResult] = []
+        for guardrail, outcome in zip(guardrails, outcomes, strict=True):
+            if isinstance(outcome, OutputGuardrailResult):
+                if outcome.output.tripwire_triggered:
+                    tripped.append(outcome)
+            elif isinstance(outcome, Exception):
+                s._emit_error(
+                    f"guardrail {guardrail.get_name()} failed: {outcome}",
+                    kind="guardrail_failed",
+                )
+            else:
+                raise outcome
+        # Several checks of one response may trip concurrently: only the first one interrupts.
+        if not tripped or response_id in self.interrupted or s._closing:
+            return
+        self.interrupted.add(response_id)
+        s._emit(
+            RealtimeGuardrailTripped(guardrail_results=tripped, message=text, info=s._event_info)
+        )
+        try:
+            await s._send(RealtimeModelSendInterrupt(force_response_cancel=True))
+            names = ", ".join(r.guardrail.get_name() for r in tripped)
+            await s._send(RealtimeModelSendUserInput(user_input=f"guardrail triggered: {names}"))
+        except Exception as exc:
+            s._emit_error(f"could not interrupt after a guardrail tripped: {exc}",
+                          kind="guardrail_interrupt_failed")

@@ -1,0 +1,75 @@
+"""Model settings for an agent: defaults < run config < model config, plus the agent's parts."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, cast
+
+from .agent import RealtimeAgent
+from .config import DEFAULT_MODEL_SETTINGS, RealtimeRunConfig, RealtimeSessionModelSettings
+from .exceptions import UserError
+from .handoffs import Handoff, enabled_handoffs
+from .run_context import RunContextWrapper
+from .tools import FunctionTool, evaluate_flag
+
+# Keys an agent supplies; at connect an explicit value in the model config's initial settings
+# wins over the agent's (the SDK's rule), while later agents (update_agent, handoffs) always
+# bring their own.
+_AGENT_KEYS = ("instructions", "tools", "handoffs", "prompt")
+
+
+@dataclass(slots=True)
+class AgentSettings:
+    """Settings to send for an agent, and the tools and handoffs the model will be offered."""
+
+    settings: RealtimeSessionModelSettings
+    tools: dict[str, FunctionTool]
+    handoffs: dict[str, Handoff[Any, Any]]
+
+
+async def settings_for_agent(
+    agent: RealtimeAgent[Any],
+    ctx: RunContextWrapper[Any],
+    run_config: RealtimeRunConfig,
+    initial: RealtimeSessionModelSettings | None,
+    *,
+    at_connect: bool,
+) -> AgentSettings:
+    merged: dict[str, Any] = copy.deepcopy(dict(DEFAULT_MODEL_SETTINGS))
+    merged.update(run_config.get("model_settings") or {})
+    merged.update(initial or {})
+    explicit = set(initial or {}) if at_connect else set()
+    if agent.prompt is not None and "prompt" not in explicit:
+        merged["prompt"] = agent.prompt
+    if "instructions" not in explicit:
+        merged["instructions"] = await agent.get_system_prompt(ctx) or ""
+    if "tools" in explicit:
+        merged["tools"] = [
+            t for t in merged.get("tools") or [] if await evaluate_flag(t.is_enabled, ctx, agent)
+        ]
+    else:
+        merged["tools"] = await agent.get_all_tools(ctx)
+    if "handoffs" in explicit:
+        merged["handoffs"] = [
+            h for h in merged.get("handoffs") or [] if await h.enabled_for(ctx, agent)
+        ]
+    else:
+        merged["handoffs"] = await enabled_handoffs(agent, ctx)
+    if run_config.get("tracing_disabled"):
+        merged["tracing"] = None
+
+    tools: dict[str, FunctionTool] = {}
+    handoffs: dict[str, Handoff[Any, Any]] = {}
+    for tool in merged["tools"]:
+        if tool.name in tools:
+            raise UserError(f"agent {agent.name!r}: two tools are named {tool.name!r}")
+        tools[tool.name] = tool
+    for handoff in merged["handoffs"]:
+        if handoff.tool_name in tools or handoff.tool_name in handoffs:
+            raise UserError(
+                f"agent {agent.name!r}: the handoff {handoff.tool_name!r} clashes with another "
+                "tool or handoff of the same name"
+            )
+        handoffs[handoff.tool_name] = handoff
+    return AgentSettings(cast(RealtimeSessionModelSettings, merged), tools, handoffs)

@@ -1,0 +1,375 @@
+"""Tool calls of a session: approvals, running function tools, handoffs, unknown tools."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from .agent import RealtimeAgent
+from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
+from .events import (
+    RealtimeAgentEndEvent,
+    RealtimeAgentStartEvent,
+    RealtimeHandoffEvent,
+    RealtimeToolApprovalRequired,
+    RealtimeToolEnd,
+    RealtimeToolStart,
+)
+from .exceptions import ModelBehaviorError, UserError
+from .handoffs import Handoff
+from .model_events import RealtimeModelToolCallEvent
+from .model_inputs import RealtimeModelSendSessionUpdate, RealtimeModelSendToolOutput
+from .run_context import ToolApprovalItem
+from .tools import (
+    FunctionTool,
+    ToolContext,
+    ToolErrorOutput,
+    default_tool_error_function,
+    maybe_await,
+    parse_arguments,
+    serialize_tool_output,
+)
+
+if TYPE_CHECKING:
+    from .session import RealtimeSession
+
+class ToolCalls:
+    """Runs the model's function calls for one session; by default each in its own task."""
+
+    def __init__(self, session: RealtimeSession[Any]) -> None:
+        self._s = session
+        self.pending: dict[str, PendingToolApproval] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._seen: set[str] = set()
+        self._background = bool(session._run_config.get("async_tool_calls", True))
+        self._timeout: float | None = session._run_config.get("tool_timeout_s")
+
+    # --- entry points ------------------------------------------------------------------------
+
+    async def on_call(self, event: RealtimeModelToolCallEvent) -> None:
+        # A transport may report one call twice (arguments.done and output_item.done).
+        if event.call_id in self._seen:
+            return
+        self._seen.add(event.call_id)
+        await self._start(self._handle(event, self._s._current_agent))
+
+    async def approve(self, call_id: str, always: bool) -> None:
+        pending = self.pending.pop(call_id, None)
+        if pending is None:
+            return
+        self._s._context_wrapper.approve_tool(pending.approval_item, always_approve=always)
+        for item in [pending, *self._same_tool(pending, always)]:
+            await self._start(self._guarded(item.tool_call, self._run(item)))
+
+    async def reject(self, call_id: str, always: bool, message: str | None) -> None:
+        pending = self.pending.pop(call_id, None)
+        if pending is None:
+            return
+        self._s._context_wrapper.reject_tool(
+            pending.approval_item, always_reject=always, rejection_message=message
+        )
+        for item in [pending, *self._same_tool(pending, always)]:
+            await self._guarded(
+                item.tool_call, self._send_rejection(item.tool_call, item.agent, item.tool)
+            )
+
+    def _same_tool(self, pending: PendingToolApproval, always: bool) -> list[PendingToolApproval]:
+        """With ``always``, the other calls of the same tool waiting now are decided too (the
+        SDK leaves them waiting although the decision already covers them)."""
+        if not always:
+            return []
+        same = [p for p in self.pending.values() if p.tool.name == pending.tool.name]
+        for p in same:
+            del self.pending[p.call_id]
+        return same
+
+    async def _start(self, coro: Coroutine[Any, Any, None]) -> None:
+        if not self._background:
+            await coro
+            return
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def cancel_all(self, exempt: set[asyncio.Task[Any]]) -> None:
+        tasks = {t for t in self.tasks if t not in exempt and not t.done()}
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # Bounded: a tool that swallows cancellation must not hold up close().
+            await asyncio.wait(tasks, timeout=1.0)
+        self.pending.clear()
+
+    # --- handling ----------------------------------------------------------------------------
+
+    async def _guarded(
+        self, event: RealtimeModelToolCallEvent, coro: Coroutine[Any, Any, None]
+    ) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._s._emit_error(
+                f"tool call {event.name} failed: {exc}",
+                kind="tool_call_failed",
+                tool_name=event.name,
+                call_id=event.call_id,
+            )
+
+    async def _handle(self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any]) -> None:
+        s = self._s
+        tool = s._function_tools.get(event.name)
+        if tool is not None:
+            await self._guarded(event, self._function_call(event, agent, tool))
+            return
+        handoff = s._handoffs.get(event.name)
+        if handoff is not None:
+            await self._guarded(event, self._handoff(event, agent, handoff))
+            return
+        await self._guarded(event, self._unknown(event))
+
+    async def _function_call(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> None:
+        ctx = self._s._context_wrapper
+        status = ctx.is_tool_approved(tool.name, event.call_id)
+        if status is False:
+            await self._send_rejection(event, agent, tool)
+            return
+        if status is None and await self._needs_approval(tool, event):
+            if self._s._closing:
+                return
+            item = ToolApprovalItem(
+                agent=agent,
+                raw_item={
+                    "type": "function_call",
+                    "name": tool.name,
+                    "call_id": event.call_id,
+                    "arguments": event.arguments,
+                },
+                tool_name=tool.name,
+            )
+            self.pending[event.call_id] = PendingToolApproval(
+                call_id=event.call_id,
+                tool=tool,
+                agent=agent,
+                arguments=event.arguments,
+                approval_item=item,
+                tool_call=event,
+            )
+            self._s._emit(
+                RealtimeToolApprovalRequired(
+                    agent=agent,
+                    tool=tool,
+                    call_id=event.call_id,
+                    arguments=event.arguments,
+                    info=self._s._event_info,
+                )
+            )
+            return
+        await self._run_tool(event, agent, tool)
+
+    async def _run(self, pending: PendingToolApproval) -> None:
+        await self._run_tool(pending.tool_call, pending.agent, pending.tool)
+
+    async def _needs_approval(self, tool: FunctionTool, event: RealtimeModelToolCallEvent) -> bool:
+        setting = tool.needs_approval
+        if not callable(setting):
+            return bool(setting)
+        try:
+            params = parse_arguments(tool.name, event.arguments)
+        except ModelBehaviorError:
+            return True  # Unreadable arguments: a human should look at them.
+        try:
+            return bool(await maybe_await(setting(self._s._context_wrapper, params, event.call_id)))
+        except Exception as exc:
+            self._s._emit_error(
+                f"needs_approval of tool {tool.name} failed: {exc}; asking for approval",
+                kind="needs_approval_failed",
+                tool_name=tool.name,
+                call_id=event.call_id,
+            )
+            return True
+
+    async def _run_tool(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> None:
+        s = self._s
+        s._emit(
+            RealtimeToolStart(
+                agent=agent,
+                tool=tool,
+                arguments=event.arguments,
+                info=s._event_info,
+                call_id=event.call_id,
+            )
+        )
+        tool_ctx: ToolContext[Any] = ToolContext.from_agent_context(
+            s._context_wrapper,
+            event.call_id,
+            tool_name=tool.name,
+            tool_arguments=event.arguments,
+            agent=agent,
+        )
+        failure: Exception | None = None
+        result: Any
+        try:
+            running = tool.on_invoke_tool(tool_ctx, event.arguments)
+            if self._timeout is not None:
+                result = await asyncio.wait_for(running, self._timeout)
+            else:
+                result = await running
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError as exc:
+            failure = exc
+            result = f"Tool {tool.name} timed out after {self._timeout} seconds."
+        except Exception as exc:
+            # A failing tool becomes an error output for the model; the session lives on.
+            failure = exc
+            result = ToolErrorOutput(default_tool_error_function(tool_ctx, exc), exc)
+        else:
+            if isinstance(result, ToolErrorOutput):
+                failure = result.exception
+        if failure is not None:
+            s._emit_error(
+                f"tool {tool.name} failed: {failure}",
+                kind="tool_failed",
+                tool_name=tool.name,
+                call_id=event.call_id,
+            )
+        await s._send(
+            RealtimeModelSendToolOutput(
+                tool_call=event, output=serialize_tool_output(result), start_response=True
+            )
+        )
+        s._emit(
+            RealtimeToolEnd(
+                agent=agent,
+                tool=tool,
+                output=result,
+                info=s._event_info,
+                arguments=event.arguments,
+                call_id=event.call_id,
+            )
+        )
+
+    async def _rejection_message(self, tool: FunctionTool, call_id: str) -> str:
+        ctx = self._s._context_wrapper
+        explicit = ctx.get_rejection_message(tool.name, call_id)
+        if explicit is not None:
+            return explicit
+        formatter = self._s._run_config.get("tool_error_formatter")
+        if formatter is None:
+            return REJECTION_MESSAGE
+        try:
+            message = await maybe_await(
+                formatter(
+                    ToolErrorFormatterArgs(
+                        kind="approval_rejected",
+                        tool_type="function",
+                        tool_name=tool.name,
+                        call_id=call_id,
+                        default_message=REJECTION_MESSAGE,
+                        run_context=ctx,
+                    )
+                )
+            )
+        except Exception as exc:
+            self._s._emit_error(f"tool_error_formatter failed: {exc}", kind="formatter_failed")
+            return REJECTION_MESSAGE
+        return message if isinstance(message, str) else REJECTION_MESSAGE
+
+    async def _send_rejection(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> None:
+        message = await self._rejection_message(tool, event.call_id)
+        await self._s._send(
+            RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
+        )
+        self._s._emit(
+            RealtimeToolEnd(
+                agent=agent,
+                tool=tool,
+                output=message,
+                info=self._s._event_info,
+                arguments=event.arguments,
+                call_id=event.call_id,
+            )
+        )
+
+    async def _handoff(
+        self,
+        event: RealtimeModelToolCallEvent,
+        agent: RealtimeAgent[Any],
+        handoff: Handoff[Any, Any],
+    ) -> None:
+        s = self._s
+        info = s._event_info
+        s._emit(
+            RealtimeToolStart(
+                agent=agent, tool=handoff, arguments=event.arguments, info=info,
+                call_id=event.call_id,
+            )
+        )
+        try:
+            new_agent = await handoff.on_invoke_handoff(s._context_wrapper, event.arguments)
+            if not isinstance(new_agent, RealtimeAgent):
+                raise UserError(
+                    f"handoff {handoff.tool_name} returned {type(new_agent).__name__}, "
+                    "not a RealtimeAgent"
+                )
+            prepared = await s._prepare_agent(new_agent)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            output = default_tool_error_function(s._context_wrapper, exc)
+            s._emit_error(
+                f"handoff {handoff.tool_name} failed: {exc}",
+                kind="handoff_failed",
+                tool_name=handoff.tool_name,
+                call_id=event.call_id,
+            )
+            await s._send(
+                RealtimeModelSendToolOutput(tool_call=event, output=output, start_response=True)
+            )
+            s._emit(
+                RealtimeToolEnd(
+                    agent=agent, tool=handoff, output=output, info=info,
+                    arguments=event.arguments, call_id=event.call_id,
+                )
+            )
+            return
+        if s._closing:
+            return
+        previous = s._current_agent
+        s._switch_agent(new_agent, prepared)
+        s._emit(RealtimeHandoffEvent(from_agent=previous, to_agent=new_agent, info=info))
+        s._emit(RealtimeAgentEndEvent(agent=previous, info=info))
+        s._emit(RealtimeAgentStartEvent(agent=new_agent, info=info))
+        # The new agent's instructions and tools must be in place before the response that the
+        # tool output starts.
+        await s._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
+        message = handoff.get_transfer_message(new_agent)
+        await s._send(
+            RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
+        )
+        s._emit(
+            RealtimeToolEnd(
+                agent=agent, tool=handoff, output=message, info=info,
+                arguments=event.arguments, call_id=event.call_id,
+            )
+        )
+
+    async def _unknown(self, event: RealtimeModelToolCallEvent) -> None:
+        message = f"Tool {event.name} not found"
+        self._s._emit_error(
+            message, kind="unknown_tool", tool_name=event.name, call_id=event.call_id
+        )
+        # Unlike the SDK (start_response False, so the assistant falls silent), a response is
+        # started so the model can tell the user or pick another tool.
+        await self._s._send(
+            RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
+        )

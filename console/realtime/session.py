@@ -1,0 +1,382 @@
+"""RealtimeSession: one live conversation over a RealtimeModel, as a stream of session events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, cast
+
+from ._event_stream import CLOSED, Closed, EventIterator
+from ._guardrail_runner import GuardrailRunner
+from ._settings import AgentSettings, settings_for_agent
+from ._tool_calls import ToolCalls
+from .agent import RealtimeAgent
+from .approvals import PendingToolApproval
+from .config import RealtimeRunConfig, RealtimeUserInput
+from .events import (
+    RealtimeAgentEndEvent,
+    RealtimeAgentStartEvent,
+    RealtimeAudio,
+    RealtimeAudioEnd,
+    RealtimeAudioInterrupted,
+    RealtimeError,
+    RealtimeEventInfo,
+    RealtimeHistoryAdded,
+    RealtimeHistoryUpdated,
+    RealtimeInputAudioTimeoutTriggered,
+    RealtimeRawModelEvent,
+    RealtimeSessionClosed,
+    RealtimeSessionEvent,
+)
+from .exceptions import UserError
+from .handoffs import Handoff
+from .history import History, HistoryView
+from .model import RealtimeModel, RealtimeModelConfig, RealtimeModelListener
+from .model_events import RealtimeModelEvent
+from .model_inputs import (
+    RealtimeModelSendAudio,
+    RealtimeModelSendEvent,
+    RealtimeModelSendInterrupt,
+    RealtimeModelSendSessionUpdate,
+    RealtimeModelSendUserInput,
+    RealtimeModelUserInput,
+)
+from .run_context import RunContextWrapper, TContext
+from .tools import FunctionTool
+
+
+class RealtimeSession(RealtimeModelListener, Generic[TContext]):
+    """A live session with a realtime model: send text and audio in, iterate events out.
+
+    Use ``async with await runner.run() as session`` (or ``enter()``/``close()``), then
+    ``async for event in session``. The session keeps the history, runs tools (in background
+    tasks by default, so events keep flowing), asks for approvals, performs handoffs and runs
+    output guardrails.
+
+    Differences from the SDK, on purpose: ``history`` is a live read-only view updated in O(1)
+    per streamed delta (no list copy per delta); a tool that raises, an unknown tool or a failing
+    handoff become error outputs for the model plus ``error`` events, never the end of the
+    session; iteration ends with a ``session_closed`` event when the session closes or the server
+    disconnects; ``agent_start``/``agent_end`` mark when an agent takes over or hands over the
+    conversation (enter, handoff, ``update_agent``), not every response. Sending after close is a
+    no-op.
+    """
+
+    close_timeout_s: float = 5.0
+    """How long ``close()`` waits for the model to close before giving up on it."""
+
+    def __init__(
+        self,
+        model: RealtimeModel,
+        agent: RealtimeAgent[Any],
+        context: TContext | None,
+        model_config: RealtimeModelConfig | None = None,
+        run_config: RealtimeRunConfig | None = None,
+    ) -> None:
+        self._model = model
+        self._current_agent = agent
+        self._context_wrapper: RunContextWrapper[Any] = RunContextWrapper(context)
+        self._event_info = RealtimeEventInfo(context=self._context_wrapper)
+        self._model_config = cast(RealtimeModelConfig, dict(model_config or {}))
+        self._run_config: RealtimeRunConfig = cast(RealtimeRunConfig, dict(run_config or {}))
+        self._history = History()
+        self._queue: asyncio.Queue[RealtimeSessionEvent | Closed] = asyncio.Queue()
+        self._entered = False
+        self._closing = False
+        self._closed = False
+        self._close_task: asyncio.Task[None] | None = None
+        self._close_exempt: set[asyncio.Task[Any]] = set()
+        self._function_tools: dict[str, FunctionTool] = {}
+        self._handoffs: dict[str, Handoff[Any, Any]] = {}
+        self._tools = ToolCalls(self)
+        self._guardrails = GuardrailRunner(self)
+        self._guardrails.agent_changed(agent)
+        self._handlers: dict[str, Callable[[Any], None]] = {
+            "transcript_delta": self._on_transcript_delta,
+            "audio": self._on_audio,
+            "output_text_delta": self._on_text_delta,
+            "audio_done": self._on_audio_done,
+            "audio_interrupted": self._on_audio_interrupted,
+            "item_updated": self._on_item_updated,
+            "item_deleted": self._on_item_deleted,
+            "input_audio_transcription_completed": self._on_user_transcript,
+            "input_audio_timeout_triggered": self._on_input_timeout,
+            "error": self._on_error,
+            "exception": self._on_exception,
+            "connection_status": self._on_connection_status,
+            "turn_ended": self._on_turn_ended,
+        }
+
+    # --- properties --------------------------------------------------------------------------
+
+    @property
+    def model(self) -> RealtimeModel:
+        return self._model
+
+    @property
+    def current_agent(self) -> RealtimeAgent[Any]:
+        return self._current_agent
+
+    @property
+    def context_wrapper(self) -> RunContextWrapper[Any]:
+        return self._context_wrapper
+
+    @property
+    def history(self) -> HistoryView:
+        """The conversation so far: a live read-only view (``.get(item_id)`` is O(1))."""
+        return self._history.view
+
+    @property
+    def pending_approvals(self) -> Mapping[str, PendingToolApproval]:
+        """Tool calls waiting for a decision, by call id (read-only, live)."""
+        return types.MappingProxyType(self._tools.pending)
+
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> RealtimeSession[TContext]:
+        return await self.enter()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def enter(self) -> RealtimeSession[TContext]:
+        """Connect the model with the starting agent's settings. Prefer ``async with``."""
+        if self._entered:
+            raise UserError("this session was already entered")
+        if self._closing:
+            raise UserError("this session is closed")
+        self._entered = True
+        initial = self._model_config.get("initial_model_settings")
+        prepared = await settings_for_agent(
+            self._current_agent, self._context_wrapper, self._run_config, initial, at_connect=True
+        )
+        self._switch_agent(self._current_agent, prepared)
+        config = cast(
+            RealtimeModelConfig, {**self._model_config, "initial_model_settings": prepared.settings}
+        )
+        self._model.add_listener(self)
+        try:
+            await self._model.connect(config)
+        except BaseException:
+            self._model.remove_listener(self)
+            raise
+        self._emit(RealtimeAgentStartEvent(agent=self._current_agent, info=self._event_info))
+        self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+        return self
+
+    async def close(self) -> None:
+        """Close the session: cancel tool and guardrail tasks, close the model, end iteration.
+        Idempotent, safe from inside a tool, and bounded in time."""
+        current = asyncio.current_task()
+        if current in self._tools.tasks or current in self._guardrails.tasks:
+            self._close_exempt.add(current)
+        await asyncio.shield(self._begin_close("closed"))
+
+    def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
+        if self._close_task is None:
+            self._closing = True
+            # Queued first, so iterators end now even if the model is slow to close.
+            self._queue.put_nowait(
+                RealtimeSessionClosed(reason=reason, info=self._event_info, error=error)
+            )
+            self._queue.put_nowait(CLOSED)
+            self._close_task = asyncio.get_running_loop().create_task(self._finish_close())
+        return self._close_task
+
+    async def _finish_close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._model.remove_listener(self)
+        exempt = self._close_exempt
+        others = {t for t in self._guardrails.tasks if t not in exempt and not t.done()}
+        for task in others:
+            task.cancel()
+        await self._tools.cancel_all(exempt)
+        if others:
+            await asyncio.wait(others, timeout=1.0)
+        # Closing anyway: a model that fails to close has nothing more to tell us.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._model.close(), self.close_timeout_s)
+        self._closed = True
+
+    def __aiter__(self) -> EventIterator:
+        """Iterate session events until the session closes (a ``session_closed`` event ends
+        the stream)."""
+        return EventIterator(self._queue)
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def send_message(self, message: RealtimeUserInput) -> None:
+        """Send a user message (text, or a structured message with text and images)."""
+        await self._send(
+            RealtimeModelSendUserInput(user_input=cast(RealtimeModelUserInput, message))
+        )
+
+    async def send_audio(self, audio: bytes, *, commit: bool = False) -> None:
+        await self._send(RealtimeModelSendAudio(audio=audio, commit=commit))
+
+    async def interrupt(self) -> None:
+        """Stop the assistant now (the transport truncates what was heard)."""
+        await self._send(RealtimeModelSendInterrupt())
+
+    async def update_agent(self, agent: RealtimeAgent[Any]) -> None:
+        """Make ``agent`` the current agent and send its settings to the model."""
+        prepared = await self._prepare_agent(agent)
+        previous, previous_tools, previous_handoffs = (
+            self._current_agent, self._function_tools, self._handoffs,
+        )
+        self._switch_agent(agent, prepared)
+        try:
+            await self._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
+        except BaseException:
+            self._current_agent, self._function_tools, self._handoffs = (
+                previous, previous_tools, previous_handoffs,
+            )
+            self._guardrails.agent_changed(previous)
+            raise
+        if agent is not previous:
+            self._emit(RealtimeAgentEndEvent(agent=previous, info=self._event_info))
+            self._emit(RealtimeAgentStartEvent(agent=agent, info=self._event_info))
+
+    async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None:
+        """Run a pending tool call; with ``always``, approve every call of that tool from now on
+        (including calls of it waiting now). Unknown call ids are ignored."""
+        if not self._closing:
+            await self._tools.approve(call_id, always)
+
+    async def reject_tool_call(
+        self, call_id: str, *, always: bool = False, rejection_message: str | None = None
+    ) -> None:
+        """Tell the model a pending call was not approved (``rejection_message``, else the run
+        config's ``tool_error_formatter``, else the default text) and let it respond."""
+        if not self._closing:
+            await self._tools.reject(call_id, always, rejection_message)
+
+    # --- internals shared with tool calls and guardrails -------------------------------------
+
+    async def _send(self, event: RealtimeModelSendEvent) -> None:
+        if not self._closing:
+            await self._model.send_event(event)
+
+    def _emit(self, event: RealtimeSessionEvent) -> None:
+        if not self._closing:
+            self._queue.put_nowait(event)
+
+    def _emit_error(self, message: str, **extra: Any) -> None:
+        self._emit(RealtimeError(error={"message": message, **extra}, info=self._event_info))
+
+    async def _prepare_agent(self, agent: RealtimeAgent[Any]) -> AgentSettings:
+        return await settings_for_agent(
+            agent,
+            self._context_wrapper,
+            self._run_config,
+            self._model_config.get("initial_model_settings"),
+            at_connect=False,
+        )
+
+    def _switch_agent(self, agent: RealtimeAgent[Any], prepared: AgentSettings) -> None:
+        self._current_agent = agent
+        self._function_tools = prepared.tools
+        self._handoffs = prepared.handoffs
+        self._guardrails.agent_changed(agent)
+
+    # --- model events ------------------------------------------------------------------------
+
+    async def on_event(self, event: RealtimeModelEvent) -> None:
+        """Called by the model for every event it emits."""
+        if self._closing:
+            return
+        self._queue.put_nowait(RealtimeRawModelEvent(event, self._event_info))
+        handler = self._handlers.get(event.type)
+        try:
+            if handler is not None:
+                handler(event)
+            elif event.type == "function_call":
+                await self._tools.on_call(event)
+        except Exception as exc:
+            # A bug here must not propagate into the transport's reader and kill the connection.
+            self._emit_error(
+                f"the session failed to handle a {event.type} event: {exc!r}", kind="internal"
+            )
+
+    def _on_transcript_delta(self, event: Any) -> None:
+        item, new = self._history.append_transcript(event.item_id, event.delta)
+        if new:
+            self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
+        if self._guardrails.active:
+            self._guardrails.on_delta(event.item_id, event.delta, event.response_id)
+
+    def _on_text_delta(self, event: Any) -> None:
+        item, new = self._history.append_text(event.item_id, event.delta)
+        if new:
+            self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
+        if self._guardrails.active:
+            self._guardrails.on_delta(event.item_id, event.delta, event.response_id)
+
+    def _on_audio(self, event: Any) -> None:
+        if event.response_id in self._guardrails.interrupted:
+            return  # A guardrail stopped this response: do not play the rest of it.
+        self._queue.put_nowait(
+            RealtimeAudio(event, event.item_id, event.content_index, self._event_info)
+        )
+
+    def _on_audio_done(self, event: Any) -> None:
+        self._emit(
+            RealtimeAudioEnd(
+                item_id=event.item_id, content_index=event.content_index, info=self._event_info
+            )
+        )
+
+    def _on_audio_interrupted(self, event: Any) -> None:
+        self._emit(
+            RealtimeAudioInterrupted(
+                item_id=event.item_id, content_index=event.content_index, info=self._event_info
+            )
+        )
+
+    def _on_item_updated(self, event: Any) -> None:
+        item, new = self._history.upsert(event.item)
+        if new:
+            self._emit(RealtimeHistoryAdded(item=item, info=self._event_info))
+        else:
+            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+
+    def _on_item_deleted(self, event: Any) -> None:
+        if self._history.delete(event.item_id) is not None:
+            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+
+    def _on_user_transcript(self, event: Any) -> None:
+        item, new = self._history.set_user_transcript(event.item_id, event.transcript)
+        if new:
+            self._emit(RealtimeHistoryAdded(item=item, info=self._event_info))
+        else:
+            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+
+    def _on_input_timeout(self, event: Any) -> None:
+        self._emit(RealtimeInputAudioTimeoutTriggered(info=self._event_info))
+
+    def _on_error(self, event: Any) -> None:
+        self._emit(RealtimeError(error=event.error, info=self._event_info))
+
+    def _on_exception(self, event: Any) -> None:
+        where = f" ({event.context})" if event.context else ""
+        self._emit_error(
+            f"transport exception{where}: {event.exception}",
+            kind="exception",
+            exception=event.exception,
+        )
+
+    def _on_connection_status(self, event: Any) -> None:
+        if event.status == "disconnected":
+            # Not awaited here: the transport may be calling us from the task close() awaits.
+            self._begin_close("disconnected")
+
+    def _on_turn_ended(self, event: Any) -> None:
+        self._guardrails.on_turn_ended()
+
+

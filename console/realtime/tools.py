@@ -1,0 +1,301 @@
+"""Function tools: ``function_tool``, ``FunctionTool`` and the ``ToolContext`` they receive."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, overload
+
+from pydantic import BaseModel, ValidationError
+
+from ._docstrings import DocstringStyle
+from ._schema import ensure_strict_json_schema, function_schema
+from .exceptions import ModelBehaviorError
+from .run_context import ApprovalState, RunContextWrapper, TContext
+
+if TYPE_CHECKING:
+    from .agent import RealtimeAgent
+
+ToolErrorFunction = Callable[[RunContextWrapper[Any], Exception], Any]
+"""``(ctx, error) -> str | Awaitable[str]``: the output the model sees when a tool fails."""
+NeedsApproval = bool | Callable[[RunContextWrapper[Any], dict[str, Any], str], Any]
+"""``True``/``False``, or ``(ctx, params, call_id) -> bool | Awaitable[bool]``."""
+IsEnabled = bool | Callable[[RunContextWrapper[Any], "RealtimeAgent[Any]"], Any]
+"""``True``/``False``, or ``(ctx, agent) -> bool | Awaitable[bool]``."""
+
+
+
+class ToolContext(RunContextWrapper[TContext]):
+    """The context a tool call receives: the run's context plus which call this is."""
+
+    def __init__(
+        self,
+        context: TContext,
+        tool_name: str,
+        tool_call_id: str,
+        tool_arguments: str,
+        *,
+        agent: RealtimeAgent[Any] | None = None,
+        _approvals: ApprovalState | None = None,
+    ) -> None:
+        super().__init__(context, _approvals=_approvals)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.tool_arguments = tool_arguments
+        self.agent = agent
+
+    @classmethod
+    def from_agent_context(
+        cls,
+        wrapper: RunContextWrapper[TContext],
+        tool_call_id: str,
+        *,
+        tool_name: str,
+        tool_arguments: str,
+        agent: RealtimeAgent[Any] | None = None,
+    ) -> ToolContext[TContext]:
+        """A tool context sharing ``wrapper``'s context object and approval decisions."""
+        return cls(
+            wrapper.context,
+            tool_name,
+            tool_call_id,
+            tool_arguments,
+            agent=agent,
+            _approvals=wrapper._approvals,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ToolContext(tool_name={self.tool_name!r}, tool_call_id={self.tool_call_id!r}, "
+            f"context={self.context!r})"
+        )
+
+
+class ToolErrorOutput(str):
+    """A tool's output that reports a failure: the text the model sees, plus the exception.
+
+    It is a ``str``, so code expecting the SDK's behaviour (the failure text returned as output)
+    keeps working, while the session can tell a failure apart and emit an error event.
+    """
+
+    exception: Exception
+
+    def __new__(cls, text: str, exception: Exception) -> ToolErrorOutput:
+        self = super().__new__(cls, text)
+        self.exception = exception
+        return self
+
+
+def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    """The SDK's wording, so prompts written for it keep working."""
+    return f"An error occurred while running the tool. Please try again. Error: {error}"
+
+
+@dataclass
+class FunctionTool:
+    """A tool the model can call. ``on_invoke_tool(ctx, input_json)`` runs it.
+
+    ``params_json_schema`` is made strict (closed objects, all properties required) when
+    ``strict_json_schema`` is true, as the SDK does.
+    """
+
+    name: str
+    description: str
+    params_json_schema: dict[str, Any]
+    on_invoke_tool: Callable[[ToolContext[Any], str], Awaitable[Any]]
+    strict_json_schema: bool = True
+    is_enabled: IsEnabled = True
+    needs_approval: NeedsApproval = False
+
+    def __post_init__(self) -> None:
+        if self.strict_json_schema:
+            self.params_json_schema = ensure_strict_json_schema(self.params_json_schema)
+
+
+async def maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def evaluate_flag(flag: Any, *args: Any) -> bool:
+    """A ``bool`` setting, or a sync/async callable returning one."""
+    if callable(flag):
+        return bool(await maybe_await(flag(*args)))
+    return bool(flag)
+
+
+def serialize_tool_output(output: Any) -> str:
+    """Tool results as the text sent to the model: strings as is, models and dataclasses and
+    plain data as JSON, anything else through ``str``."""
+    if isinstance(output, str):
+        return str(output)
+    if isinstance(output, BaseModel):
+        return output.model_dump_json()
+    if dataclasses.is_dataclass(output) and not isinstance(output, type):
+        output = dataclasses.asdict(output)
+    try:
+        return json.dumps(output, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(output)
+
+
+def parse_arguments(tool_name: str, input_json: str) -> dict[str, Any]:
+    """The JSON object of a call's arguments; an empty string means no arguments."""
+    if not input_json or not input_json.strip():
+        return {}
+    try:
+        data = json.loads(input_json)
+    except json.JSONDecodeError as exc:
+        raise ModelBehaviorError(f"Invalid JSON input for tool {tool_name}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelBehaviorError(
+            f"Invalid JSON input for tool {tool_name}: expected an object, got "
+            f"{type(data).__name__}"
+        )
+    return data
+
+
+def _make_tool(
+    func: Callable[..., Any],
+    *,
+    name_override: str | None,
+    description_override: str | None,
+    docstring_style: DocstringStyle | None,
+    use_docstring_info: bool,
+    failure_error_function: ToolErrorFunction | None,
+    strict_mode: bool,
+    is_enabled: IsEnabled,
+    needs_approval: NeedsApproval,
+) -> FunctionTool:
+    schema = function_schema(
+        func,
+        name_override=name_override,
+        description_override=description_override,
+        docstring_style=docstring_style,
+        use_docstring_info=use_docstring_info,
+        strict_json_schema=strict_mode,
+    )
+    is_async = inspect.iscoroutinefunction(func)
+
+    async def invoke(ctx: ToolContext[Any], input_json: str) -> Any:
+        data = parse_arguments(schema.name, input_json)
+        try:
+            parsed = schema.params_model.model_validate(data)
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise ModelBehaviorError(
+                f"Invalid JSON input for tool {schema.name}: {details}"
+            ) from exc
+        args, kwargs = schema.to_call_args(parsed)
+        if schema.takes_context:
+            args.insert(0, ctx)
+        if is_async:
+            return await func(*args, **kwargs)
+        # Sync tools run in a worker thread: a slow one must not stall audio and events.
+        result = await asyncio.to_thread(func, *args, **kwargs)
+        return await maybe_await(result)
+
+    async def on_invoke_tool(ctx: ToolContext[Any], input_json: str) -> Any:
+        try:
+            return await invoke(ctx, input_json)
+        except Exception as exc:
+            if failure_error_function is None:
+                raise
+            text = await maybe_await(failure_error_function(ctx, exc))
+            return ToolErrorOutput(str(text), exc)
+
+    return FunctionTool(
+        name=schema.name,
+        description=schema.description or "",
+        params_json_schema=schema.params_json_schema,
+        on_invoke_tool=on_invoke_tool,
+        strict_json_schema=strict_mode,
+        is_enabled=is_enabled,
+        needs_approval=needs_approval,
+    )
+
+
+@overload
+def function_tool(
+    func: Callable[..., Any],
+    *,
+    name_override: str | None = None,
+    description_override: str | None = None,
+    docstring_style: DocstringStyle | None = None,
+    use_docstring_info: bool = True,
+    failure_error_function: ToolErrorFunction | None = default_tool_error_function,
+    strict_mode: bool = True,
+    is_enabled: IsEnabled = True,
+    needs_approval: NeedsApproval = False,
+) -> FunctionTool: ...
+
+
+@overload
+def function_tool(
+    *,
+    name_override: str | None = None,
+    description_override: str | None = None,
+    docstring_style: DocstringStyle | None = None,
+    use_docstring_info: bool = True,
+    failure_error_function: ToolErrorFunction | None = default_tool_error_function,
+    strict_mode: bool = True,
+    is_enabled: IsEnabled = True,
+    needs_approval: NeedsApproval = False,
+) -> Callable[[Callable[..., Any]], FunctionTool]: ...
+
+
+def function_tool(
+    func: Callable[..., Any] | None = None,
+    *,
+    name_override: str | None = None,
+    description_override: str | None = None,
+    docstring_style: DocstringStyle | None = None,
+    use_docstring_info: bool = True,
+    failure_error_function: ToolErrorFunction | None = default_tool_error_function,
+    strict_mode: bool = True,
+    is_enabled: IsEnabled = True,
+    needs_approval: NeedsApproval = False,
+) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
+    """Make a ``FunctionTool`` from a sync or async function: ``@function_tool``,
+    ``@function_tool(name_override=...)`` or ``function_tool(func, ...)``.
+
+    The JSON schema comes from the type hints (through pydantic) and the parameter descriptions
+    from the docstring (Google, Sphinx or NumPy style). A first parameter annotated
+    ``RunContextWrapper`` or ``ToolContext`` receives the context and is left out of the schema.
+    Invalid arguments and exceptions become the tool's output through ``failure_error_function``
+    (pass ``None`` to let them propagate). Sync functions run in a worker thread.
+    """
+
+    def wrap(f: Callable[..., Any]) -> FunctionTool:
+        return _make_tool(
+            f,
+            name_override=name_override,
+            description_override=description_override,
+            docstring_style=docstring_style,
+            use_docstring_info=use_docstring_info,
+            failure_error_function=failure_error_function,
+            strict_mode=strict_mode,
+            is_enabled=is_enabled,
+            needs_approval=needs_approval,
+        )
+
+    if func is not None:
+        return wrap(func)
+    return wrap
+
+
+__all__ = [
+    "FunctionTool",
+    "ToolContext",
+    "ToolErrorOutput",
+    "default_tool_error_function",
+    "function_tool",
+    "serialize_tool_output",
+]
+

@@ -1,0 +1,435 @@
+"""Sans-I/O Realtime GA codec: server text -> model events (client side in ``wire_client``)."""
+
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from .audio_formats import normalize_audio_format
+from .items import (
+    AssistantMessageItem,
+    RealtimeItem,
+    RealtimeToolCallItem,
+    SystemMessageItem,
+    UserMessageItem,
+)
+from .model import ModelAudioTracker
+from .model_events import (
+    RealtimeModelAudioDoneEvent,
+    RealtimeModelAudioEvent,
+    RealtimeModelErrorEvent,
+    RealtimeModelEvent,
+    RealtimeModelInputAudioTimeoutTriggeredEvent,
+    RealtimeModelInputAudioTranscriptionCompletedEvent,
+    RealtimeModelItemDeletedEvent,
+    RealtimeModelItemUpdatedEvent,
+    RealtimeModelOtherEvent,
+    RealtimeModelOutputTextDeltaEvent,
+    RealtimeModelRawServerEvent,
+    RealtimeModelToolCallEvent,
+    RealtimeModelTranscriptDeltaEvent,
+    RealtimeModelTurnEndedEvent,
+    RealtimeModelTurnStartedEvent,
+)
+
+# The client side lives in wire_client; re-exported so ``wire`` is the one codec namespace.
+from .wire_client import (
+    ResponseSequencer,
+    audio_append,
+    auto_cancels_on_speech,
+    build_session_config,
+    encode,
+    normalize_turn_detection,
+    raw_message,
+    session_tools,
+    tool_output_item,
+    truncate,
+    turn_detection_of,
+    user_message_item,
+)
+
+__all__ = [
+    "MalformedEvent",
+    "ResponseSequencer",
+    "ServerEventDecoder",
+    "audio_append",
+    "auto_cancels_on_speech",
+    "build_session_config",
+    "encode",
+    "message_item",
+    "normalize_turn_detection",
+    "raw_message",
+    "session_tools",
+    "tool_output_item",
+    "truncate",
+    "turn_detection_of",
+    "user_message_item",
+]
+
+_json_loads = json.loads
+_a2b = binascii.a2b_base64
+_STATUSES = frozenset({"in_progress", "completed", "incomplete"})
+_USER_PARTS = frozenset({"input_text", "input_audio", "input_image"})
+_ASSISTANT_PARTS = {
+    "output_text": "text", "text": "text", "output_audio": "audio", "audio": "audio"
+}
+_ITEM_EVENTS = ("conversation.item.added", "conversation.item.done", "conversation.item.retrieved",
+                "conversation.item.created", "response.output_item.added",
+                "response.output_item.done")
+
+
+class MalformedEvent(ValueError):
+    """A server event of a known type lacks a field we need, or has one of the wrong type."""
+
+
+# --- server events --------------------------------------------------------------------------------
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if type(value) is not str:
+        raise MalformedEvent(f"field {key!r} must be a string")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if type(value) is not int:
+        raise MalformedEvent(f"field {key!r} must be an integer")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _decode_error(message: str, event_type: str | None = None) -> RealtimeModelErrorEvent:
+    error: dict[str, Any] = {"type": "client_decode_error", "message": message}
+    if event_type is not None:
+        error["event_type"] = event_type
+    return RealtimeModelErrorEvent(error=error)
+
+
+Handler = Callable[[RealtimeModelRawServerEvent, dict[str, Any]], list[RealtimeModelEvent]]
+
+
+class ServerEventDecoder:
+    """Turns each server message into model events: the raw event first, then its meaning.
+
+    Never raises: malformed JSON, non-objects, missing or mistyped fields become error events;
+    unknown types become ``other`` events. Keeps the little state decoding needs: received audio
+    per (item, content index) in the audio tracker, the session in force, which tool calls were
+    announced, and the outputs sent for them.
+    """
+
+    def __init__(self, audio_tracker: ModelAudioTracker | None = None) -> None:
+        self.audio_tracker = audio_tracker or ModelAudioTracker()
+        self.session: dict[str, Any] | None = None
+        self.session_sent = False
+        self.interrupted: set[tuple[str, int]] = set()
+        self.audio_done: set[tuple[str, int]] = set()
+        self.tool_outputs: dict[str, str] = {}
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._announced: set[str] = set()
+        self._handlers: dict[str, Handler] = {
+            "response.output_audio.delta": self._audio_delta,
+            "response.output_audio_transcript.delta": self._transcript_delta,
+            "response.output_text.delta": self._text_delta,
+            "response.output_audio.done": self._audio_done,
+            "response.function_call_arguments.done": self._arguments_done,
+            "conversation.item.deleted": self._item_deleted,
+            "conversation.item.input_audio_transcription.completed": self._transcription,
+            "input_audio_buffer.timeout_triggered": self._timeout,
+            "response.created": self._response_created,
+            "response.done": self._response_done,
+            "session.created": self._session,
+            "session.updated": self._session,
+            "error": self._error,
+        }
+        for name in _ITEM_EVENTS:
+            self._handlers[name] = self._item
+
+    def decode(self, message: str | bytes) -> list[RealtimeModelEvent]:
+        try:
+            data = _json_loads(message)
+        except (ValueError, TypeError) as exc:
+            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+            return [
+                RealtimeModelRawServerEvent(data=text),
+                _decode_error(f"server message is not valid JSON: {exc}"),
+            ]
+        raw = RealtimeModelRawServerEvent(data=data)
+        if type(data) is not dict:
+            return [raw, _decode_error(f"server message is a JSON {type(data).__name__}, "
+                                       "not an object")]
+        kind = data.get("type")
+        if type(kind) is not str:
+            return [raw, _decode_error("server message has no string 'type'")]
+        handler = self._handlers.get(kind)
+        if handler is None:
+            return [raw, RealtimeModelOtherEvent(data=data)]
+        try:
+            return handler(raw, data)
+        except (MalformedEvent, ValidationError, binascii.Error) as exc:
+            return [raw, _decode_error(f"{kind}: {exc}", kind)]
+        except Exception as exc:  # a decoder bug must not end the connection's read loop
+            return [raw, _decode_error(f"{kind}: {type(exc).__name__}: {exc}", kind)]
+
+    # The three hot paths read only the fields they use.
+
+    def _audio_delta(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        item_id = d.get("item_id")
+        delta = d.get("delta")
+        index = d.get("content_index", 0)
+        if type(item_id) is not str or type(delta) is not str or type(index) is not int:
+            raise MalformedEvent("needs string item_id and delta and an integer content_index")
+        audio = _a2b(delta, strict_mode=True)
+        if (item_id, index) in self.interrupted:
+            # Truncated already: the user must not hear the rest that was still in flight.
+            return [raw]
+        self.audio_tracker.on_audio_delta(item_id, index, len(audio))
+        response_id = d.get("response_id")
+        return [
+            raw,
+            RealtimeModelAudioEvent(
+                data=audio,
+                response_id=response_id if type(response_id) is str else "",
+                item_id=item_id,
+                content_index=index,
+            ),
+        ]
+
+    def _transcript_delta(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        item_id, delta, response_id = d.get("item_id"), d.get("delta"), d.get("response_id", "")
+        if type(item_id) is not str or type(delta) is not str or type(response_id) is not str:
+            raise MalformedEvent("needs string item_id, delta and response_id")
+        return [raw, RealtimeModelTranscriptDeltaEvent(item_id, delta, response_id)]
+
+    def _text_delta(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        item_id, delta, response_id = d.get("item_id"), d.get("delta"), d.get("response_id", "")
+        if type(item_id) is not str or type(delta) is not str or type(response_id) is not str:
+            raise MalformedEvent("needs string item_id, delta and response_id")
+        return [raw, RealtimeModelOutputTextDeltaEvent(item_id, delta, response_id)]
+
+    def _audio_done(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        item_id, index = _str(d, "item_id"), _int(d, "content_index", 0)
+        self.audio_done.add((item_id, index))
+        return [raw, RealtimeModelAudioDoneEvent(item_id=item_id, content_index=index)]
+
+    def _item_deleted(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        return [raw, RealtimeModelItemDeletedEvent(item_id=_str(d, "item_id"))]
+
+    def _transcription(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        return [
+            raw,
+            RealtimeModelInputAudioTranscriptionCompletedEvent(
+                item_id=_str(d, "item_id"), transcript=_str(d, "transcript")
+            ),
+        ]
+
+    def _timeout(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        return [
+            raw,
+            RealtimeModelInputAudioTimeoutTriggeredEvent(
+                item_id=_str(d, "item_id"),
+                audio_start_ms=_int(d, "audio_start_ms"),
+                audio_end_ms=_int(d, "audio_end_ms"),
+            ),
+        ]
+
+    def _response_created(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        # Lenient on purpose: response sequencing depends on seeing every created/done.
+        response = d.get("response")
+        rid = _opt_str(response, "id") if isinstance(response, dict) else None
+        return [raw, RealtimeModelTurnStartedEvent(response_id=rid)]
+
+    def _response_done(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        response = d.get("response")
+        if not isinstance(response, dict):
+            return [raw, RealtimeModelTurnEndedEvent()]
+        usage = response.get("usage")
+        return [
+            raw,
+            RealtimeModelTurnEndedEvent(
+                response_id=_opt_str(response, "id"),
+                status=_opt_str(response, "status"),
+                usage=usage if isinstance(usage, dict) else None,
+            ),
+        ]
+
+    def _session(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        session = d.get("session")
+        if not isinstance(session, dict):
+            raise MalformedEvent("needs a 'session' object")
+        # session.created describes the defaults our first session.update is replacing.
+        if d["type"] == "session.updated" or not self.session_sent:
+            self.set_session(session)
+        return [raw, RealtimeModelOtherEvent(data=d)]
+
+    def set_session(self, session: dict[str, Any]) -> None:
+        """Adopt a session object (ours when sent, the server's when it reports one)."""
+        self.session = session
+        audio = session.get("audio")
+        out = audio.get("output") if isinstance(audio, dict) else None
+        if isinstance(out, dict) and out.get("format") is not None:
+            self.audio_tracker.set_audio_format(normalize_audio_format(out["format"]))
+
+    def _error(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        error = d.get("error")
+        if error is None:
+            raise MalformedEvent("needs an 'error' object")
+        return [raw, RealtimeModelErrorEvent(error=error)]
+
+    def _arguments_done(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        call_id, arguments = _str(d, "call_id"), _str(d, "arguments")
+        known = self._calls.get(call_id, {})
+        name = _opt_str(d, "name") or known.get("name")
+        item_id = _opt_str(d, "item_id") or known.get("item_id")
+        if not name:
+            # Without a name the call cannot run; response.output_item.done will carry it.
+            return [raw, RealtimeModelOtherEvent(data=d)]
+        known.update(name=name, item_id=item_id, arguments=arguments)
+        self._calls[call_id] = known
+        return [raw, *self._announce(call_id)]
+
+    def _announce(self, call_id: str) -> list[RealtimeModelEvent]:
+        if call_id in self._announced:
+            return []
+        self._announced.add(call_id)
+        call = self._calls[call_id]
+        return [
+            RealtimeModelToolCallEvent(
+                name=call["name"],
+                call_id=call_id,
+                arguments=call.get("arguments") or "",
+                id=call.get("item_id"),
+                previous_item_id=call.get("previous_item_id"),
+            )
+        ]
+
+    def _item(
+        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
+    ) -> list[RealtimeModelEvent]:
+        item = d.get("item")
+        if not isinstance(item, dict):
+            raise MalformedEvent("needs an 'item' object")
+        kind = item.get("type")
+        done = d["type"].endswith(".done")
+        previous = _opt_str(d, "previous_item_id")
+        if kind == "message":
+            return [raw, RealtimeModelItemUpdatedEvent(item=message_item(item, previous, done))]
+        if kind == "function_call":
+            return [raw, *self._function_call(item, previous)]
+        return [raw, RealtimeModelOtherEvent(data=d)]
+
+    def _function_call(
+        self, item: dict[str, Any], previous: str | None
+    ) -> list[RealtimeModelEvent]:
+        item_id = _str(item, "id")
+        call_id = _str(item, "call_id")
+        call = self._calls.setdefault(call_id, {})
+        call["item_id"] = item_id
+        if previous:
+            call.setdefault("previous_item_id", previous)
+        if isinstance(item.get("name"), str) and item["name"]:
+            call["name"] = item["name"]
+        if isinstance(item.get("arguments"), str) and item["arguments"]:
+            call["arguments"] = item["arguments"]
+        output = self.tool_outputs.get(call_id)
+        # The call and its output share one history item; keep the output once it was sent.
+        events: list[RealtimeModelEvent] = [
+            RealtimeModelItemUpdatedEvent(
+                item=RealtimeToolCallItem(
+                    item_id=item_id,
+                    previous_item_id=call.get("previous_item_id"),
+                    call_id=call_id,
+                    status="completed" if output is not None else "in_progress",
+                    arguments=call.get("arguments", ""),
+                    name=call.get("name", ""),
+                    output=output,
+                )
+            )
+        ]
+        if item.get("status") == "completed" and call.get("name"):
+            events.extend(self._announce(call_id))
+        return events
+
+    def reset(self) -> None:
+        """Forget per-connection state (a new connection starts a new conversation)."""
+        self.session = None
+        self.session_sent = False
+        self.interrupted.clear()
+        self.audio_done.clear()
+        self.tool_outputs.clear()
+        self._calls.clear()
+        self._announced.clear()
+        self.audio_tracker.clear()
+
+
+def _part_type(part: Any) -> str:
+    kind = part.get("type") if isinstance(part, dict) else None
+    return kind if isinstance(kind, str) else ""
+
+
+def message_item(item: Mapping[str, Any], previous: str | None, done: bool) -> RealtimeItem:
+    """A GA message item as a history item; ``output_text``/``output_audio`` become text/audio."""
+    item_id = _str(item, "id")
+    role = item.get("role")
+    parts = item.get("content") or []
+    if not isinstance(parts, list):
+        raise MalformedEvent("message content must be a list")
+    content: list[dict[str, Any]] = []
+    if role == "assistant":
+        for part in parts:
+            kind = _ASSISTANT_PARTS.get(_part_type(part))
+            if kind == "text":
+                content.append({"type": "text", "text": part.get("text")})
+            elif kind == "audio":
+                content.append(
+                    {"type": "audio", "audio": part.get("audio"),
+                     "transcript": part.get("transcript")}
+                )
+        status = item.get("status")
+        if status not in _STATUSES:
+            status = "completed" if done else "in_progress"
+        return AssistantMessageItem.model_validate(
+            {"item_id": item_id, "previous_item_id": previous, "content": content,
+             "status": status}
+        )
+    if role not in ("user", "system"):
+        raise MalformedEvent(f"unknown message role {role!r}")
+    allowed = _USER_PARTS if role == "user" else frozenset({"input_text"})
+    content = [p for p in parts if _part_type(p) in allowed]
+    cls = UserMessageItem if role == "user" else SystemMessageItem
+    return cls.model_validate(
+        {"item_id": item_id, "previous_item_id": previous, "content": content}
+    )
