@@ -67,6 +67,7 @@ from .items import (
     SystemMessageItem,
     UserMessageItem,
 )
+from .listener import AgentError, AgentListener
 from .model import (
     ModelAudioTracker,
     RealtimeModel,
@@ -113,6 +114,7 @@ from .model_inputs import (
 from .run_context import RunContextWrapper, ToolApprovalItem
 from .runner import RealtimeRunner
 from .session import RealtimeSession
+from .subagent import SubagentTool, subagent
 from .tools import (
     FunctionTool,
     ToolContext,
@@ -147,6 +149,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_MODEL_SETTINGS",
     "REJECTION_MESSAGE",
+    "AgentError",
+    "AgentListener",
     "AgentsException",
     "AssistantAudio",
     "AssistantMessageItem",
@@ -241,6 +245,7 @@ __all__ = [
     "RealtimeUserInputMessage",
     "RealtimeUserInputText",
     "RunContextWrapper",
+    "SubagentTool",
     "SystemMessageItem",
     "ToolApprovalItem",
     "ToolContext",
@@ -255,5 +260,6 @@ __all__ = [
     "normalize_audio_format",
     "output_guardrail",
     "realtime_handoff",
+    "subagent",
     "to_ga_format",
 ]

@@ -19,8 +19,13 @@ from .events import (
 from .exceptions import ModelBehaviorError, UserError
 from .handoffs import Handoff
 from .model_events import RealtimeModelToolCallEvent
-from .model_inputs import RealtimeModelSendSessionUpdate, RealtimeModelSendToolOutput
+from .model_inputs import (
+    RealtimeModelSendRawMessage,
+    RealtimeModelSendSessionUpdate,
+    RealtimeModelSendToolOutput,
+)
 from .run_context import ToolApprovalItem
+from .subagent import SubagentTool, task_of
 from .tools import (
     FunctionTool,
     ToolContext,
@@ -33,6 +38,7 @@ from .tools import (
 
 if TYPE_CHECKING:
     from .session import RealtimeSession
+
 
 class ToolCalls:
     """Runs the model's function calls for one session; by default each in its own task."""
@@ -197,6 +203,9 @@ class ToolCalls:
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> None:
         s = self._s
+        if isinstance(tool, SubagentTool):
+            await self._subagent(event, agent, tool)
+            return
         s._emit(
             RealtimeToolStart(
                 agent=agent,
@@ -256,6 +265,93 @@ class ToolCalls:
             )
         )
 
+    async def _subagent(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: SubagentTool
+    ) -> None:
+        s = self._s
+        info = s._event_info
+        s._emit(
+            RealtimeToolStart(
+                agent=agent,
+                tool=tool,
+                arguments=event.arguments,
+                info=info,
+                call_id=event.call_id,
+            )
+        )
+        if tool.running or tool.run is None:
+            output = tool.busy_message()
+            await s._send(
+                RealtimeModelSendToolOutput(tool_call=event, output=output, start_response=True)
+            )
+            s._emit(
+                RealtimeToolEnd(
+                    agent=agent,
+                    tool=tool,
+                    output=output,
+                    info=info,
+                    arguments=event.arguments,
+                    call_id=event.call_id,
+                )
+            )
+            return
+        tool.running = True
+        s._lifecycle.subagent_started(tool.name)
+        result: Any
+        try:
+            # The model talks while the task runs; the transport queues this response.create
+            # until the response that made the call is done.
+            await s._send(
+                RealtimeModelSendRawMessage(
+                    message={
+                        "type": "response.create",
+                        "other_data": {"response": {"instructions": tool.holding_instructions()}},
+                    }
+                )
+            )
+            ctx: ToolContext[Any] = ToolContext.from_agent_context(
+                s._context_wrapper,
+                event.call_id,
+                tool_name=tool.name,
+                tool_arguments=event.arguments,
+                agent=agent,
+            )
+            try:
+                running = tool.run(task_of(tool, event.arguments), ctx)
+                if self._timeout is not None:
+                    result = await asyncio.wait_for(running, self._timeout)
+                else:
+                    result = await running
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                s._emit_error(
+                    f"subagent {tool.name} failed: {exc}",
+                    kind="tool_failed",
+                    tool_name=tool.name,
+                    call_id=event.call_id,
+                )
+                result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
+            tool.running = False
+            await s._send(
+                RealtimeModelSendToolOutput(
+                    tool_call=event, output=serialize_tool_output(result), start_response=True
+                )
+            )
+            s._emit(
+                RealtimeToolEnd(
+                    agent=agent,
+                    tool=tool,
+                    output=result,
+                    info=info,
+                    arguments=event.arguments,
+                    call_id=event.call_id,
+                )
+            )
+        finally:
+            tool.running = False
+            s._lifecycle.subagent_finished(tool.name)
+
     async def _rejection_message(self, tool: FunctionTool, call_id: str) -> str:
         ctx = self._s._context_wrapper
         explicit = ctx.get_rejection_message(tool.name, call_id)
@@ -310,7 +406,10 @@ class ToolCalls:
         info = s._event_info
         s._emit(
             RealtimeToolStart(
-                agent=agent, tool=handoff, arguments=event.arguments, info=info,
+                agent=agent,
+                tool=handoff,
+                arguments=event.arguments,
+                info=info,
                 call_id=event.call_id,
             )
         )
@@ -337,8 +436,12 @@ class ToolCalls:
             )
             s._emit(
                 RealtimeToolEnd(
-                    agent=agent, tool=handoff, output=output, info=info,
-                    arguments=event.arguments, call_id=event.call_id,
+                    agent=agent,
+                    tool=handoff,
+                    output=output,
+                    info=info,
+                    arguments=event.arguments,
+                    call_id=event.call_id,
                 )
             )
             return
@@ -358,8 +461,12 @@ class ToolCalls:
         )
         s._emit(
             RealtimeToolEnd(
-                agent=agent, tool=handoff, output=message, info=info,
-                arguments=event.arguments, call_id=event.call_id,
+                agent=agent,
+                tool=handoff,
+                output=message,
+                info=info,
+                arguments=event.arguments,
+                call_id=event.call_id,
             )
         )
 

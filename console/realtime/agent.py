@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from .config import RealtimePrompt
 from .exceptions import UserError
+from .listener import AgentListener
 from .run_context import RunContextWrapper, TContext
 from .tools import FunctionTool, evaluate_flag, maybe_await
 
@@ -26,7 +27,8 @@ class RealtimeAgent(Generic[TContext]):
     """An agent for a realtime session (the SDK's ``RealtimeAgent``).
 
     ``instructions`` is a string or ``(ctx, agent) -> str | Awaitable[str]``. ``handoffs`` holds
-    agents or ``Handoff`` objects. ``listener`` is kept for lifecycle callbacks (not used yet).
+    agents or ``Handoff`` objects. ``listener`` (an ``AgentListener``) follows the session when
+    this is the starting agent.
     Model settings (voice, model name...) belong to the runner's config, not to the agent, since
     one session keeps one connection across handoffs.
     """
@@ -38,7 +40,7 @@ class RealtimeAgent(Generic[TContext]):
     handoffs: list[RealtimeAgent[Any] | Handoff[Any, Any]] = field(default_factory=list)
     output_guardrails: list[OutputGuardrail[Any]] = field(default_factory=list)
     prompt: RealtimePrompt | None = None
-    listener: Any = None
+    listener: AgentListener | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:

@@ -119,17 +119,23 @@ class LifecycleTracker(RealtimeModelListener):
         if overridden(self.listener, name):
             self._calls.put_nowait((name, args))
 
+    async def call_now(self, name: str, *args: Any) -> None:
+        """Run a callback at once (``on_agent_starting``, before any I/O), errors contained."""
+        if not overridden(self.listener, name):
+            return
+        try:
+            await getattr(self.listener, name)(*args)
+        except Exception as exc:  # a listener must never break the session
+            logger.exception("listener %s.%s raised", type(self.listener).__name__, name)
+            try:
+                await self._report_error(exc, f"listener {name}")
+            except Exception:
+                logger.exception("reporting a listener error failed")
+
     async def _deliver(self) -> None:
         while (call := await self._calls.get()) is not None:
             name, args = call
-            try:
-                await getattr(self.listener, name)(*args)
-            except Exception as exc:  # a listener must never break the session
-                logger.exception("listener %s.%s raised", type(self.listener).__name__, name)
-                try:
-                    await self._report_error(exc, f"listener {name}")
-                except Exception:
-                    logger.exception("reporting a listener error failed")
+            await self.call_now(name, *args)
 
     # -- state the session tells us --------------------------------------------------------
 

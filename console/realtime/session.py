@@ -33,6 +33,8 @@ from .events import (
 from .exceptions import UserError
 from .handoffs import Handoff
 from .history import History, HistoryView
+from .lifecycle import Clock, LifecycleTracker, agent_error, warn_unreachable
+from .listener import AgentListener
 from .model import RealtimeModel, RealtimeModelConfig, RealtimeModelListener
 from .model_events import RealtimeModelEvent
 from .model_inputs import (
@@ -74,6 +76,9 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         context: TContext | None,
         model_config: RealtimeModelConfig | None = None,
         run_config: RealtimeRunConfig | None = None,
+        *,
+        listener: AgentListener | None = None,
+        lifecycle_clock: Clock | None = None,
     ) -> None:
         self._model = model
         self._current_agent = agent
@@ -93,6 +98,14 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         self._tools = ToolCalls(self)
         self._guardrails = GuardrailRunner(self)
         self._guardrails.agent_changed(agent)
+        self._inactivity_timeout_s = self._run_config.get("user_inactivity_timeout_s")
+        self._lifecycle = LifecycleTracker(
+            listener or agent.listener or AgentListener(),
+            report_error=self._report_listener_error,
+            inactivity_timeout_s=self._inactivity_timeout_s,
+            on_timeout=self._on_inactivity_timeout,
+            clock=lifecycle_clock,
+        )
         self._handlers: dict[str, Callable[[Any], None]] = {
             "transcript_delta": self._on_transcript_delta,
             "audio": self._on_audio,
@@ -160,12 +173,20 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         config = cast(
             RealtimeModelConfig, {**self._model_config, "initial_model_settings": prepared.settings}
         )
+        self._lifecycle.start()
+        warn_unreachable(self._lifecycle.listener, self._unreachable_callbacks(prepared.settings))
         self._model.add_listener(self)
+        self._model.add_listener(self._lifecycle)
         try:
             await self._model.connect(config)
-        except BaseException:
+        except BaseException as exc:
             self._model.remove_listener(self)
+            self._model.remove_listener(self._lifecycle)
+            if isinstance(exc, Exception):
+                self._lifecycle.call("on_agent_error", agent_error(exc))
+            await self._lifecycle.stop()
             raise
+        self._lifecycle.connected()
         self._emit(RealtimeAgentStartEvent(agent=self._current_agent, info=self._event_info))
         self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
         return self
@@ -202,7 +223,10 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         # Closing anyway: a model that fails to close has nothing more to tell us.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._model.close(), self.close_timeout_s)
+        with contextlib.suppress(Exception):
+            self._model.remove_listener(self._lifecycle)
         self._closed = True
+        await self._lifecycle.stop()
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (a ``session_closed`` event ends
@@ -223,19 +247,29 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     async def interrupt(self) -> None:
         """Stop the assistant now (the transport truncates what was heard)."""
         await self._send(RealtimeModelSendInterrupt())
+        self._lifecycle.interrupted()
+
+    def set_playback_pending(self, pending: bool) -> None:
+        """Tell the session whether local playback still has audio queued or playing (the audio
+        layer calls this); the user-inactivity clock does not run while it has. Not in the SDK."""
+        self._lifecycle.set_playback_pending(pending)
 
     async def update_agent(self, agent: RealtimeAgent[Any]) -> None:
         """Make ``agent`` the current agent and send its settings to the model."""
         prepared = await self._prepare_agent(agent)
         previous, previous_tools, previous_handoffs = (
-            self._current_agent, self._function_tools, self._handoffs,
+            self._current_agent,
+            self._function_tools,
+            self._handoffs,
         )
         self._switch_agent(agent, prepared)
         try:
             await self._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
         except BaseException:
             self._current_agent, self._function_tools, self._handoffs = (
-                previous, previous_tools, previous_handoffs,
+                previous,
+                previous_tools,
+                previous_handoffs,
             )
             self._guardrails.agent_changed(previous)
             raise
@@ -269,6 +303,26 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
 
     def _emit_error(self, message: str, **extra: Any) -> None:
         self._emit(RealtimeError(error={"message": message, **extra}, info=self._event_info))
+
+    async def _report_listener_error(self, exc: Exception, where: str) -> None:
+        self._emit_error(f"{where} raised {type(exc).__name__}: {exc}", kind="listener")
+
+    async def _on_inactivity_timeout(self) -> None:
+        self._begin_close(f"no user activity for {self._inactivity_timeout_s:g} s")
+
+    def _unreachable_callbacks(self, settings: Mapping[str, Any]) -> dict[str, str]:
+        reasons: dict[str, str] = {}
+        if not self._inactivity_timeout_s:
+            reasons["on_user_inactivity_countdown"] = "user_inactivity_timeout_s is not set"
+        if settings.get("input_audio_transcription", True) is None:
+            reasons["on_user_transcript"] = "no input audio transcription model is configured"
+        if settings.get("turn_detection", True) is None:
+            why = "turn detection is off, so the server reports no speech"
+            reasons["on_user_started_speaking"] = reasons["on_user_stopped_speaking"] = why
+        if not _has_subagents(self._current_agent):
+            why = "no agent reachable from the starting agent has a subagent tool"
+            reasons["on_subagent_started"] = reasons["on_subagent_finished"] = why
+        return reasons
 
     async def _prepare_agent(self, agent: RealtimeAgent[Any]) -> AgentSettings:
         return await settings_for_agent(
@@ -380,3 +434,20 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         self._guardrails.on_turn_ended()
 
 
+def _has_subagents(start: RealtimeAgent[Any]) -> bool:
+    from .subagent import SubagentTool
+
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        agent = todo.pop()
+        if id(agent) in seen:
+            continue
+        seen.add(id(agent))
+        if any(isinstance(tool, SubagentTool) for tool in agent.tools):
+            return True
+        for handoff in agent.handoffs:
+            target = handoff if isinstance(handoff, RealtimeAgent) else handoff.agent
+            if isinstance(target, RealtimeAgent):
+                todo.append(target)
+    return False
