@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from .audio_formats import AudioFormat, calculate_audio_length_ms, normalize_audio_format
 from .config import RealtimeSessionModelSettings
@@ -113,6 +113,8 @@ class RealtimeModelConfig(TypedDict, total=False):
     initial_model_settings: RealtimeSessionModelSettings
     playback_tracker: RealtimePlaybackTracker
     call_id: str
+    transport: Any
+    """Socket settings for the WebSocket transport: a ``TransportConfig`` or a dict of its fields."""
 
 
 class RealtimeModelListener(abc.ABC):

@@ -94,6 +94,8 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
             "response.done": self._on_response_done,
             "error": self._on_server_error,
             "conversation.item.truncated": self._on_truncated,
+            "session.created": self._on_session,
+            "session.updated": self._on_session,
         }
 
     def __repr__(self) -> str:
@@ -172,21 +174,25 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         self._responses.reset()
         self._closing = False
         await self._set_status("connecting")
+        failure: str | None = None
+        ws: ClientConnection | None = None
         try:
-            self._ws = await self._open(url, dict(headers))
+            ws = await self._open(url, dict(headers))
         except Exception as exc:
-            await self._set_status("disconnected")
             safe = redact_url(url)
             detail = str(exc).replace(url, safe)
             for secret in (api_key, *headers.values()):
                 if secret:
                     detail = detail.replace(secret, "***")
-            # No chaining: a handshake error may hold the request, and the request holds the key.
-            raise RealtimeConnectionError(
-                f"could not connect to {safe}: {type(exc).__name__}: {detail}"
-            ) from None
+            failure = f"could not connect to {safe}: {type(exc).__name__}: {detail}"
+        if ws is None:
+            await self._set_status("disconnected")
+            # Raised outside the handler: no chained exception, which might hold the request
+            # (and so the key) in its traceback.
+            raise RealtimeConnectionError(failure or "could not connect")
+        self._ws = ws
         await self._set_status("connected")
-        self._reader = asyncio.create_task(self._read_loop(self._ws), name="realtime-reader")
+        self._reader = asyncio.create_task(self._read_loop(ws), name="realtime-reader")
         await self._send_session_update(settings, initial=True)
 
     async def _open(self, url: str, headers: dict[str, str]) -> ClientConnection:
@@ -255,6 +261,14 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         error = data.get("error")
         if isinstance(error, dict):
             await self._send_response(self._responses.refused(error))
+
+    async def _on_session(self, data: dict[str, Any]) -> None:
+        self._sync_playback_format()
+
+    def _sync_playback_format(self) -> None:
+        # The playback tracker turns bytes into ms: it must know G.711 from PCM16 too.
+        if self._playback_tracker is not None:
+            self._playback_tracker.set_audio_format(self._decoder.output_format)
 
     async def _on_truncated(self, data: dict[str, Any]) -> None:
         item_id = data.get("item_id")
@@ -364,6 +378,7 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         if await self._send([{"type": "session.update", "session": session}]):
             self._decoder.session_sent = True
             self._decoder.set_session(session)
+            self._sync_playback_format()
 
     # --- interruption ---------------------------------------------------------------------------
 
@@ -416,24 +431,38 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         self._reader = None
         self._closing = True
         limit = self.transport_config.close_timeout
-        if ws is not None:
-            try:
-                async with asyncio.timeout(limit):
-                    await ws.close()
-            except Exception:  # timeout or a broken socket: drop the connection outright
-                transport = getattr(ws, "transport", None)
-                if transport is not None:
-                    transport.abort()
-        if reader is not None and reader is not asyncio.current_task():
-            # The reader ends by itself once the socket is closed, unless a listener blocks it.
-            _, pending = await asyncio.wait({reader}, timeout=limit)
-            if pending:
+        try:
+            if ws is not None:
+                try:
+                    async with asyncio.timeout(limit):
+                        await ws.close()
+                except Exception:  # timeout or a broken socket: drop the connection outright
+                    _abort(ws)
+            if reader is not None and reader is not asyncio.current_task():
+                # The reader ends by itself once the socket is closed, unless a listener blocks.
+                _, pending = await asyncio.wait({reader}, timeout=limit)
+                if pending:
+                    reader.cancel()
+                    await asyncio.wait({reader})
+        except asyncio.CancelledError:
+            # Cancelled half way (a caller's own timeout): leave nothing running behind.
+            if ws is not None:
+                _abort(ws)
+            if reader is not None and reader is not asyncio.current_task():
                 reader.cancel()
-                await asyncio.wait({reader})
-        if ws is not None:
-            self._on_disconnected(ws)
+            self._status = "disconnected"
+            raise
+        finally:
+            if ws is not None:
+                self._on_disconnected(ws)
         if self._status != "disconnected":
             await self._set_status("disconnected")
+
+
+def _abort(ws: ClientConnection) -> None:
+    transport = getattr(ws, "transport", None)
+    if transport is not None:
+        transport.abort()
 
 
 def _connection_error(exc: Exception) -> dict[str, Any]:

@@ -244,9 +244,13 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     async def send_audio(self, audio: bytes, *, commit: bool = False) -> None:
         await self._send(RealtimeModelSendAudio(audio=audio, commit=commit))
 
-    async def interrupt(self) -> None:
-        """Stop the assistant now (the transport truncates what was heard)."""
-        await self._send(RealtimeModelSendInterrupt())
+    async def interrupt(self, *, force_response_cancel: bool = False) -> None:
+        """Stop the assistant now (the transport truncates what was heard).
+
+        As in the SDK, the response is cancelled only when the server would not cancel it itself
+        (turn detection without ``interrupt_response``); an operator's interrupt key should pass
+        ``force_response_cancel=True``, since the server cancels only on detected speech."""
+        await self._send(RealtimeModelSendInterrupt(force_response_cancel=force_response_cancel))
         self._lifecycle.interrupted()
 
     def set_playback_pending(self, pending: bool) -> None:
