@@ -1,0 +1,455 @@
+"""One connection's conversation, sans-I/O: client events in, server events and jobs out.
+
+`receive` (a text or binary frame) and `handle` (a decoded event) return the events to send at
+once; anything slower (a response, a transcription) becomes a job taken with `next_job` and run
+by the driver (see jobs.py). Conversation items created while a response is in flight are applied
+when it finishes, as the real API does, so a response's items are never split by another's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from . import session as session_config
+from .audio_input import IdleTimeout, InputAudio
+from .errors import ProtocolError, error_event
+from .formats import FORMATS, AudioFormat
+from .ids import IdGenerator
+from .items import decode_audio, normalise_item, public
+from .jobs import Emit, Event, Job, Transcribe
+from .overrides import make_run
+from .policy import Output, PolicyInput, decide
+from .response import ResponseRun, response_job
+from .scenario import Scenario, ScenarioCursor
+from .store import ItemStore
+from .vad import SpeechStarted, SpeechStopped
+from .words import split_deltas
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 15 * 2**20
+_FIELDS = {
+    "session.update": {"session"},
+    "input_audio_buffer.append": {"audio"},
+    "input_audio_buffer.commit": set(),
+    "input_audio_buffer.clear": set(),
+    "conversation.item.create": {"item", "previous_item_id"},
+    "conversation.item.retrieve": {"item_id"},
+    "conversation.item.delete": {"item_id"},
+    "conversation.item.truncate": {"item_id", "content_index", "audio_end_ms"},
+    "response.create": {"response"},
+    "response.cancel": {"response_id"},
+    "output_audio_buffer.clear": set(),
+}
+
+
+def _required(event: Event, key: str, kinds: type | tuple[type, ...], what: str) -> Any:
+    if event.get(key) is None:
+        raise ProtocolError(
+            "missing_required_parameter", f"Missing required parameter: '{key}'.", key
+        )
+    value = event[key]
+    if not isinstance(value, kinds) or isinstance(value, bool):
+        raise ProtocolError("invalid_type", f"Invalid type for '{key}': expected {what}.", key)
+    return value
+
+
+def _check_frame(message: str | bytes, limit: int) -> Event:
+    """The event in a frame; ProtocolError for binary, oversized, non-JSON or non-object frames."""
+    if isinstance(message, bytes):
+        raise ProtocolError(
+            "invalid_message_type",
+            "Binary frames are not supported: send each client event as a JSON text frame.",
+        )
+    if len(message) > limit:
+        raise ProtocolError(
+            "message_too_large",
+            f"Message of {len(message)} bytes exceeds the limit of {limit} bytes; "
+            "send audio in smaller input_audio_buffer.append events.",
+        )
+    try:
+        event = json.loads(message)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(
+            "invalid_json",
+            f"Invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}. "
+            "Each message must be one JSON object with a 'type' field.",
+        ) from None
+    if not isinstance(event, dict):
+        raise ProtocolError(
+            "invalid_json",
+            f"Expected a JSON object with a 'type' field, got {type(event).__name__}.",
+        )
+    return event
+
+
+class Conversation:
+    """State of one realtime session; every method is synchronous and does no I/O."""
+
+    def __init__(
+        self,
+        *,
+        ids: IdGenerator | None = None,
+        scenario: Scenario | None = None,
+        model: str = session_config.DEFAULT_MODEL,
+        clock: Callable[[], float] = time.time,
+        chunk_ms: int = 50,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+    ) -> None:
+        self.ids = ids or IdGenerator()
+        self.chunk_ms = chunk_ms
+        self.max_message_bytes = max_message_bytes
+        expires_at = int(clock()) + 1800
+        self.session = session_config.default_session(self.ids.new("sess"), model, expires_at)
+        self.conversation_id = self.ids.new("conv")
+        self.store = ItemStore()
+        self.voice_locked = False
+        self.cursor = ScenarioCursor(scenario)
+        self.input = InputAudio(self._format("input"), self._turn_detection() or None)
+        self._jobs: deque[Job] = deque()
+        self._runs: list[ResponseRun] = []
+        self._deferred: list[tuple[Event, dict[str, Any], bytes | None]] = []
+        self._speech_item: str | None = None
+        self._speech_start_ms = 0
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def event(self, type: str, **fields: Any) -> Event:
+        return {"type": type, "event_id": self.ids.event(), **fields}
+
+    def start(self) -> list[Event]:
+        return [self.event("session.created", session=copy.deepcopy(self.session))]
+
+    def next_job(self) -> Job | None:
+        return self._jobs.popleft() if self._jobs else None
+
+    @property
+    def responding(self) -> bool:
+        return bool(self._runs)
+
+    def receive(self, message: str | bytes) -> list[Event]:
+        """One WebSocket frame in; the events to answer with out."""
+        try:
+            event = _check_frame(message, self.max_message_bytes)
+        except ProtocolError as exc:
+            return [self._error(exc)]
+        return self.handle(event)
+
+    def handle(self, event: Event) -> list[Event]:
+        client_id = event.get("event_id")
+        try:
+            kind = event.get("type")
+            if not isinstance(kind, str):
+                raise ProtocolError(
+                    "missing_required_parameter", "Missing required parameter: 'type'.", "type"
+                )
+            if kind not in _FIELDS:
+                shown = ", ".join(f"'{k}'" for k in _FIELDS)
+                raise ProtocolError(
+                    "invalid_value",
+                    f"Invalid value: '{kind}'. Supported values are: {shown}.",
+                    "type",
+                )
+            for key in event:
+                if key not in _FIELDS[kind] | {"type", "event_id"}:
+                    raise ProtocolError("unknown_parameter", f"Unknown parameter: '{key}'.", key)
+            handler: Callable[[Event], list[Event]] = getattr(self, "_on_" + kind.replace(".", "_"))
+            return handler(event)
+        except ProtocolError as exc:
+            return [self._error(exc, client_id)]
+        except Exception as exc:  # a bug must cost one event, not the connection
+            log.exception("engine failed on %s", event.get("type"))
+            return [self._internal(f"The engine failed on this event: {exc!r}", client_id)]
+
+    def _error(self, exc: ProtocolError, client_id: Any = None) -> Event:
+        return error_event(
+            self.ids.event(), exc.code, exc.message, param=exc.param, client_event_id=client_id
+        )
+
+    def _internal(self, message: str, client_id: Any = None) -> Event:
+        return error_event(
+            self.ids.event(),
+            "internal_error",
+            message,
+            client_event_id=client_id,
+            type="server_error",
+        )
+
+    def job_failed(self, exc: BaseException) -> list[Event]:
+        """A job raised: forget in-flight responses so the session can go on."""
+        self._runs.clear()
+        return [self._internal(f"The engine failed: {exc!r}"), *self._release_deferred()]
+
+    def _format(self, side: str) -> AudioFormat:
+        return FORMATS[self.session["audio"][side]["format"]["type"]]
+
+    def _turn_detection(self) -> dict[str, Any]:
+        return self.session["audio"]["input"]["turn_detection"] or {}
+
+    def item_added(self, item: dict[str, Any]) -> Event:
+        """Append an item made by a response; its conversation.item.added event."""
+        previous = self.store.append(item)
+        return self.event("conversation.item.added", previous_item_id=previous, item=public(item))
+
+    # -- session --------------------------------------------------------------------------------
+
+    def _on_session_update(self, event: Event) -> list[Event]:
+        update = _required(event, "session", dict, "an object")
+        self.session = session_config.apply_update(
+            self.session, update, voice_locked=self.voice_locked
+        )
+        self.input.configure(self._format("input"), self._turn_detection() or None)
+        return [self.event("session.updated", session=copy.deepcopy(self.session))]
+
+    # -- input audio ----------------------------------------------------------------------------
+
+    def _on_input_audio_buffer_append(self, event: Event) -> list[Event]:
+        data = decode_audio(_required(event, "audio", str, "a base64 string"), "audio")
+        events: list[Event] = []
+        for found in self.input.append(data, responding=self.responding):
+            if isinstance(found, SpeechStarted):
+                self._speech_item, self._speech_start_ms = self.ids.item(), found.audio_start_ms
+                events.append(
+                    self.event(
+                        "input_audio_buffer.speech_started",
+                        audio_start_ms=found.audio_start_ms,
+                        item_id=self._speech_item,
+                    )
+                )
+                if self._turn_detection().get("interrupt_response"):
+                    for run in self._runs:
+                        run.cancel("turn_detected")
+            elif isinstance(found, SpeechStopped):
+                item_id, self._speech_item = self._speech_item or self.ids.item(), None
+                events.append(
+                    self.event(
+                        "input_audio_buffer.speech_stopped",
+                        audio_end_ms=found.audio_end_ms,
+                        item_id=item_id,
+                    )
+                )
+                audio = self.input.take(self._speech_start_ms, found.audio_end_ms)
+                events += self._commit(item_id, audio, auto=True)
+            elif isinstance(found, IdleTimeout):
+                item_id = self.ids.item()
+                events.append(
+                    self.event(
+                        "input_audio_buffer.timeout_triggered",
+                        audio_start_ms=found.audio_start_ms,
+                        audio_end_ms=found.audio_end_ms,
+                        item_id=item_id,
+                    )
+                )
+                audio = self.input.take(found.audio_start_ms, found.audio_end_ms)
+                events += self._commit(item_id, audio, auto=True)
+        return events
+
+    def _on_input_audio_buffer_commit(self, event: Event) -> list[Event]:
+        buffered = self.input.buffered_ms
+        if buffered < 100:
+            raise ProtocolError(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected at least 100ms "
+                f"of audio, but buffer only has {buffered:.2f}ms of audio.",
+            )
+        item_id, self._speech_item = self._speech_item or self.ids.item(), None
+        audio = self.input.take()
+        self.input.clear()
+        return self._commit(item_id, audio, auto=False)
+
+    def _on_input_audio_buffer_clear(self, event: Event) -> list[Event]:
+        self.input.clear()
+        self._speech_item = None
+        return [self.event("input_audio_buffer.cleared")]
+
+    def _commit(self, item_id: str, audio: bytes, *, auto: bool) -> list[Event]:
+        item = {
+            "id": item_id,
+            "type": "message",
+            "status": "completed",
+            "role": "user",
+            "content": [{"type": "input_audio", "transcript": None}],
+        }
+        previous = self.store.append(item)
+        self.store.keep_audio(item_id, audio, self.input.format)
+        transcribe = self.session["audio"]["input"]["transcription"] is not None
+        self.store.pending[item_id] = transcribe
+        events = [
+            self.event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id),
+            self.event("conversation.item.added", previous_item_id=previous, item=public(item)),
+            self.event("conversation.item.done", previous_item_id=previous, item=public(item)),
+        ]
+        if auto and self._turn_detection().get("create_response"):
+            self._start(make_run({}, self.session, self.ids, self.store))
+        elif transcribe:
+            self._jobs.append(self.transcribe_pending())
+        return events
+
+    def transcribe_pending(self) -> Job:
+        """Transcribe committed audio not transcribed yet; events only if the session asks."""
+        store = self.store
+        while store.pending:
+            item_id, emit = next(iter(store.pending.items()))
+            del store.pending[item_id]
+            fmt, audio = store.formats[item_id], bytes(store.audio.get(item_id, b""))
+            turn = self.cursor.peek()
+            if turn is not None and turn.hear is not None and not store.pending:
+                text = turn.hear  # the scenario scripts what was heard
+            else:
+                text = yield Transcribe(fmt.decode(audio), fmt.rate)
+            store.transcripts[item_id] = text
+            if not emit or not store.has(item_id):
+                continue
+            for part in store.find(item_id)["content"]:
+                if part.get("type") == "input_audio":
+                    part["transcript"] = text
+            where = {"item_id": item_id, "content_index": 0}
+            kind = "conversation.item.input_audio_transcription"
+            deltas = [self.event(f"{kind}.delta", **where, delta=d) for d in split_deltas(text)]
+            usage = {"type": "duration", "seconds": round(fmt.duration_ms(len(audio)) / 1000, 1)}
+            done = self.event(f"{kind}.completed", **where, transcript=text, usage=usage)
+            yield Emit([*deltas, done])
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def _on_conversation_item_create(self, event: Event) -> list[Event]:
+        raw = _required(event, "item", dict, "an object")
+        item_id = raw.get("id") or self.ids.item()
+        if not isinstance(item_id, str):
+            raise ProtocolError(
+                "invalid_type", "Invalid type for 'item.id': expected a string.", "item.id"
+            )
+        if self.store.has(item_id) or any(d[1]["id"] == item_id for d in self._deferred):
+            raise ProtocolError(
+                "duplicate_item_id", f"Item with id '{item_id}' already exists.", "item.id"
+            )
+        previous = event.get("previous_item_id")
+        if previous is not None and not isinstance(previous, str):
+            raise ProtocolError(
+                "invalid_type",
+                "Invalid type for 'previous_item_id': expected a string.",
+                "previous_item_id",
+            )
+        item, audio = normalise_item(raw, item_id)
+        if self.responding:
+            self._deferred.append((event, item, audio))
+            return []
+        return self._insert(event, item, audio)
+
+    def _insert(self, event: Event, item: dict[str, Any], audio: bytes | None) -> list[Event]:
+        before = self.store.insert(item, event.get("previous_item_id"))
+        if audio is not None:
+            self.store.keep_audio(item["id"], audio, self._format("input"))
+            self.store.pending[item["id"]] = False  # heard by the policy, not reported
+        return [
+            self.event("conversation.item.added", previous_item_id=before, item=public(item)),
+            self.event("conversation.item.done", previous_item_id=before, item=public(item)),
+        ]
+
+    def _release_deferred(self) -> list[Event]:
+        events: list[Event] = []
+        deferred, self._deferred = self._deferred, []
+        for event, item, audio in deferred:
+            try:
+                events += self._insert(event, item, audio)
+            except ProtocolError as exc:
+                events.append(self._error(exc, event.get("event_id")))
+        return events
+
+    def _on_conversation_item_retrieve(self, event: Event) -> list[Event]:
+        item = self.store.retrieved(_required(event, "item_id", str, "a string"))
+        return [self.event("conversation.item.retrieved", item=item)]
+
+    def _on_conversation_item_delete(self, event: Event) -> list[Event]:
+        item_id = _required(event, "item_id", str, "a string")
+        self.store.delete(item_id)
+        return [self.event("conversation.item.deleted", item_id=item_id)]
+
+    def _on_conversation_item_truncate(self, event: Event) -> list[Event]:
+        item_id = _required(event, "item_id", str, "a string")
+        numbers = []
+        for key in ("content_index", "audio_end_ms"):
+            value = event.get(key)
+            if value is None:
+                raise ProtocolError(
+                    "missing_required_parameter", f"Missing required parameter: '{key}'.", key
+                )
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ProtocolError(
+                    "invalid_value", f"Invalid '{key}': expected a non-negative integer.", key
+                )
+            numbers.append(value)
+        index, end_ms = numbers
+        self.store.truncate(item_id, index, end_ms, self._format("output"))
+        return [
+            self.event(
+                "conversation.item.truncated",
+                item_id=item_id,
+                content_index=index,
+                audio_end_ms=end_ms,
+            )
+        ]
+
+    # -- responses ------------------------------------------------------------------------------
+
+    def _on_response_create(self, event: Event) -> list[Event]:
+        overrides = event.get("response") or {}
+        if not isinstance(overrides, dict):
+            raise ProtocolError(
+                "invalid_type", "Invalid type for 'response': expected an object.", "response"
+            )
+        if self._runs:
+            raise ProtocolError(
+                "conversation_already_has_active_response",
+                f"Conversation already has an active response in progress: {self._runs[0].id}. "
+                "Wait until the response is finished before creating a new one.",
+            )
+        self._start(make_run(overrides, self.session, self.ids, self.store))
+        return []
+
+    def _on_response_cancel(self, event: Event) -> list[Event]:
+        wanted = event.get("response_id")
+        targets = [r for r in self._runs if wanted is None or r.id == wanted]
+        if not targets:
+            raise ProtocolError(
+                "response_cancel_not_active", "Cancellation failed: no active response found."
+            )
+        for run in targets:
+            run.cancel("client_cancelled")
+        return []
+
+    def _on_output_audio_buffer_clear(self, event: Event) -> list[Event]:
+        raise ProtocolError(
+            "invalid_value",
+            "output_audio_buffer.clear is for WebRTC and SIP sessions; over WebSocket send "
+            "conversation.item.truncate and response.cancel instead.",
+            "type",
+        )
+
+    def _start(self, run: ResponseRun) -> None:
+        self._runs.append(run)
+        self._jobs.append(response_job(self, run))
+
+    def decide(self, run: ResponseRun) -> list[Output]:
+        items = run.input_items if run.input_items is not None else self.store.items
+        inp = PolicyInput(items, run.tools, run.tool_choice, self.store.transcripts)
+        return decide(inp, self.cursor)
+
+    def context_size(self, run: ResponseRun) -> tuple[int, float]:
+        items = run.input_items if run.input_items is not None else self.store.items
+        chars, audio_ms = self.store.context_size(items)
+        return chars + len(str(self.session.get("instructions") or "")), audio_ms
+
+    def finish_response(self, run: ResponseRun) -> list[Event]:
+        """The response's job is ending: items held back during it go in now."""
+        self.store.trim_audio()
+        if run in self._runs:
+            self._runs.remove(run)
+        self.input.hold_idle_until(self.input.position_ms + run.audio_ms)
+        return [] if self._runs else self._release_deferred()

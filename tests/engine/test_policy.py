@@ -1,0 +1,132 @@
+"""The deterministic policy: tools and handoffs matched from words, arguments from the schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from console.engine.arguments import extract_arguments
+from console.engine.policy import GREETING, Call, PolicyInput, Say, decide, tool_sentence
+from console.engine.scenario import ScenarioCursor
+
+from .support import WEATHER_TOOL
+
+BOOKING = {
+    "type": "function",
+    "name": "book_table",
+    "description": "Reserve a table at a restaurant.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "restaurant": {"type": "string"},
+            "guests": {"type": "integer", "minimum": 1, "maximum": 12},
+            "seating": {"$ref": "#/$defs/Seating"},
+            "notes": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+        },
+        "required": ["restaurant", "guests", "seating"],
+        "$defs": {"Seating": {"enum": ["inside", "terrace", "bar"], "type": "string"}},
+    },
+}
+HANDOFF = {
+    "type": "function",
+    "name": "transfer_to_billing_agent",
+    "description": "Handoff to the Billing Agent agent to handle the request.",
+    "parameters": {"type": "object", "properties": {}, "required": []},
+}
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def _decide(items: list[dict[str, Any]], tools: list[Any], choice: Any = "auto") -> list[Any]:
+    return decide(PolicyInput(items, tools, choice), ScenarioCursor(None))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What is the weather in London?", {"city": "London"}),
+        ("what's the weather like in san francisco", {"city": "san francisco"}),
+        ('Weather for "Rio de Janeiro", please', {"city": "Rio de Janeiro"}),
+        ("Is it raining? Weather in the city of Oslo", {"city": "Oslo"}),
+    ],
+)
+def test_weather_questions_call_the_tool(text: str, expected: dict[str, str]) -> None:
+    [call] = _decide([_user(text)], [WEATHER_TOOL, BOOKING])
+    assert isinstance(call, Call)
+    assert call.name == "get_weather"
+    assert json.loads(call.arguments) == expected
+
+
+def test_numbers_enums_refs_and_optional_strings() -> None:
+    [call] = _decide(
+        [_user("Book a table at Luigi for four guests on the terrace")], [WEATHER_TOOL, BOOKING]
+    )
+    assert isinstance(call, Call) and call.name == "book_table"
+    assert json.loads(call.arguments) == {"restaurant": "Luigi", "guests": 4, "seating": "terrace"}
+
+
+def test_required_values_are_always_filled_within_bounds() -> None:
+    args = extract_arguments(
+        "reserve a table for 40 people", BOOKING["parameters"], tool_name="book_table"
+    )
+    assert args["guests"] == 12  # clamped to the maximum
+    assert args["seating"] == "inside"  # no enum value heard: the first one
+    assert "notes" not in args  # optional and not found
+
+
+def test_handoff_when_the_agent_is_named() -> None:
+    [call] = _decide([_user("Can I talk to billing about my invoice?")], [WEATHER_TOOL, HANDOFF])
+    assert call == Call("transfer_to_billing_agent", "{}")
+
+
+def test_tool_choice_none_required_and_forced() -> None:
+    weather = [_user("What is the weather in Rome?")]
+    assert isinstance(_decide(weather, [WEATHER_TOOL], "none")[0], Say)
+    [call] = _decide([_user("Hello")], [WEATHER_TOOL], "required")
+    assert isinstance(call, Call) and call.name == "get_weather"
+    [forced] = _decide(weather, [WEATHER_TOOL, BOOKING], {"type": "function", "name": "book_table"})
+    assert isinstance(forced, Call) and forced.name == "book_table"
+
+
+def test_after_a_tool_output_one_sentence_uses_it() -> None:
+    items = [
+        _user("weather in Rome"),
+        {"type": "function_call", "name": "get_weather", "call_id": "c1", "arguments": "{}"},
+        {
+            "type": "function_call_output",
+            "call_id": "c1",
+            "output": json.dumps({"sky": "clear", "temp_c": 21}),
+        },
+    ]
+    assert _decide(items, [WEATHER_TOOL]) == [
+        Say("The get weather tool says: sky is clear, temp c is 21.")
+    ]
+    assert tool_sentence("transfer_to_billing_agent", "{}").startswith(
+        "You are now talking to billing agent"
+    )
+
+
+def test_otherwise_it_echoes_or_greets() -> None:
+    assert _decide([_user("Tell me a joke")], [WEATHER_TOOL]) == [
+        Say('You said: "Tell me a joke".')
+    ]
+    assert _decide([], []) == [Say(GREETING)]
+    audio = {
+        "id": "item_1",
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_audio", "transcript": None}],
+    }
+    heard = decide(
+        PolicyInput([audio], [], "auto", {"item_1": "[speech, 1.8 s]"}), ScenarioCursor(None)
+    )
+    assert heard == [Say("I heard 1.8 seconds of speech, but no speech recogniser is installed.")]
+
+
+def test_misheard_tool_words_still_match() -> None:
+    [call] = _decide([_user("well it's about whether we london")], [WEATHER_TOOL])
+    assert isinstance(call, Call) and call.name == "get_weather"
