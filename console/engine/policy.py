@@ -34,7 +34,7 @@ Output = Say | Call
 class Heard:
     """The latest input the reply is about."""
 
-    kind: str  # "user", "tool" or "none"
+    kind: str  # "user", "tool", "pending" (a call not answered yet) or "none"
     text: str = ""
     tool_name: str = ""
 
@@ -64,9 +64,13 @@ def latest_input(inp: PolicyInput) -> Heard:
     names = {
         i.get("call_id"): i.get("name", "") for i in inp.items if i.get("type") == "function_call"
     }
+    answered = {i.get("call_id") for i in inp.items if i.get("type") == "function_call_output"}
     for item in reversed(inp.items):
         if item.get("type") == "function_call_output":
             return Heard("tool", str(item.get("output", "")), names.get(item.get("call_id"), ""))
+        if item.get("type") == "function_call" and item.get("call_id") not in answered:
+            # A response asked for while a call runs (a holding message): not a new request.
+            return Heard("pending", "", str(item.get("name", "")))
         if item.get("type") == "message" and item.get("role") == "user":
             return Heard("user", message_text(item, inp.transcripts))
     return Heard("none")
@@ -98,6 +102,11 @@ def tool_sentence(tool_name: str, output: str) -> str:
     who = _humanise(tool_name) if tool_name else "the tool"
     text = f"The {who} tool says: {summary}" if summary else f"The {who} tool returned nothing"
     return text if text[-1] in ".!?" else text + "."
+
+
+def holding_sentence(tool_name: str) -> str:
+    """What the engine says while a call it made has no output yet."""
+    return f"One moment, the {_humanise(tool_name) if tool_name else 'tool'} is still working."
 
 
 def echo_sentence(text: str) -> str:
@@ -138,6 +147,8 @@ def _call(tool: dict[str, Any], text: str) -> Call:
 def default_policy(heard: Heard, tools: list[dict[str, Any]], tool_choice: Any) -> list[Output]:
     if heard.kind == "tool":
         return [Say(tool_sentence(heard.tool_name, heard.text))]
+    if heard.kind == "pending":
+        return [Say(holding_sentence(heard.tool_name))]
     if heard.kind == "none":
         return [Say(GREETING)]
     functions = [t for t in tools if t.get("type", "function") == "function" and t.get("name")]

@@ -1,0 +1,1 @@
+"""End-to-end tests: our core over our transport against our local engine."""
