@@ -1,0 +1,29 @@
+"""The audio layer: PyAudio capture and playback, codecs, meters, the echo gate and devices.
+
+The UI needs ``AudioIO`` (see ``console.audio.io``), ``LevelSource`` and ``AudioDeviceError``;
+``rtconsole devices`` is ``console.audio.devices.main``. Importing this package does not import
+PyAudio: that happens when devices are first opened, so a missing PyAudio means text mode.
+"""
+
+from __future__ import annotations
+
+from .devices import AudioDevice, AudioDeviceError, choose_device, list_devices
+from .echo_gate import EchoGate, EchoGateSettings
+from .io import AudioIO, AudioStats
+from .meters import LevelMeter, LevelSource, MeterReading, peak_dbfs, rms_dbfs
+
+__all__ = [
+    "AudioDevice",
+    "AudioDeviceError",
+    "AudioIO",
+    "AudioStats",
+    "EchoGate",
+    "EchoGateSettings",
+    "LevelMeter",
+    "LevelSource",
+    "MeterReading",
+    "choose_device",
+    "list_devices",
+    "peak_dbfs",
+    "rms_dbfs",
+]

@@ -1,0 +1,241 @@
+"""Microphone capture: a PortAudio callback stream handing 20 ms chunks to asyncio unblocked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .codecs import PCM_RATE
+from .devices import AudioDevice, AudioDeviceError
+from .meters import LevelMeter, levels_dbfs
+from .quiet import quiet_stderr
+from .resample import Resampler
+
+if TYPE_CHECKING:
+    import pyaudio
+
+log = logging.getLogger("console.audio.capture")
+
+Clock = Callable[[], float]
+
+
+@dataclass(slots=True)
+class CapturedChunk:
+    """One chunk of mic audio, 24 kHz mono int16, with what was true when it was captured."""
+
+    samples: npt.NDArray[np.int16]
+    rms_db: float
+    peak_db: float
+    at: float
+    """Clock time when the chunk left the audio callback."""
+    seq: int
+    send: bool
+    """Not muted and (VAD mode or push-to-talk held) at capture time."""
+
+
+class CommitMarker:
+    """Queued after the last chunk of a push-to-talk turn: commit once everything before is sent."""
+
+    __slots__ = ()
+
+
+COMMIT = CommitMarker()
+
+
+class Capture:
+    """Collects mic chunks from a PortAudio input stream (or from ``push``) into an asyncio queue.
+
+    The callback thread only meters the chunk and calls ``loop.call_soon_threadsafe``; the queue
+    is bounded and, when the consumer falls behind, the oldest chunk is dropped (``drops``
+    counts them) so the mic never lags further and further behind. ``send_allowed`` is read in
+    the callback, so what the user did while a chunk was spoken decides whether it is sent.
+    """
+
+    def __init__(
+        self,
+        *,
+        meter: LevelMeter | None = None,
+        chunk_frames: int = 480,
+        queue_chunks: int = 50,
+        clock: Clock = time.monotonic,
+        send_allowed: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.meter = meter
+        self.chunk_frames = chunk_frames
+        self.clock = clock
+        self.send_allowed = send_allowed
+        self.queue_chunks = queue_chunks
+        self.drops = 0
+        self.chunks_in = 0
+        self.last_callback_at: float | None = None
+        self.device: AudioDevice | None = None
+        self.rate = PCM_RATE
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: deque[CapturedChunk | CommitMarker] = deque()
+        self._ready: asyncio.Event | None = None
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._resampler: Resampler | None = None
+        self._stream: pyaudio.Stream | None = None
+        self._stopping = False
+
+    # -- asyncio side -------------------------------------------------------------------------
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind to the loop that consumes chunks (call from that loop's thread)."""
+        self._loop = loop
+        self._ready = asyncio.Event()
+
+    def _put(self, item: CapturedChunk | CommitMarker) -> None:
+        # Runs on the loop thread only, so the deque needs no lock.
+        queue = self._queue
+        if isinstance(item, CapturedChunk) and len(queue) >= self.queue_chunks:
+            # Drop the oldest audio, never a commit marker: a lost commit would leave the turn open.
+            for i, old in enumerate(queue):
+                if isinstance(old, CapturedChunk):
+                    del queue[i]
+                    self.drops += 1
+                    break
+        queue.append(item)
+        if self._ready is not None:
+            self._ready.set()
+
+    def mark_commit(self) -> None:
+        """Queue a commit after the chunks captured so far (loop thread)."""
+        self._put(COMMIT)
+
+    async def chunks(self) -> AsyncIterator[CapturedChunk | CommitMarker]:
+        """Chunks (and commit markers) in capture order, until the task is cancelled."""
+        ready = self._ready
+        if ready is None:
+            raise RuntimeError("Capture.attach(loop) first")
+        while True:
+            while not self._queue:
+                ready.clear()
+                await ready.wait()
+            yield self._queue.popleft()
+
+    def drain(self) -> list[CapturedChunk | CommitMarker]:
+        """Everything queued right now, without waiting."""
+        out = list(self._queue)
+        self._queue.clear()
+        return out
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    # -- audio-thread side --------------------------------------------------------------------
+
+    def push(self, data: bytes | npt.NDArray[np.int16]) -> None:
+        """Hand captured audio (any length, at the stream's rate) to the loop. Call it from one
+        producer thread at a time (the audio callback, or a file reader); it never blocks."""
+        samples = np.frombuffer(data, dtype="<i2") if isinstance(data, bytes) else data
+        if self._resampler is not None:
+            samples = self._resampler.process(samples)
+        if len(self._pending):
+            samples = np.concatenate((self._pending, samples))
+        n = self.chunk_frames
+        whole = len(samples) // n * n
+        self._pending = samples[whole:].copy()
+        for start in range(0, whole, n):
+            self._emit(samples[start : start + n].astype(np.int16, copy=True))
+
+    def _emit(self, chunk: npt.NDArray[np.int16]) -> None:
+        now = self.clock()
+        rms, peak = levels_dbfs(chunk)
+        if self.meter is not None:
+            self.meter.update(rms, peak, now)
+        self.chunks_in += 1
+        item = CapturedChunk(chunk, rms, peak, now, self.chunks_in, self.send_allowed())
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+            loop.call_soon_threadsafe(self._put, item)
+
+    def _callback(
+        self, in_data: bytes | None, frame_count: int, time_info: Any, status: int
+    ) -> tuple[None, int]:
+        import pyaudio
+
+        self.last_callback_at = self.clock()
+        if in_data:
+            try:
+                self.push(in_data)
+            except Exception:  # an exception here would kill PortAudio's thread silently
+                log.exception("capture callback failed")
+        return None, pyaudio.paComplete if self._stopping else pyaudio.paContinue
+
+    # -- device -------------------------------------------------------------------------------
+
+    def open(
+        self, pa: pyaudio.PyAudio, device: AudioDevice | None, force_rate: int | None = None
+    ) -> None:
+        """Open and start a callback input stream: 24 kHz if the device takes it, else its own
+        rate resampled to 24 kHz. Raises AudioDeviceError."""
+        import pyaudio
+
+        index = device.index if device is not None else None
+        rates = [force_rate] if force_rate else [PCM_RATE]
+        if not force_rate and device is not None and int(device.default_sample_rate) != PCM_RATE:
+            rates.append(int(device.default_sample_rate))
+        errors = []
+        for rate in rates:
+            frames = self.chunk_frames * rate // PCM_RATE
+            try:
+                with quiet_stderr():
+                    self._stream = pa.open(
+                        format=pyaudio.paInt16,
+                        channels=1,
+                        rate=rate,
+                        input=True,
+                        input_device_index=index,
+                        frames_per_buffer=frames,
+                        stream_callback=self._callback,
+                    )
+            except Exception as exc:
+                errors.append(f"{rate} Hz: {exc}")
+                continue
+            self.rate = rate
+            self._resampler = Resampler(rate, PCM_RATE) if rate != PCM_RATE else None
+            self.device = device
+            self.last_callback_at = self.clock()
+            return
+        name = device.name if device is not None else "default input"
+        raise AudioDeviceError(f"could not open {name}: {'; '.join(errors)}")
+
+    def health(self, now: float, stall_s: float = 3.0) -> str | None:
+        """Why the stream is dead, or None while it delivers audio."""
+        stream = self._stream
+        if stream is None or self._stopping:
+            return None
+        try:
+            active = stream.is_active()
+        except Exception as exc:
+            return f"input stream failed: {exc}"
+        if not active:
+            return "input device stopped"
+        if self.last_callback_at is not None and now - self.last_callback_at > stall_s:
+            return "input device stalled"
+        return None
+
+    def close(self) -> None:
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            with quiet_stderr():
+                stream.stop_stream()
+                stream.close()
+        except Exception:
+            log.debug("closing the input stream failed", exc_info=True)

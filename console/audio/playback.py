@@ -1,0 +1,280 @@
+"""Speaker playback: a jitter buffer drained by a PortAudio callback, reporting what it played."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from console.realtime.model import RealtimePlaybackTracker
+
+from .codecs import PCM_RATE, WireDecoder
+from .devices import AudioDevice, AudioDeviceError
+from .jitter import ItemKey, JitterBuffer
+from .meters import LevelMeter, levels_dbfs
+from .quiet import quiet_stderr
+from .resample import Resampler
+
+if TYPE_CHECKING:
+    import pyaudio
+
+log = logging.getLogger("console.audio.playback")
+
+Clock = Callable[[], float]
+
+
+class Playback:
+    """Plays the session's audio events on an output device.
+
+    ``feed`` (loop thread) decodes a chunk (PCM16, or G.711 upsampled to 24 kHz) into the jitter
+    buffer; PortAudio's callback thread takes ``period`` samples at a time. The callback period is
+    shorter than the 20 ms protocol chunk (5 ms by default) because an interrupt can only silence
+    what has not yet been handed to the device: small periods keep interrupt-to-silence short.
+
+    What the callback hands to the device is reported to the ``RealtimePlaybackTracker``: the
+    reports are queued by the audio thread and applied on the event loop (the thread that reads
+    ``get_state`` for truncation), one ``call_soon_threadsafe`` per burst. PCM16 sessions report
+    with ``on_play_bytes`` (24 kHz PCM16 bytes are exactly what the device took); G.711 sessions
+    with ``on_play_ms``, because one device block does not hold a whole number of G.711 bytes.
+    """
+
+    def __init__(
+        self,
+        *,
+        tracker: RealtimePlaybackTracker | None = None,
+        meter: LevelMeter | None = None,
+        audio_format: str | Mapping[str, Any] | None = "pcm16",
+        chunk_frames: int = 480,
+        jitter_chunks: int = 3,
+        period_frames: int = 120,
+        fade_frames: int = 120,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.tracker = tracker
+        self.meter = meter
+        self.clock = clock
+        self.period_frames = period_frames
+        self.buffer = JitterBuffer(chunk_frames * jitter_chunks, fade=fade_frames)
+        self.decoder = WireDecoder(audio_format)
+        self.device: AudioDevice | None = None
+        self.rate = PCM_RATE
+        self.output_latency_s = 0.0
+        """PortAudio's figure for how long a handed sample waits before it sounds."""
+        self.dac_latency_s = 0.0
+        """The latest block's wait before it sounds, from the callback's timing info."""
+        self.last_callback_at: float | None = None
+        self.sounding_until = 0.0
+        """Clock time until which audio already handed to the device is still coming out."""
+        self.callbacks = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reports: deque[tuple[ItemKey, int]] = deque()
+        self._flush_scheduled = False
+        self._stream: pyaudio.Stream | None = None
+        self._stopping = False
+        self._resampler: Resampler | None = None
+        self._device_fifo = np.zeros(0, dtype=np.int16)
+        self._decoding: ItemKey | None = None
+
+    # -- loop side ----------------------------------------------------------------------------
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def set_audio_format(self, audio_format: str | Mapping[str, Any] | None) -> None:
+        self.decoder = WireDecoder(audio_format)
+
+    def feed(self, data: bytes, item_id: str, content_index: int) -> bool:
+        """Queue one audio delta. False if its item was interrupted (the chunk is dropped)."""
+        key = (item_id, content_index)
+        with self._lock:
+            if self.buffer.is_interrupted(key):
+                self.buffer.late_dropped += 1
+                return False
+        # The decoder is only touched on the loop thread, so decoding needs no lock.
+        if key != self._decoding:
+            self.decoder.reset()
+            self._decoding = key
+        samples = self.decoder.decode(data)
+        with self._lock:
+            return self.buffer.push(key, samples)
+
+    def end(self, item_id: str, content_index: int) -> None:
+        """The item's audio is complete (audio_end / audio_done)."""
+        key = (item_id, content_index)
+        tail = np.zeros(0, dtype=np.int16)
+        if key == self._decoding:  # the end of another item leaves the current decode alone
+            tail = self.decoder.flush()
+            self._decoding = None
+        with self._lock:
+            if len(tail) and not self.buffer.is_interrupted(key):
+                self.buffer.push(key, tail)
+            self.buffer.end(key)
+
+    def interrupt(self, item_id: str | None = None, content_index: int | None = None) -> bool:
+        """Fade out within one period and drop the queue: one item (server's audio_interrupted)
+        or everything (local interrupt). Later chunks of those items are never played."""
+        key = None if item_id is None else (item_id, content_index or 0)
+        with self._lock:
+            stopped = self.buffer.interrupt(key)
+        if self.tracker is not None:
+            self.flush_reports()
+            self.tracker.on_interrupted()
+        return stopped
+
+    @property
+    def pending(self) -> bool:
+        """Anything queued, being played, or still sounding from the device's buffer."""
+        return self.buffer.pending or self.clock() < self.sounding_until
+
+    @property
+    def underruns(self) -> int:
+        return self.buffer.underruns
+
+    def flush_reports(self) -> None:
+        """Apply queued played-audio reports to the tracker now (loop thread)."""
+        self._flush_scheduled = False
+        tracker = self.tracker
+        while self._reports:
+            (item_id, index), samples = self._reports.popleft()
+            if tracker is None:
+                continue
+            if self.decoder.format == "pcm16":
+                tracker.on_play_bytes(item_id, index, samples * 2)
+            else:
+                tracker.on_play_ms(item_id, index, samples * 1000.0 / PCM_RATE)
+
+    # -- audio-thread side --------------------------------------------------------------------
+
+    def render(self, frames: int) -> npt.NDArray[np.int16]:
+        """The next ``frames`` samples at the device rate (the callback's work; thread-safe)."""
+        if self._resampler is None:
+            return self._take(frames)
+        while len(self._device_fifo) < frames:
+            block = self._resampler.process(self._take(self.period_frames))
+            self._device_fifo = np.concatenate((self._device_fifo, block))
+        out, self._device_fifo = self._device_fifo[:frames], self._device_fifo[frames:]
+        return out
+
+    def _take(self, n: int) -> npt.NDArray[np.int16]:
+        with self._lock:
+            out, played = self.buffer.read(n)
+            playing = self.buffer.pending
+        if played:
+            self._report(played)
+        if self.meter is not None and (played or playing):
+            rms, peak = levels_dbfs(out)
+            self.meter.update(rms, peak)
+        return out
+
+    def _report(self, played: list[tuple[ItemKey, int]]) -> None:
+        self._reports.extend(played)
+        loop = self._loop
+        if self._flush_scheduled or loop is None or loop.is_closed():
+            return
+        self._flush_scheduled = True
+        try:
+            loop.call_soon_threadsafe(self.flush_reports)
+        except RuntimeError:
+            self._flush_scheduled = False
+
+    def _callback(
+        self, in_data: bytes | None, frame_count: int, time_info: Mapping[str, float], status: int
+    ) -> tuple[bytes, int]:
+        import pyaudio
+
+        now = self.clock()
+        self.last_callback_at = now
+        self.callbacks += 1
+        try:
+            out = self.render(frame_count)
+        except Exception:
+            log.exception("playback callback failed")
+            out = np.zeros(frame_count, dtype=np.int16)
+        if out.any():
+            latency = time_info.get("output_buffer_dac_time", 0.0) - time_info.get(
+                "current_time", 0.0
+            )
+            latency = latency if 0.0 < latency < 1.0 else self.output_latency_s
+            self.dac_latency_s = latency
+            self.sounding_until = now + latency + frame_count / self.rate
+        code = pyaudio.paComplete if self._stopping else pyaudio.paContinue
+        return out.astype("<i2").tobytes(), code
+
+    # -- device -------------------------------------------------------------------------------
+
+    def open(
+        self, pa: pyaudio.PyAudio, device: AudioDevice | None, force_rate: int | None = None
+    ) -> None:
+        """Open and start a callback output stream at 24 kHz (or the device's rate, resampled).
+        Raises AudioDeviceError."""
+        import pyaudio
+
+        index = device.index if device is not None else None
+        rates = [force_rate] if force_rate else [PCM_RATE]
+        if not force_rate and device is not None and int(device.default_sample_rate) != PCM_RATE:
+            rates.append(int(device.default_sample_rate))
+        errors = []
+        for rate in rates:
+            frames = max(1, self.period_frames * rate // PCM_RATE)
+            self.rate = rate
+            self._resampler = Resampler(PCM_RATE, rate) if rate != PCM_RATE else None
+            try:
+                with quiet_stderr():
+                    stream = pa.open(
+                        format=pyaudio.paInt16,
+                        channels=1,
+                        rate=rate,
+                        output=True,
+                        output_device_index=index,
+                        frames_per_buffer=frames,
+                        stream_callback=self._callback,
+                    )
+            except Exception as exc:
+                errors.append(f"{rate} Hz: {exc}")
+                continue
+            self._stream = stream
+            self.device = device
+            self.last_callback_at = self.clock()
+            try:
+                self.output_latency_s = float(stream.get_output_latency())
+            except Exception:
+                self.output_latency_s = 0.0
+            return
+        self.rate, self._resampler = PCM_RATE, None
+        name = device.name if device is not None else "default output"
+        raise AudioDeviceError(f"could not open {name}: {'; '.join(errors)}")
+
+    def health(self, now: float, stall_s: float = 3.0) -> str | None:
+        """Why the stream is dead, or None while the device keeps asking for audio."""
+        stream = self._stream
+        if stream is None or self._stopping:
+            return None
+        try:
+            active = stream.is_active()
+        except Exception as exc:
+            return f"output stream failed: {exc}"
+        if not active:
+            return "output device stopped"
+        if self.last_callback_at is not None and now - self.last_callback_at > stall_s:
+            return "output device stalled"
+        return None
+
+    def close(self) -> None:
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            with quiet_stderr():
+                stream.stop_stream()
+                stream.close()
+        except Exception:
+            log.debug("closing the output stream failed", exc_info=True)

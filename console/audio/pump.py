@@ -1,0 +1,107 @@
+"""The mic pump: captured chunks through mute, push-to-talk and the echo gate to the session."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .capture import Capture, CapturedChunk, CommitMarker
+from .codecs import WireEncoder
+from .echo_gate import EchoGate
+
+log = logging.getLogger("console.audio.pump")
+
+SendAudio = Callable[..., Awaitable[Any]]
+"""``session.send_audio``: called as ``send_audio(data)``, and ``send_audio(data, commit=True)``
+to end a push-to-talk turn when no ``commit`` callback is given."""
+Commit = Callable[[], Awaitable[Any]]
+PlaybackState = Callable[[], tuple[bool, float]]
+"""Returns (playback active, playback level in dBFS) for the echo gate."""
+
+
+class MicPump:
+    """Reads a Capture's queue on the event loop and awaits ``send_audio(bytes)`` per chunk.
+
+    Chunks captured while muted, or outside push-to-talk, were flagged then and are skipped; the
+    echo gate decides the rest; a commit marker awaits ``commit()``, or without one
+    ``send_audio(<20 ms of silence>, commit=True)``. A failing ``send_audio`` (a
+    closed session) is logged and counted, never raised: the mic outlives a connection.
+    ``latencies`` keeps, per sent chunk, the seconds between the audio callback and the send.
+    """
+
+    def __init__(
+        self,
+        capture: Capture,
+        send_audio: SendAudio,
+        commit: Commit | None = None,
+        *,
+        gate: EchoGate[CapturedChunk] | None = None,
+        playback_state: PlaybackState = lambda: (False, -90.0),
+        audio_format: str | Mapping[str, Any] | None = "pcm16",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capture = capture
+        self.send_audio = send_audio
+        self.commit = commit
+        self.gate: EchoGate[CapturedChunk] = gate or EchoGate(enabled=False)
+        self.playback_state = playback_state
+        self.encoder = WireEncoder(audio_format)
+        self.clock = clock
+        self.sent = 0
+        self.bytes_sent = 0
+        self.skipped = 0
+        self.commits = 0
+        self.failures = 0
+        self.latencies: deque[float] = deque(maxlen=3000)
+
+    def set_audio_format(self, audio_format: str | Mapping[str, Any] | None) -> None:
+        self.encoder = WireEncoder(audio_format)
+
+    async def run(self) -> None:
+        """Pump until cancelled."""
+        async for item in self.capture.chunks():
+            await self.handle(item)
+
+    async def handle(self, item: CapturedChunk | CommitMarker) -> None:
+        if isinstance(item, CommitMarker):
+            await self._commit()
+            return
+        if not item.send:
+            self.skipped += 1
+            self.gate.reset()
+            return
+        active, playback_db = self.playback_state()
+        for chunk in self.gate.process(item, item.rms_db, active, playback_db):
+            await self._send(chunk)
+
+    async def _send(self, chunk: CapturedChunk) -> None:
+        data = self.encoder.encode(chunk.samples)
+        try:
+            await self.send_audio(data)
+        except Exception as exc:
+            self.failures += 1
+            if self.failures == 1 or self.failures % 500 == 0:
+                log.warning("sending mic audio failed (%d so far): %s", self.failures, exc)
+            return
+        self.latencies.append(self.clock() - chunk.at)
+        self.sent += 1
+        self.bytes_sent += len(data)
+
+    async def _commit(self) -> None:
+        try:
+            if self.commit is not None:
+                await self.commit()
+            else:
+                # session.send_audio(..., commit=True): a 20 ms silent tail carries the commit,
+                # so no empty input_audio_buffer.append is ever sent.
+                silence = np.zeros(self.capture.chunk_frames, dtype=np.int16)
+                await self.send_audio(self.encoder.encode(silence), commit=True)
+            self.commits += 1
+        except Exception as exc:
+            self.failures += 1
+            log.warning("committing the push-to-talk turn failed: %s", exc)

@@ -1,0 +1,232 @@
+"""Real audio devices for the audio tests: a private PulseAudio server with a 24 kHz null sink.
+
+The recipe is DESIGN's: ``pulseaudio -D -n`` with only the native protocol, a null sink ``rtnull``
+(24 kHz mono) and module-always-sink, started with ``XDG_RUNTIME_DIR`` pointing at a fresh temp
+dir so it never touches a user's server; ``rtnull`` is the default sink and ``rtnull.monitor``
+(what the sink plays) the default source. A ``pacat`` playing /dev/zero keeps the sink running:
+without it the first stream on an idle null sink stalls after PortAudio's prefill. Even with it, a
+fresh null sink first renders one 2 s block and sleeps through it (its latency only drops to the
+keep-alive's ~20 ms after that), so the fixture waits until ``pactl`` reports a latency under
+100 ms; a stream opened earlier stalls for up to two seconds.
+
+Running as root works as is: pulseaudio prints "This program is not intended to be run as root
+(unless --system is specified)" and carries on in per-user mode, which is what we want; no
+``--system`` and no extra flags are needed. If pulseaudio is not installed the tests FAIL with the
+install command (CI installs it), they are not skipped.
+
+PyAudio reaches the server through ALSA's pulse plugin (libasound2-plugins), as PortAudio 19.6 on
+Debian has no native PulseAudio backend; the plugin reads ``XDG_RUNTIME_DIR``/``PULSE_SERVER`` when
+a stream opens, so the fixture sets them in ``os.environ`` and restores them afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+RATE = 24_000
+INSTALL = "apt-get install -y --no-install-recommends portaudio19-dev pulseaudio"
+
+
+@dataclass
+class PulseServer:
+    runtime_dir: Path
+    keepalive: subprocess.Popen[bytes] | None
+
+    @property
+    def socket(self) -> Path:
+        return self.runtime_dir / "pulse" / "native"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"XDG_RUNTIME_DIR": str(self.runtime_dir), "PULSE_SERVER": f"unix:{self.socket}"}
+
+    def pactl(self, *args: str) -> str:
+        result = subprocess.run(
+            ["pactl", *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def sink_latency_ms(self) -> float:
+        """The rtnull sink's current latency as pactl reports it (-1 if unknown)."""
+        for line in self.pactl("list", "sinks").splitlines():
+            line = line.strip()
+            if line.startswith("Latency:"):
+                return int(line.split()[1]) / 1000.0
+        return -1.0
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int((self.runtime_dir / "pulse" / "pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self) -> None:
+        if self.keepalive is not None and self.keepalive.poll() is None:
+            self.keepalive.terminate()
+            try:
+                self.keepalive.wait(5)
+            except subprocess.TimeoutExpired:
+                self.keepalive.kill()
+        pid = self.pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+def start_pulse(keepalive: bool = True) -> PulseServer:
+    """Start a private PulseAudio with the rtnull null sink; fail the test if that cannot be."""
+    for tool in ("pulseaudio", "pactl", "pacat"):
+        if shutil.which(tool) is None:
+            pytest.fail(
+                f"{tool} is not installed; the audio tests need it: {INSTALL}", pytrace=False
+            )
+    runtime = Path(tempfile.mkdtemp(prefix="rtconsole-pulse-"))
+    server = PulseServer(runtime, None)
+    env = {**os.environ, **server.env}
+    env.pop("PULSE_SERVER")  # the daemon must not try to connect to itself as a client
+    started = subprocess.run(
+        [
+            "pulseaudio",
+            "-D",
+            "-n",
+            "--exit-idle-time=-1",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=rtnull rate=24000 channels=1",
+            "--load=module-always-sink",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if started.returncode != 0:
+        server.stop()
+        pytest.fail(f"pulseaudio did not start: {started.stderr.strip()}", pytrace=False)
+    for _ in range(100):
+        try:
+            server.pactl("info")
+            break
+        except RuntimeError:
+            time.sleep(0.05)
+    else:
+        server.stop()
+        pytest.fail("pulseaudio started but does not answer pactl", pytrace=False)
+    server.pactl("set-default-sink", "rtnull")
+    server.pactl("set-default-source", "rtnull.monitor")
+    if keepalive:
+        server.keepalive = subprocess.Popen(
+            [
+                "pacat",
+                "--playback",
+                "--device=rtnull",
+                "--latency-msec=20",
+                "--rate=24000",
+                "--channels=1",
+                "--format=s16le",
+                "/dev/zero",
+            ],
+            env={**os.environ, **server.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # A fresh null sink renders one 2 s block and sleeps through it before it follows the
+        # keep-alive's 20 ms latency; a stream opened meanwhile stalls. Wait until it has caught up.
+        for _ in range(400):
+            if 0 <= server.sink_latency_ms() < 100:
+                break
+            time.sleep(0.02)
+        else:
+            server.stop()
+            pytest.fail("the null sink never reached a low latency", pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def pulse() -> Iterator[PulseServer]:
+    """The session's PulseAudio null sink, with the process environment pointed at it."""
+    server = start_pulse()
+    saved = {k: os.environ.get(k) for k in server.env}
+    os.environ.update(server.env)
+    try:
+        yield server
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
+
+
+class MonitorRecorder:
+    """Records what the null sink plays (its monitor source) with parec, an independent client."""
+
+    def __init__(self, server: PulseServer, latency_ms: int = 10) -> None:
+        self._proc = subprocess.Popen(
+            [
+                "parec",
+                "--device=rtnull.monitor",
+                f"--latency-msec={latency_ms}",
+                f"--rate={RATE}",
+                "--channels=1",
+                "--format=s16le",
+                "--raw",
+            ],
+            env={**os.environ, **server.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> npt.NDArray[np.int16]:
+        self._proc.send_signal(signal.SIGINT)
+        out, _ = self._proc.communicate(timeout=10)
+        return np.frombuffer(out[: len(out) & ~1], dtype="<i2").copy()
+
+
+def tone(freq: float, ms: float, amplitude: float = 0.5, rate: int = RATE) -> npt.NDArray[np.int16]:
+    t = np.arange(round(rate * ms / 1000)) / rate
+    return (amplitude * 32767 * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+
+
+def sounding_span(signal_: npt.NDArray[np.int16], threshold: float = 0.02) -> tuple[int, int]:
+    """(first, end) sample indexes where the 1 ms RMS envelope tops ``threshold`` x full scale."""
+    win = RATE // 1000
+    n = len(signal_) // win
+    env = np.sqrt(np.mean(signal_[: n * win].astype(np.float64).reshape(n, win) ** 2, axis=1))
+    loud = np.nonzero(env > threshold * 32768)[0]
+    if not len(loud):
+        return 0, 0
+    return int(loud[0] * win), int((loud[-1] + 1) * win)
+
+
+def dominant_frequency(signal_: npt.NDArray[np.int16], rate: int = RATE) -> float:
+    x = signal_.astype(np.float64) * np.hanning(len(signal_))
+    spectrum = np.abs(np.fft.rfft(x, n=8 * len(x)))
+    return float(np.argmax(spectrum) * rate / (8 * len(x)))

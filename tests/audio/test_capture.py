@@ -1,0 +1,254 @@
+"""Capture hand-off and the mic pump: chunking, drop-oldest, mute, push-to-talk, echo gate."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import numpy as np
+import pytest
+
+from console.audio.capture import Capture, CapturedChunk, CommitMarker
+from console.audio.io import AudioIO
+from console.audio.meters import FLOOR_DB
+from console.audio.pump import MicPump
+
+from .conftest import tone
+
+
+class Sink:
+    """The session side: records what send_audio and commit were given, in order."""
+
+    def __init__(self) -> None:
+        self.log: list[bytes | str] = []
+        self.fail_next = 0
+
+    async def send_audio(self, data: bytes, *, commit: bool = False) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("session closed")
+        self.log.append(data)
+        if commit:
+            self.log.append("send_audio(commit=True)")
+
+    async def commit(self) -> None:
+        self.log.append("commit")
+
+    @property
+    def audio(self) -> list[bytes]:
+        return [x for x in self.log if isinstance(x, bytes)]
+
+
+async def until(predicate: object, limit: int = 500) -> None:
+    for _ in range(limit):
+        if callable(predicate) and predicate():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("condition not reached")
+
+
+async def test_any_sized_pushes_become_exact_20ms_chunks_in_order() -> None:
+    capture = Capture(chunk_frames=480)
+    capture.attach(asyncio.get_running_loop())
+    signal = np.arange(3000, dtype=np.int16)
+    for size in (100, 333, 1000, 1567):
+        start = sum(s for s in (100, 333, 1000, 1567) if s < size)
+        capture.push(signal[start : start + size].tobytes())
+    await asyncio.sleep(0)
+    chunks = capture.drain()
+    assert all(isinstance(c, CapturedChunk) and len(c.samples) == 480 for c in chunks)
+    got = np.concatenate([c.samples for c in chunks if isinstance(c, CapturedChunk)])
+    assert len(chunks) == 6 and got.tolist() == list(range(2880))
+    assert [c.seq for c in chunks if isinstance(c, CapturedChunk)] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_the_audio_thread_never_waits_and_the_oldest_chunks_are_dropped() -> None:
+    capture = Capture(chunk_frames=480, queue_chunks=10)
+    capture.attach(asyncio.get_running_loop())
+    chunk = tone(440, 20).tobytes()
+
+    def callback_thread() -> None:
+        for _ in range(25):
+            capture.push(chunk)
+
+    thread = threading.Thread(target=callback_thread)
+    thread.start()
+    thread.join()  # finished while the loop was not consuming: nothing blocked
+    await asyncio.sleep(0)
+    kept = capture.drain()
+    assert capture.drops == 15
+    assert [c.seq for c in kept if isinstance(c, CapturedChunk)] == list(range(16, 26))
+
+
+async def test_a_commit_marker_survives_overflow() -> None:
+    capture = Capture(chunk_frames=480, queue_chunks=3)
+    capture.attach(asyncio.get_running_loop())
+    capture.push(tone(440, 20).tobytes())
+    await asyncio.sleep(0)
+    capture.mark_commit()
+    for _ in range(5):
+        capture.push(tone(440, 20).tobytes())
+    await asyncio.sleep(0)
+    kept = capture.drain()
+    assert sum(isinstance(k, CommitMarker) for k in kept) == 1
+
+
+async def test_pump_encodes_to_the_session_format_and_survives_send_failures() -> None:
+    capture = Capture(chunk_frames=480)
+    capture.attach(asyncio.get_running_loop())
+    sink = Sink()
+    sink.fail_next = 1
+    pump = MicPump(capture, sink.send_audio, audio_format="audio/pcmu")
+    task = asyncio.create_task(pump.run())
+    try:
+        for _ in range(4):
+            capture.push(tone(440, 20).tobytes())
+        await until(lambda: pump.sent == 3)
+        assert [len(a) for a in sink.audio] == [160, 160, 160]
+        assert pump.failures == 1
+        assert len(pump.latencies) == 3 and min(pump.latencies) >= 0
+    finally:
+        task.cancel()
+
+
+def make_io(**kwargs: object) -> tuple[AudioIO, Sink]:
+    audio = AudioIO(capture=False, playback=False, **kwargs)  # type: ignore[arg-type]
+    sink = Sink()
+    audio.attach(asyncio.get_running_loop(), sink.send_audio, sink.commit)
+    return audio, sink
+
+
+async def test_mute_sends_nothing_and_the_meter_says_muted() -> None:
+    audio, sink = make_io()
+    try:
+        audio.capture.push(tone(440, 20).tobytes())
+        audio.muted = True
+        for _ in range(3):
+            audio.capture.push(tone(440, 20).tobytes())
+        audio.muted = False
+        audio.capture.push(tone(440, 20).tobytes())
+        await until(lambda: audio.pump is not None and audio.pump.sent + audio.pump.skipped == 5)
+        assert len(sink.audio) == 2 and audio.pump is not None and audio.pump.skipped == 3
+        audio.muted = True
+        assert audio.levels.muted and not audio.levels.user_speaking
+        assert audio.levels.mic_db > FLOOR_DB  # the level is still metered, the UI shows muted
+    finally:
+        await audio.aclose()
+
+
+async def test_push_to_talk_sends_only_while_talking_and_commits_after_the_last_chunk() -> None:
+    audio, sink = make_io(push_to_talk=True, commit_on_release=True)
+    try:
+        audio.capture.push(tone(440, 20).tobytes())  # not talking: not sent
+        audio.talking = True
+        audio.capture.push(tone(440, 40).tobytes())
+        await asyncio.sleep(0)  # the two chunks reach the queue before the release
+        audio.talking = False
+        audio.capture.push(tone(440, 20).tobytes())  # released: not sent
+        await until(lambda: "commit" in sink.log)
+        await asyncio.sleep(0.01)
+        assert [x if x == "commit" else len(x) for x in sink.log] == [960, 960, "commit"]
+    finally:
+        await audio.aclose()
+
+
+async def test_push_to_talk_without_commit_on_release_does_not_commit() -> None:
+    audio, sink = make_io(push_to_talk=True, commit_on_release=False)
+    try:
+        audio.talking = True
+        audio.capture.push(tone(440, 20).tobytes())
+        await asyncio.sleep(0)
+        audio.talking = False
+        await until(lambda: len(sink.audio) == 1)
+        await asyncio.sleep(0.01)
+        assert "commit" not in sink.log
+    finally:
+        await audio.aclose()
+
+
+async def test_vad_mode_always_flows() -> None:
+    audio, sink = make_io()
+    try:
+        for _ in range(5):
+            audio.capture.push(tone(440, 20).tobytes())
+        await until(lambda: len(sink.audio) == 5)
+    finally:
+        await audio.aclose()
+
+
+async def test_push_to_talk_commits_through_send_audio_without_a_commit_callback() -> None:
+    audio = AudioIO(capture=False, playback=False, push_to_talk=True, commit_on_release=True)
+    sink = Sink()
+    audio.attach(asyncio.get_running_loop(), sink.send_audio)
+    try:
+        audio.talking = True
+        audio.capture.push(tone(440, 20).tobytes())
+        await asyncio.sleep(0)
+        audio.talking = False
+        await until(lambda: "send_audio(commit=True)" in sink.log)
+        tail = sink.log[-2]
+        assert sink.log[0] == tone(440, 20).tobytes()
+        assert isinstance(tail, bytes) and tail == bytes(960)  # a silent 20 ms carries it
+    finally:
+        await audio.aclose()
+
+
+async def test_commit_on_release_follows_the_sessions_turn_detection() -> None:
+    from console.realtime.events import RealtimeEventInfo, RealtimeRawModelEvent
+    from console.realtime.model_events import RealtimeModelRawServerEvent
+    from console.realtime.run_context import RunContextWrapper
+
+    audio = AudioIO(capture=False, playback=False, push_to_talk=True)
+    assert audio.commit_on_release is False
+
+    def updated(turn_detection: object, fmt: str) -> RealtimeRawModelEvent:
+        session = {
+            "type": "realtime",
+            "audio": {
+                "input": {"format": {"type": fmt}, "turn_detection": turn_detection},
+                "output": {"format": {"type": fmt}},
+            },
+        }
+        raw = RealtimeModelRawServerEvent({"type": "session.updated", "session": session})
+        return RealtimeRawModelEvent(raw, RealtimeEventInfo(RunContextWrapper(None)))
+
+    audio.feed(updated(None, "audio/pcmu"))
+    assert audio.commit_on_release is True
+    assert audio.playback.decoder.format == "g711_ulaw"
+    assert audio.pump is None  # not started: the mic format is applied when it is
+    audio.feed(updated({"type": "server_vad"}, "audio/pcm"))
+    assert audio.commit_on_release is False
+    assert audio.playback.decoder.format == "pcm16"
+
+
+@pytest.mark.parametrize(("headset", "expected"), [(False, 0), (True, 4)])
+async def test_echo_gate_blocks_echo_during_playback_unless_headset(
+    headset: bool, expected: int
+) -> None:
+    audio, sink = make_io(headset=headset)
+    try:
+        # The agent is talking at about -9 dBFS; the mic hears its echo at about -29 dBFS.
+        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
+        audio.levels.speaker.update(-9.0, -3.0)
+        assert audio.playback.pending
+        for _ in range(4):
+            audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.capture.queued == 0)
+        await asyncio.sleep(0.01)
+        assert len(sink.audio) == expected
+        assert audio.gate.blocked == 4 - expected
+    finally:
+        await audio.aclose()
+
+
+async def test_a_loud_voice_barges_in_through_the_gate() -> None:
+    audio, sink = make_io()
+    try:
+        audio.playback.feed(tone(440, 200, amplitude=0.1).tobytes(), "item_a", 0)
+        audio.levels.speaker.update(-23.0, -20.0)
+        for _ in range(5):
+            audio.capture.push(tone(300, 20, amplitude=0.9).tobytes())  # about -4 dBFS
+        await until(lambda: len(sink.audio) == 5)
+        assert audio.gate.state == "open"
+    finally:
+        await audio.aclose()

@@ -1,0 +1,93 @@
+"""A device that vanishes mid-session (its PulseAudio server killed) is reported, never a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from console.audio import AudioIO
+from console.realtime.model_events import RealtimeModelAudioEvent
+
+from .conftest import PulseServer, start_pulse, tone
+
+
+async def test_losing_both_devices_mid_session_falls_back_to_text_mode(
+    pulse: PulseServer,
+) -> None:
+    doomed = start_pulse()
+    saved = {k: os.environ.get(k) for k in doomed.env}
+    os.environ.update(doomed.env)  # the streams open on the doomed server
+    lost: list[str] = []
+    sent: list[bytes] = []
+
+    async def send(data: bytes) -> None:
+        sent.append(data)
+
+    audio = AudioIO(on_device_lost=lost.append)
+    try:
+        assert audio.start(asyncio.get_running_loop(), send), audio.error
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    try:
+        assert audio.can_capture and audio.can_play
+        audio.feed(RealtimeModelAudioEvent(tone(440, 1000).tobytes(), "resp_1", "item_a", 0))
+        for _ in range(200):
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        assert sent, "the mic delivered nothing before the server went away"
+        assert doomed.pid is not None
+        os.kill(doomed.pid, signal.SIGKILL)
+        for _ in range(500):
+            if not audio.available:
+                break
+            await asyncio.sleep(0.01)
+        assert not audio.available and not audio.can_capture and not audio.can_play
+        assert any(reason.startswith("microphone lost") for reason in lost)
+        assert any(reason.startswith("speaker lost") for reason in lost)
+        assert audio.error is not None and "lost" in audio.error
+        # The session side carries on: feeding events and interrupting are harmless no-ops.
+        audio.feed(RealtimeModelAudioEvent(tone(440, 20).tobytes(), "resp_1", "item_b", 0))
+        audio.interrupt()
+        audio.muted = True
+    finally:
+        await audio.aclose()
+        doomed.stop()
+
+
+async def test_a_device_that_stops_calling_back_counts_as_stalled(pulse: PulseServer) -> None:
+    audio = AudioIO()
+
+    async def send(data: bytes) -> None:
+        return None
+
+    try:
+        assert audio.start(asyncio.get_running_loop(), send), audio.error
+        now = audio.clock()
+        assert audio.capture.health(now) is None and audio.playback.health(now) is None
+        # Seen from five seconds on: no callback since means the device stopped delivering.
+        assert audio.capture.health(now + 5) == "input device stalled"
+        assert audio.playback.health(now + 5) == "output device stalled"
+    finally:
+        await audio.aclose()
+
+
+async def test_a_missing_microphone_leaves_the_speaker_and_says_why(pulse: PulseServer) -> None:
+    audio = AudioIO(input_device="no such microphone")
+
+    async def send(data: bytes) -> None:
+        return None
+
+    try:
+        assert audio.start(asyncio.get_running_loop(), send)
+        assert audio.available and audio.can_play and not audio.can_capture
+        assert audio.error == (
+            "no microphone (no input device matches 'no such microphone'): type to talk"
+        )
+    finally:
+        await audio.aclose()
