@@ -19,6 +19,7 @@ from .devices import AudioDevice, AudioDeviceError
 from .meters import LevelMeter, levels_dbfs
 from .quiet import quiet_stderr
 from .resample import Resampler
+from .stream import DeviceStream
 
 if TYPE_CHECKING:
     import pyaudio
@@ -51,7 +52,7 @@ class CommitMarker:
 COMMIT = CommitMarker()
 
 
-class Capture:
+class Capture(DeviceStream):
     """Collects mic chunks from a PortAudio input stream (or from ``push``) into an asyncio queue.
 
     The callback thread only meters the chunk and calls ``loop.call_soon_threadsafe``; the queue
@@ -212,30 +213,3 @@ class Capture:
             return
         name = device.name if device is not None else "default input"
         raise AudioDeviceError(f"could not open {name}: {'; '.join(errors)}")
-
-    def health(self, now: float, stall_s: float = 3.0) -> str | None:
-        """Why the stream is dead, or None while it delivers audio."""
-        stream = self._stream
-        if stream is None or self._stopping:
-            return None
-        try:
-            active = stream.is_active()
-        except Exception as exc:
-            return f"input stream failed: {exc}"
-        if not active:
-            return "input device stopped"
-        if self.last_callback_at is not None and now - self.last_callback_at > stall_s:
-            return "input device stalled"
-        return None
-
-    def close(self) -> None:
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            with quiet_stderr():
-                stream.stop_stream()
-                stream.close()
-        except Exception:
-            log.debug("closing the input stream failed", exc_info=True)

@@ -21,6 +21,7 @@ from .jitter import ItemKey, JitterBuffer
 from .meters import LevelMeter, levels_dbfs
 from .quiet import quiet_stderr
 from .resample import Resampler
+from .stream import DeviceStream
 
 if TYPE_CHECKING:
     import pyaudio
@@ -30,7 +31,7 @@ log = logging.getLogger("console.audio.playback")
 Clock = Callable[[], float]
 
 
-class Playback:
+class Playback(DeviceStream):
     """Plays the session's audio events on an output device.
 
     ``feed`` (loop thread) decodes a chunk (PCM16, or G.711 upsampled to 24 kHz) into the jitter
@@ -44,6 +45,8 @@ class Playback:
     with ``on_play_bytes`` (24 kHz PCM16 bytes are exactly what the device took); G.711 sessions
     with ``on_play_ms``, because one device block does not hold a whole number of G.711 bytes.
     """
+
+    direction = "output"
 
     def __init__(
         self,
@@ -251,30 +254,3 @@ class Playback:
         self.rate, self._resampler = PCM_RATE, None
         name = device.name if device is not None else "default output"
         raise AudioDeviceError(f"could not open {name}: {'; '.join(errors)}")
-
-    def health(self, now: float, stall_s: float = 3.0) -> str | None:
-        """Why the stream is dead, or None while the device keeps asking for audio."""
-        stream = self._stream
-        if stream is None or self._stopping:
-            return None
-        try:
-            active = stream.is_active()
-        except Exception as exc:
-            return f"output stream failed: {exc}"
-        if not active:
-            return "output device stopped"
-        if self.last_callback_at is not None and now - self.last_callback_at > stall_s:
-            return "output device stalled"
-        return None
-
-    def close(self) -> None:
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            with quiet_stderr():
-                stream.stop_stream()
-                stream.close()
-        except Exception:
-            log.debug("closing the output stream failed", exc_info=True)

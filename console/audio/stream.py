@@ -1,0 +1,46 @@
+"""DeviceStream: what capture and playback share about an open PyAudio stream."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .quiet import quiet_stderr
+
+log = logging.getLogger(__name__)
+
+
+class DeviceStream:
+    """Health checks and closing of one PyAudio stream; subclasses open ``_stream``."""
+
+    direction = "input"
+    _stream: Any = None
+    _stopping = False
+    last_callback_at: float | None = None
+
+    def health(self, now: float, stall_s: float = 3.0) -> str | None:
+        """Why the stream is dead, or None while its device keeps calling back."""
+        stream = self._stream
+        if stream is None or self._stopping:
+            return None
+        try:
+            active = stream.is_active()
+        except Exception as exc:
+            return f"{self.direction} stream failed: {exc}"
+        if not active:
+            return f"{self.direction} device stopped"
+        if self.last_callback_at is not None and now - self.last_callback_at > stall_s:
+            return f"{self.direction} device stalled"
+        return None
+
+    def close(self) -> None:
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            with quiet_stderr():
+                stream.stop_stream()
+                stream.close()
+        except Exception:
+            log.debug("closing the %s stream failed", self.direction, exc_info=True)

@@ -1,0 +1,295 @@
+"""The `rtconsole` command: argument parsing and wiring only (heavy imports wait until needed)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import console
+
+if TYPE_CHECKING:
+    from console.ui.config import ConsoleConfig
+
+PROG = "rtconsole"
+DESCRIPTION = "A terminal operator console for realtime voice agents."
+EPILOG = """commands:
+  rtconsole            open the console (default)
+  rtconsole serve      run the local engine alone (see: rtconsole serve --help)
+  rtconsole devices    list audio devices (see: rtconsole devices --help)
+
+backend: OpenAI when OPENAI_API_KEY is set (or --backend openai), otherwise the built-in
+local engine, offline. Settings also come from the config file (see --config)."""
+
+SUBCOMMANDS = {
+    "serve": ("console.engine.serve", "the local engine"),
+    "devices": ("console.audio.devices", "the audio device list"),
+}
+
+
+class UsageError(Exception):
+    """A bad command line, flag value, agents path or config file: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {console.__version__}")
+    parser.add_argument(
+        "--backend", choices=("auto", "openai", "local"),
+        help="where the session runs (default: auto = openai if OPENAI_API_KEY is set, else local)",
+    )
+    parser.add_argument("--url", help="WebSocket URL of an OpenAI-compatible realtime server")
+    parser.add_argument("--model", help="realtime model name (default: gpt-realtime)")
+    parser.add_argument("--voice", help="voice of the assistant (default: the server's)")
+    parser.add_argument(
+        "--agents", metavar="MODULE:ATTR",
+        help="your RealtimeAgent, a list of them (first starts), or a zero-argument factory",
+    )
+    parser.add_argument("--theme", help="colour theme name (F2 cycles themes in the console)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
+    parser.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to use")
+    parser.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to use")
+    parser.add_argument("--headset", action="store_true", default=None,
+                        help="no echo gate (use with headphones)")
+    parser.add_argument(
+        "--no-audio", action="store_true", help="text only: no microphone or speaker"
+    )
+    parser.add_argument("--record", action="store_true", help="also record the session's audio")
+    return parser
+
+
+# -- agents ---------------------------------------------------------------------------------------
+
+
+def load_agents(spec: str) -> list[Any]:
+    """Resolve ``module:attr`` to a list of RealtimeAgents (the first is the starting agent)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise UsageError(f"--agents {spec!r}: expected MODULE:ATTR, e.g. myagents:triage")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like `python -m`, find the user's modules in cwd
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"--agents {spec!r}: cannot import {module_name!r}: {exc}") from None
+    except Exception as exc:
+        raise UsageError(
+            f"--agents {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise UsageError(
+                f"--agents {spec!r}: {module_name!r} has no attribute {attr!r}"
+            ) from None
+    from console.realtime.agent import RealtimeAgent
+
+    if callable(target) and not isinstance(target, RealtimeAgent | type):
+        try:
+            target = target()
+        except TypeError as exc:
+            raise UsageError(
+                f"--agents {spec!r}: the factory must take no arguments ({exc})"
+            ) from None
+        except Exception as exc:
+            raise UsageError(
+                f"--agents {spec!r}: the factory failed: {type(exc).__name__}: {exc}"
+            ) from None
+    agents = list(target) if isinstance(target, list | tuple) else [target]
+    if not agents or not all(isinstance(agent, RealtimeAgent) for agent in agents):
+        kind = type(target).__name__
+        raise UsageError(
+            f"--agents {spec!r}: expected a RealtimeAgent, a list of them, or a factory; got {kind}"
+        )
+    return agents
+
+
+# -- backend --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to connect to. The key is kept out of repr so it never reaches a log or traceback."""
+
+    backend: str  # "openai" or "local"
+    model: str
+    voice: str | None
+    url: str | None
+    api_key: str = ""
+    note: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Plan(backend={self.backend!r}, model={self.model!r}, url={self.url!r})"
+
+
+def plan_backend(config: ConsoleConfig, environ: dict[str, str] | None = None) -> Plan:
+    environ = dict(os.environ) if environ is None else environ
+    key = environ.get("OPENAI_API_KEY", "").strip()
+    model = config.model or "gpt-realtime"
+    backend = config.backend
+    if backend == "auto":
+        backend = "openai" if key or config.url else "local"
+    if backend == "openai" and not key and not config.url:
+        raise UsageError("--backend openai needs OPENAI_API_KEY in the environment (or --url)")
+    note = None
+    if backend == "local" and not config.url:
+        why = "--backend local" if config.backend == "local" else "no OPENAI_API_KEY set"
+        note = f"{why}: running on the built-in local engine (offline)"
+    return Plan(backend, model, config.voice, config.url, key, note)
+
+
+@asynccontextmanager
+async def open_session(
+    agents: Sequence[Any],
+    plan: Plan,
+    extra_config: dict[str, Any] | None = None,
+    run_config: dict[str, Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Start (for the local backend) the engine, then run and enter a session; close both after."""
+    import asyncio
+
+    from console.realtime import OpenAIRealtimeWebSocketModel, RealtimeRunner
+
+    async with AsyncExitStack() as stack:
+        settings: dict[str, Any] = {"model_name": plan.model}
+        if plan.voice:
+            settings["voice"] = plan.voice
+        model_config: dict[str, Any] = {"initial_model_settings": settings}
+        if plan.url:
+            model_config["url"] = plan.url
+        if plan.api_key:
+            model_config["api_key"] = plan.api_key
+        if plan.backend == "local" and not plan.url:
+            from console.engine import LocalEngine
+
+            # Building the engine loads its voice and recogniser: keep that off the event loop.
+            engine = await stack.enter_async_context(await asyncio.to_thread(LocalEngine))
+            model_config.update(engine.model_config())
+        model_config.update(extra_config or {})
+        transport = OpenAIRealtimeWebSocketModel()
+        runner: RealtimeRunner[Any] = RealtimeRunner(
+            agents[0], model=transport, config=run_config  # type: ignore[arg-type]
+        )
+        session = await runner.run(model_config=model_config)  # type: ignore[arg-type]
+        await stack.enter_async_context(session)
+        yield session
+
+
+def _make_audio(config: ConsoleConfig, no_audio: bool) -> tuple[Any, str | None]:
+    """The audio layer's console port, or None with the reason (text-only mode)."""
+    if no_audio or not config.devices.enabled:
+        return None, "audio off: text only"
+    try:
+        from console.ui.audio_port import open_audio
+
+        return open_audio(config.devices), None
+    except ImportError:
+        return None, "audio layer not available: text only"
+    except Exception as exc:
+        return None, f"no audio device ({type(exc).__name__}: {exc}): text only"
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+
+def _delegate(command: str, argv: list[str]) -> int:
+    module_name, what = SUBCOMMANDS[command]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        print(f"{PROG} {command}: {what} is not available in this build", file=sys.stderr)
+        return 2
+    result: int = module.main(argv)
+    return result
+
+
+def _settings(args: argparse.Namespace) -> ConsoleConfig:
+    from console.ui.config import ConfigError, DeviceConfig, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    devices = config.devices
+    if args.input_device or args.output_device or args.headset:
+        devices = DeviceConfig(
+            input=args.input_device or devices.input,
+            output=args.output_device or devices.output,
+            headset=bool(args.headset) or devices.headset,
+            enabled=devices.enabled,
+        )
+    return config.override(
+        backend=args.backend, url=args.url, model=args.model, voice=args.voice,
+        agents=args.agents, theme=args.theme, devices=devices,
+    )
+
+
+def run_console(args: argparse.Namespace) -> int:
+    config = _settings(args)
+    plan = plan_backend(config)
+    run_config: dict[str, Any] | None = None
+    if config.agents:
+        agents = load_agents(config.agents)
+    else:
+        from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
+
+        agents, run_config = demo_agents(), dict(DEMO_RUN_CONFIG)
+    from console.ui.app import BackendInfo, RtConsoleApp
+
+    notes = [plan.note] if plan.note else []
+    audio, audio_note = _make_audio(config, args.no_audio)
+    if audio_note and audio_note != "audio off: text only":
+        notes.append(audio_note)
+    if not config.agents:
+        notes.append("demo agents: ask about the weather, billing refunds or travel bookings")
+    backend_name = "local engine" if plan.backend == "local" and not plan.url else plan.backend
+    extra: dict[str, Any] = {}
+    if audio is not None:
+        # Playback reports what was really played, so an interrupt truncates exactly there.
+        extra["playback_tracker"] = audio.playback_tracker
+    app = RtConsoleApp(
+        agents=agents,
+        open_session=lambda: open_session(agents, plan, extra, run_config),
+        backend=BackendInfo(backend_name, plan.model, plan.url),
+        config=config,
+        audio=audio,
+        notes=notes,
+        recording=bool(args.record),
+    )
+    result = app.run()
+    return int(result or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in SUBCOMMANDS:
+        return _delegate(args_list[0], args_list[1:])
+    try:
+        args = build_parser().parse_args(args_list)
+        return run_console(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Textual operator console: RtConsoleApp, its panes, themes and config (see app.py)."""

@@ -1,0 +1,358 @@
+"""The Textual operator console: wires session events to the panes and the keys to the session."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from .bridge import SessionBridge, describe_error
+from .config import ConsoleConfig
+from .levels import AudioPort, LevelSource, StaticLevels
+from .screens.main import MainScreen
+from .session_view import SessionView
+from .themes import (
+    DEFAULT_THEME,
+    builtin_theme_dirs,
+    load_themes,
+    user_theme_dir,
+    variable_defaults,
+)
+from .widgets.approvals import short_arguments
+from .widgets.message_input import MessageInput
+
+
+class SessionLike(Protocol):
+    """The parts of RealtimeSession the console uses (kept narrow so tests can drive it too)."""
+
+    def __aiter__(self) -> AsyncIterator[Any]: ...
+    async def send_message(self, message: str) -> None: ...
+    async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None: ...
+    async def reject_tool_call(self, call_id: str, *, always: bool = False) -> None: ...
+    async def interrupt(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+SessionOpener = Callable[[], AbstractAsyncContextManager[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo:
+    """What the status bar says about the backend. Never holds credentials."""
+
+    name: str = "none"
+    model: str = ""
+    url: str | None = None
+
+
+# (binding id, action, footer text, command palette help)
+COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("approve", "approve", "Approve", "Approve the selected tool call"),
+    ("reject", "reject", "Reject", "Reject the selected tool call"),
+    ("approve_always", "approve_always", "Always approve", "Approve this tool from now on"),
+    ("reject_always", "reject_always", "Always reject", "Reject this tool from now on"),
+    ("interrupt", "interrupt", "Interrupt", "Stop the assistant's current reply"),
+    ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
+    ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
+    ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
+    ("clear", "clear_transcript", "Clear", "Clear the transcript pane"),
+    ("quit", "quit", "Quit", "Close the session and quit"),
+)
+
+
+class RtConsoleApp(SessionView, App[int]):
+    """The operator console. Every source of nondeterminism (clocks, blink, frame rate, levels) is
+    a constructor parameter so tests and snapshots are stable."""
+
+    # Absolute, so subclasses defined elsewhere (tests, users) still find the stylesheet.
+    CSS_PATH = Path(__file__).parent / "console.tcss"
+    TITLE = "rtconsole"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+y", "approve", "Approve", id="approve", priority=True),
+        Binding("ctrl+n", "reject", "Reject", id="reject", priority=True),
+        Binding("f5", "approve_always", "Always yes", id="approve_always", priority=True),
+        Binding("f6", "reject_always", "Always no", id="reject_always", priority=True),
+        Binding("escape", "interrupt", "Interrupt", id="interrupt"),
+        Binding("f8", "toggle_mute", "Mute", id="mute"),
+        Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
+        Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        agents: Sequence[Any] = (),
+        open_session: SessionOpener | None = None,
+        backend: BackendInfo | None = None,
+        config: ConsoleConfig | None = None,
+        levels: LevelSource | None = None,
+        audio: AudioPort | None = None,
+        notes: Iterable[str] = (),
+        now: Callable[[], datetime] = datetime.now,
+        timer: Callable[[], float] = time.perf_counter,
+        frame_rate: float = 60.0,
+        blink: bool = True,
+        recording: bool = False,
+        theme_dirs: Sequence[Path] | None = None,
+        on_rendered: Callable[[list[float]], None] | None = None,
+    ) -> None:
+        self._theme_problems: list[str] = []
+        super().__init__()
+        self.config = config or ConsoleConfig()
+        self.agents = list(agents)
+        self.backend = backend or BackendInfo()
+        self.audio = audio
+        self.levels: LevelSource = audio.levels if audio is not None else (levels or StaticLevels())
+        self._open_session = open_session
+        self._notes = list(notes)
+        self._frame_rate = frame_rate
+        self._recording = recording
+        self.session: Any = None
+        self.closing = False
+        self.muted = False
+        self.push_to_talk = False
+        self.bridge = SessionBridge(
+            self.post_message,
+            timer=timer,
+            audio_sink=audio.on_session_event if audio is not None else None,
+            agent=getattr(self.agents[0], "name", "") if self.agents else "",
+            frame_interval=1.0 / frame_rate if frame_rate > 0 else 0.0,
+        )
+        self.main = MainScreen(
+            agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
+            blink=blink, on_rendered=on_rendered,
+        )
+        self.theme_names = self._register_themes(theme_dirs)
+        wanted = self.config.theme
+        if wanted not in self.available_themes:
+            self._theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+
+    # -- themes ----------------------------------------------------------------------------------
+
+    def _register_themes(self, dirs: Sequence[Path] | None) -> list[str]:
+        if dirs is None:
+            dirs = [*builtin_theme_dirs(), user_theme_dir()]
+        themes, problems = load_themes(list(dirs))
+        self._theme_problems.extend(problems)
+        for theme in themes:
+            self.register_theme(theme)
+        return [theme.name for theme in themes]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return variable_defaults(self.current_theme)
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names or [self.theme]
+        position = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(position + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self.main
+
+    def on_mount(self) -> None:
+        status = self.main.status
+        status.backend = self.backend.name
+        status.model = self.backend.model
+        status.agent = self.bridge.agent
+        status.recording = self._recording
+        for note in self._notes:
+            self.system_line(note)
+        for problem in self._theme_problems:
+            self.system_line(problem, kind="error")
+        if self._frame_rate > 0:
+            self.set_interval(1.0 / self._frame_rate, self.bridge.flush)
+        if self._open_session is None:
+            self.system_line("not connected: no session to open")
+
+    def on_ready(self) -> None:
+        # Connect after the first frame: opening a session (and starting a local engine) must
+        # never delay the console appearing.
+        if self._open_session is not None:
+            self.run_worker(self._run_session(), name="session", group="session", exclusive=True)
+
+    async def _run_session(self) -> None:
+        """The one worker that consumes session events (via the bridge) until the session ends."""
+        assert self._open_session is not None
+        self.post_message(SessionBridge.ConnectionChanged("connecting"))
+        failure: str | None = None
+        try:
+            async with self._open_session() as session:
+                self.session = session
+                self.post_message(SessionBridge.ConnectionChanged("connected"))
+                if self.audio is not None:
+                    await self._start_audio(session)
+                await self.bridge.pump(session)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            failure = f"session failed: {describe_error(exc)}"
+        finally:
+            self.session = None
+            if self.audio is not None:
+                await self._stop_audio()
+        self.bridge.flush()
+        self.post_message(SessionBridge.ConnectionChanged("disconnected"))
+        if failure is not None:
+            self.post_message(SessionBridge.ErrorReported(failure))
+        elif not self.closing:
+            self.post_message(SessionBridge.Notice("session ended"))
+
+    async def _start_audio(self, session: Any) -> None:
+        assert self.audio is not None
+        if hasattr(self.audio, "on_notice"):
+            self.audio.on_notice = lambda text: self.post_message(SessionBridge.Notice(text))
+        try:
+            await self.audio.start(session)
+        except Exception as exc:
+            self.system_line(f"audio unavailable, text only: {describe_error(exc)}", kind="error")
+            self.audio = None
+            self.bridge.audio_sink = None
+
+    async def _stop_audio(self) -> None:
+        if self.audio is not None:
+            try:
+                await self.audio.stop()
+            except Exception as exc:
+                self.system_line(f"audio stop failed: {describe_error(exc)}", kind="error")
+
+    async def close_session(self, timeout: float = 5.0) -> None:
+        """Close the session and wait (bounded) for the worker to see the end of the events."""
+        self.closing = True
+        session = self.session
+        if session is not None:
+            try:
+                await asyncio.wait_for(session.close(), timeout)
+            except Exception as exc:
+                self.system_line(f"close failed: {describe_error(exc)}", kind="error")
+        for worker in self.workers:
+            if worker.group == "session" and not worker.is_finished:
+                try:
+                    await asyncio.wait_for(worker.wait(), timeout)
+                except Exception:
+                    worker.cancel()
+
+    async def action_quit(self) -> None:
+        await self.close_session()
+        self.exit(0)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _session_command(self, label: str, call: Callable[[Any], Awaitable[Any]]) -> bool:
+        """Run a session call in a worker so no handler waits on the network."""
+        session = self.session
+        if session is None:
+            self.system_line(f"{label}: not connected", kind="error")
+            return False
+
+        async def run() -> None:
+            try:
+                await call(session)
+            except Exception as exc:
+                self.post_message(SessionBridge.ErrorReported(f"{label}: {describe_error(exc)}"))
+
+        self.run_worker(run(), group="commands")
+        return True
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    @on(MessageInput.Sent)
+    def send_text(self, message: MessageInput.Sent) -> None:
+        text = message.text
+        if self._session_command("send", lambda s: s.send_message(text)):
+            self.bridge.mark_turn_start()
+
+    def _decide(self, approve: bool, always: bool) -> None:
+        approval = self.main.approvals.selected()
+        if approval is None:
+            self.notify("no pending approvals", timeout=2)
+            return
+        self.main.approvals.resolve(approval.call_id)
+        call_id = approval.call_id
+        verb = ("approved" if approve else "rejected") + (" always" if always else "")
+        args = short_arguments(approval.arguments, 80)
+        self.main.transcript.add("tool", "operator", f"{verb} {approval.tool} ({args})")
+        if approve:
+            self._session_command("approve", lambda s: s.approve_tool_call(call_id, always=always))
+        else:
+            self._session_command("reject", lambda s: s.reject_tool_call(call_id, always=always))
+
+    def action_approve(self) -> None:
+        self._decide(True, False)
+
+    def action_reject(self) -> None:
+        self._decide(False, False)
+
+    def action_approve_always(self) -> None:
+        self._decide(True, True)
+
+    def action_reject_always(self) -> None:
+        self._decide(False, True)
+
+    def action_interrupt(self) -> None:
+        if self.audio is not None:
+            # Stop playback first so the tracker holds what was really heard for the truncate.
+            self.audio.interrupt()
+        if self._session_command("interrupt", lambda s: s.interrupt()):
+            self.system_line("interrupted by operator")
+
+    def action_toggle_mute(self) -> None:
+        self.muted = not self.muted
+        self.main.status.muted = self.muted
+        if self.audio is not None:
+            self.audio.set_muted(self.muted)
+        elif isinstance(self.levels, StaticLevels):
+            self.levels.muted = self.muted
+        self.notify("microphone muted" if self.muted else "microphone on", timeout=2)
+
+    def action_toggle_push_to_talk(self) -> None:
+        self.push_to_talk = not self.push_to_talk
+        self.main.status.push_to_talk = self.push_to_talk
+        if self.audio is not None:
+            self.audio.set_push_to_talk(self.push_to_talk)
+        self.notify("push-to-talk on" if self.push_to_talk else "push-to-talk off", timeout=2)
+
+    def action_clear_transcript(self) -> None:
+        self.main.transcript.clear()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for _binding_id, action, title, help_text in COMMANDS:
+            if action in ("quit",):
+                continue  # Textual's own list already offers Quit
+            yield SystemCommand(title, help_text, self._palette_action(action))
+
+    def _palette_action(self, action: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
+
+    def key_for(self, binding_id: str) -> str:
+        """The key a binding id is on now (the keymap may have moved it), for hints."""
+        keys = self.config.keymap.get(binding_id)
+        if keys is None:
+            keys = next((b.key for b in self._default_bindings() if b.id == binding_id), "?")
+        return keys.split(",")[0]
+
+    def _default_bindings(self) -> list[Binding]:
+        return [b for b in self.BINDINGS if isinstance(b, Binding)]

@@ -1,0 +1,70 @@
+"""Adapts the audio layer's AudioIO to the console's AudioPort (mic, speaker, meters, modes)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .config import DeviceConfig
+from .levels import LevelSource
+
+if TYPE_CHECKING:
+    from console.audio.io import AudioIO
+
+
+class AudioIOPort:
+    """The console's view of AudioIO. Push-to-talk: the key toggles talking; the first press
+    also switches capture from voice activity to push-to-talk mode."""
+
+    def __init__(self, audio: AudioIO, on_notice: Callable[[str], None] | None = None) -> None:
+        self.audio = audio
+        self.on_notice = on_notice
+
+    @property
+    def levels(self) -> LevelSource:
+        levels: LevelSource = self.audio.levels
+        return levels
+
+    @property
+    def playback_tracker(self) -> Any:
+        return self.audio.tracker
+
+    async def start(self, session: Any) -> None:
+        loop = asyncio.get_running_loop()
+        self.audio.on_device_lost = self._notice
+        self.audio.start(loop, session.send_audio)
+        if not self.audio.available:
+            raise RuntimeError(self.audio.error or "no audio device")
+        if self.audio.error:
+            self._notice(self.audio.error)
+
+    def _notice(self, text: str) -> None:
+        if self.on_notice is not None:
+            self.on_notice(f"audio: {text}")
+
+    async def stop(self) -> None:
+        self.audio.close()
+
+    def on_session_event(self, event: object) -> None:
+        self.audio.feed(event)
+
+    def interrupt(self) -> None:
+        self.audio.interrupt()
+
+    def set_muted(self, muted: bool) -> None:
+        self.audio.muted = muted
+
+    def set_push_to_talk(self, enabled: bool) -> None:
+        if not self.audio.push_to_talk:
+            self.audio.push_to_talk = True
+        self.audio.talking = enabled
+
+
+def open_audio(devices: DeviceConfig) -> AudioIOPort:
+    """An AudioIOPort on the configured devices (opened later, when the session starts)."""
+    from console.audio.io import AudioIO
+
+    audio = AudioIO(input_device=devices.input, output_device=devices.output,
+                    headset=devices.headset)
+    return AudioIOPort(audio)

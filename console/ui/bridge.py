@@ -1,0 +1,321 @@
+"""The bridge: one worker turns session events into Textual messages, coalescing high-rate ones."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterable, Callable, Sequence
+from typing import Any
+
+from textual.message import Message
+
+from console.realtime import events as ev
+from console.realtime.events import RealtimeSessionEvent
+
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
+
+
+def describe_error(error: Any, limit: int = 300) -> str:
+    """One line for any error shape the session reports (server dict, exception, text)."""
+    if isinstance(error, dict):
+        inner = error.get("error", error)
+        if isinstance(inner, dict):
+            text = str(inner.get("message") or inner.get("code") or inner.get("type") or inner)
+            code = inner.get("code") or inner.get("type")
+            if code and str(code) not in text:
+                text = f"{code}: {text}"
+        else:
+            text = str(inner)
+    elif isinstance(error, BaseException):
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    else:
+        text = str(error)
+    text = _SECRET.sub("[redacted]", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tool_name(tool: Any) -> str:
+    return str(getattr(tool, "name", None) or getattr(tool, "tool_name", None) or "tool")
+
+
+def agent_name(agent: Any) -> str:
+    return str(getattr(agent, "name", None) or "agent")
+
+
+def _guardrail_name(result: Any) -> str:
+    guardrail = getattr(result, "guardrail", None)
+    getter = getattr(guardrail, "get_name", None)
+    name = getter() if callable(getter) else getattr(guardrail, "name", None)
+    return str(name or "guardrail")
+
+
+def _raw_type(data: Any) -> str | None:
+    if isinstance(data, dict):
+        kind = data.get("type")
+        return kind if isinstance(kind, str) else None
+    return None
+
+
+class SessionBridge:
+    """Consumes ``async for event in session`` and posts the nested messages below.
+
+    Transcript deltas and history snapshots arrive many times a second; they are gathered here and
+    posted by ``flush()``, which the app calls on a frame-rate timer. Every other message first
+    flushes what is pending, so the transcript keeps the order the session produced.
+    """
+
+    class ConnectionChanged(Message):
+        def __init__(self, status: str) -> None:
+            super().__init__()
+            self.status = status
+
+    class TranscriptStreamed(Message):
+        """Coalesced assistant deltas for one item, with the arrival time of each delta."""
+
+        def __init__(self, item_id: str, agent: str, text: str, arrivals: list[float]) -> None:
+            super().__init__()
+            self.item_id, self.agent, self.text, self.arrivals = item_id, agent, text, arrivals
+
+    class UserSpoke(Message):
+        """A user item's text or transcript became known (typed text or transcribed speech)."""
+
+        def __init__(self, item_id: str, text: str) -> None:
+            super().__init__()
+            self.item_id, self.text = item_id, text
+
+    class AssistantSaid(Message):
+        """An assistant item's full text as the history has it (fills in missed deltas)."""
+
+        def __init__(self, item_id: str, agent: str, text: str) -> None:
+            super().__init__()
+            self.item_id, self.agent, self.text = item_id, agent, text
+
+    class AgentStarted(Message):
+        def __init__(self, agent: str) -> None:
+            super().__init__()
+            self.agent = agent
+
+    class HandoffTaken(Message):
+        def __init__(self, source: str, target: str) -> None:
+            super().__init__()
+            self.source, self.target = source, target
+
+    class ToolStarted(Message):
+        def __init__(self, agent: str, tool: str, arguments: str, call_id: str | None) -> None:
+            super().__init__()
+            self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+
+    class ToolEnded(Message):
+        def __init__(self, agent: str, tool: str, output: str, call_id: str | None) -> None:
+            super().__init__()
+            self.agent, self.tool, self.output, self.call_id = agent, tool, output, call_id
+
+    class ApprovalRequested(Message):
+        def __init__(self, agent: str, tool: str, arguments: str, call_id: str) -> None:
+            super().__init__()
+            self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+
+    class ErrorReported(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class GuardrailTripped(Message):
+        def __init__(self, text: str, guardrails: list[str]) -> None:
+            super().__init__()
+            self.text, self.guardrails = text, guardrails
+
+    class HistoryChanged(Message):
+        """The latest history (coalesced); ``full`` asks for a complete resync, not the tail."""
+
+        def __init__(self, items: Sequence[Any], full: bool) -> None:
+            super().__init__()
+            self.items, self.full = items, full
+
+    class ItemAdded(Message):
+        def __init__(self, item: Any) -> None:
+            super().__init__()
+            self.item = item
+
+    class TurnEnded(Message):
+        def __init__(self, status: str | None) -> None:
+            super().__init__()
+            self.status = status
+
+    class LatencyMeasured(Message):
+        """Time from the user's turn ending to the first audio or text of the reply."""
+
+        def __init__(self, milliseconds: float, kind: str) -> None:
+            super().__init__()
+            self.milliseconds, self.kind = milliseconds, kind
+
+    class Interrupted(Message):
+        def __init__(self, item_id: str) -> None:
+            super().__init__()
+            self.item_id = item_id
+
+    class Notice(Message):
+        """Something worth a system line in the transcript (timeouts, speech markers)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class SessionEnded(Message):
+        def __init__(self, reason: str, error: str | None) -> None:
+            super().__init__()
+            self.reason, self.error = reason, error
+
+    def __init__(
+        self,
+        post: Callable[[Message], Any],
+        *,
+        timer: Callable[[], float] = time.perf_counter,
+        audio_sink: Callable[[RealtimeSessionEvent], None] | None = None,
+        agent: str = "",
+        history_interval: float = 0.25,
+        frame_interval: float = 1 / 60,
+    ) -> None:
+        self._post_now = post
+        self._timer = timer
+        self.audio_sink = audio_sink
+        self.agent = agent
+        self._deltas: dict[str, list[str]] = {}
+        self._arrivals: dict[str, list[float]] = {}
+        self._agents: dict[str, str] = {}
+        self.streamed: set[str] = set()
+        """Items whose text arrived as deltas (the transcript builds those from the deltas)."""
+        self._history: Sequence[Any] | None = None
+        self._last_history: Sequence[Any] | None = None
+        self._history_full = False
+        self._history_interval = history_interval
+        self._history_posted = float("-inf")
+        self._frame_interval = frame_interval
+        self._deltas_posted = float("-inf")
+        self._turn_mark: float | None = None
+        self.events_seen = 0
+
+    # -- the one consumer ------------------------------------------------------------------------
+
+    async def pump(self, session: AsyncIterable[RealtimeSessionEvent]) -> None:
+        """Consume every event until the session ends; call from exactly one worker."""
+        async for event in session:
+            self.handle(event)
+        self.flush()
+
+    def mark_turn_start(self) -> None:
+        """The user's turn ended now (text sent or speech committed): start the latency clock."""
+        self._turn_mark = self._timer()
+
+    def post(self, message: Message) -> None:
+        self.flush_deltas()
+        self._post_now(message)
+
+    def flush(self) -> None:
+        """Post what was gathered since the last frame (the app calls this on a timer)."""
+        if self._deltas and self._history is None:
+            # Deltas change the newest history item in place without a history event: show it.
+            self._history = self._last_history
+        self.flush_deltas()
+        if self._history is None:
+            return
+        now = self._timer()
+        # The tree is secondary to the transcript: while a reply streams it updates a few
+        # times a second; a full pass (turn end) goes out at once.
+        if self._history_full or now - self._history_posted >= self._history_interval:
+            items, full = self._history, self._history_full
+            self._history, self._history_full = None, False
+            self._history_posted = now
+            self._post_now(self.HistoryChanged(items, full))
+
+    def flush_deltas(self) -> None:
+        if not self._deltas:
+            return
+        deltas, arrivals = self._deltas, self._arrivals
+        self._deltas, self._arrivals = {}, {}
+        self._deltas_posted = self._timer()
+        for item_id, chunks in deltas.items():
+            self._post_now(self.TranscriptStreamed(
+                item_id, self._agents.get(item_id, self.agent), "".join(chunks), arrivals[item_id]
+            ))
+
+    def _first_output(self, kind: str) -> None:
+        if self._turn_mark is not None:
+            elapsed = (self._timer() - self._turn_mark) * 1000.0
+            self._turn_mark = None
+            self.post(self.LatencyMeasured(elapsed, kind))
+
+    # -- translation -----------------------------------------------------------------------------
+
+    def handle(self, event: RealtimeSessionEvent) -> None:
+        self.events_seen += 1
+        match event:
+            case ev.RealtimeRawModelEvent(data=data):
+                self._handle_model_event(data)
+            case ev.RealtimeAudio() | ev.RealtimeAudioEnd() | ev.RealtimeAudioInterrupted():
+                if isinstance(event, ev.RealtimeAudio):
+                    self._first_output("audio")
+                elif isinstance(event, ev.RealtimeAudioInterrupted):
+                    self.post(self.Interrupted(event.item_id))
+                if self.audio_sink is not None:
+                    self.audio_sink(event)
+            case ev.RealtimeHistoryUpdated(history=history):
+                self._history = self._last_history = history
+            case ev.RealtimeHistoryAdded(item=item):
+                self.post(self.ItemAdded(item))
+            case ev.RealtimeAgentStartEvent(agent=agent):
+                self.agent = agent_name(agent)
+                self.post(self.AgentStarted(self.agent))
+            case ev.RealtimeHandoffEvent(from_agent=source, to_agent=target):
+                self.agent = agent_name(target)
+                self.post(self.HandoffTaken(agent_name(source), self.agent))
+            case ev.RealtimeToolStart(agent=agent, tool=tool, arguments=arguments, call_id=call):
+                self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
+            case ev.RealtimeToolEnd(agent=agent, tool=tool, output=output, call_id=call):
+                self.post(self.ToolEnded(agent_name(agent), tool_name(tool), str(output), call))
+            case ev.RealtimeToolApprovalRequired(
+                agent=agent, tool=tool, arguments=arguments, call_id=call
+            ):
+                self.post(self.ApprovalRequested(
+                    agent_name(agent), tool_name(tool), arguments, str(call)
+                ))
+            case ev.RealtimeError(error=error):
+                self.post(self.ErrorReported(describe_error(error)))
+            case ev.RealtimeGuardrailTripped(guardrail_results=results, message=text):
+                names = [_guardrail_name(result) for result in results]
+                self.post(self.GuardrailTripped(text, names))
+            case ev.RealtimeInputAudioTimeoutTriggered():
+                self.post(self.Notice("no speech heard: input audio timed out"))
+            case ev.RealtimeSessionClosed(reason=reason, error=error):
+                shown = describe_error(error) if error is not None else None
+                self.post(self.SessionEnded(str(reason), shown))
+            case _:
+                pass
+
+    def _handle_model_event(self, data: Any) -> None:
+        kind = getattr(data, "type", None)
+        if kind in ("transcript_delta", "output_text_delta"):
+            item_id = data.item_id
+            if item_id not in self.streamed:
+                self.streamed.add(item_id)
+                self._agents[item_id] = self.agent
+            now = self._timer()
+            self._deltas.setdefault(item_id, []).append(data.delta)
+            self._arrivals.setdefault(item_id, []).append(now)
+            self._first_output("text")
+            if now - self._deltas_posted >= self._frame_interval:
+                # Leading edge: a delta after a quiet frame goes out now; the rest of a burst
+                # waits for the frame timer, so the rate stays at most two posts per frame.
+                self.flush_deltas()
+        elif kind == "connection_status":
+            self.post(self.ConnectionChanged(data.status))
+        elif kind == "input_audio_transcription_completed":
+            self.post(self.UserSpoke(data.item_id, data.transcript))
+        elif kind == "turn_ended":
+            # A turn's end is when items in the middle may have changed (transcripts, truncation).
+            self._history, self._history_full = self._last_history, True
+            self.post(self.TurnEnded(getattr(data, "status", None)))
+        elif kind == "other":
+            raw = _raw_type(getattr(data, "data", None))
+            if raw == "input_audio_buffer.committed":
+                self.mark_turn_start()

@@ -1,0 +1,53 @@
+"""What the meters read: a level source the audio layer feeds, and a silent one until it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+SILENCE_DB = -96.0
+
+
+@runtime_checkable
+class LevelSource(Protocol):
+    """Read at the meter's frame rate: plain attributes, so the UI never waits on audio."""
+
+    @property
+    def mic_db(self) -> float: ...
+    @property
+    def speaker_db(self) -> float: ...
+    @property
+    def muted(self) -> bool: ...
+    @property
+    def user_speaking(self) -> bool: ...
+    @property
+    def assistant_speaking(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class StaticLevels:
+    """Levels held in plain fields: silence by default; tests and benchmarks set them directly."""
+
+    mic_db: float = SILENCE_DB
+    speaker_db: float = SILENCE_DB
+    muted: bool = False
+    user_speaking: bool = False
+    assistant_speaking: bool = False
+
+
+@runtime_checkable
+class AudioPort(Protocol):
+    """What the console needs from the audio layer; ``None`` means text-only mode.
+
+    ``start`` gets the entered session (to send captured audio); ``on_session_event`` receives the
+    audio, audio_end and audio_interrupted events straight from the bridge's worker, unbuffered.
+    """
+
+    @property
+    def levels(self) -> LevelSource: ...
+    async def start(self, session: object) -> None: ...
+    async def stop(self) -> None: ...
+    def on_session_event(self, event: object) -> None: ...
+    def interrupt(self) -> None: ...
+    def set_muted(self, muted: bool) -> None: ...
+    def set_push_to_talk(self, enabled: bool) -> None: ...

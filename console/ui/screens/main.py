@@ -1,0 +1,73 @@
+"""The main screen: transcript and input left; graph, approvals, history, meters right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..levels import LevelSource
+from ..widgets.approvals import ApprovalQueue
+from ..widgets.handoff_graph import HandoffGraph
+from ..widgets.history_tree import HistoryTree
+from ..widgets.message_input import MessageInput
+from ..widgets.meters import Meters
+from ..widgets.status_bar import StatusBar
+from ..widgets.transcript import TranscriptView
+
+
+class MainScreen(Screen[None]):
+    """Holds the panes; the widgets are attributes so the app reaches them even under a modal."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Focus", id="focus_next"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous pane", id="focus_previous", show=False
+        ),
+    ]
+
+    def __init__(
+        self,
+        *,
+        agents: Iterable[Any],
+        levels: LevelSource,
+        now: Callable[[], datetime],
+        frame_rate: float,
+        blink: bool,
+        on_rendered: Callable[[list[float]], None] | None = None,
+    ) -> None:
+        super().__init__(id="main-screen")
+        self.transcript = TranscriptView(id="transcript", now=now, on_rendered=on_rendered)
+        self.input = MessageInput(id="input", placeholder="Type a message, Enter to send")
+        self.input.cursor_blink = blink
+        self.graph = HandoffGraph(agents, id="graph")
+        self.approvals = ApprovalQueue(id="approvals")
+        self.history = HistoryTree(id="history")
+        self.meters = Meters(levels, frame_rate=min(frame_rate, 30.0), id="meters")
+        self.status = StatusBar(id="status")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield self.transcript
+                yield self.input
+            with Vertical(id="side"):
+                yield self.graph
+                yield self.approvals
+                yield self.history
+                yield self.meters
+        yield self.status
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        self.transcript.border_title = "Transcript"
+        self.graph.border_title = "Agents"
+        self.history.border_title = "History"
+        self.meters.border_title = "Audio"
+        self.input.focus()

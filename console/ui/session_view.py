@@ -1,0 +1,149 @@
+"""How session events show: the handlers of the bridge's messages, mixed into the app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .bridge import SessionBridge
+from .widgets.approvals import PendingApproval, short_arguments
+from .widgets.history_tree import item_text
+
+if TYPE_CHECKING:
+    from .config import ConsoleConfig
+    from .screens.main import MainScreen
+
+B = SessionBridge  # short name for the message types in the handler signatures
+
+
+class SessionView:
+    """Textual finds these handlers by name (``on_session_bridge_<message>``) on the app.
+
+    Each one updates panes only: none awaits anything, so a burst of events never stalls input.
+    """
+
+    main: MainScreen
+    bridge: SessionBridge
+    config: ConsoleConfig
+
+    def system_line(self, text: str, *, kind: str = "system") -> None:
+        label = "error" if kind == "error" else "console"
+        self.main.transcript.add(kind, label, text)  # type: ignore[arg-type]
+
+    def key_for(self, binding_id: str) -> str:
+        raise NotImplementedError
+
+    def on_session_bridge_connection_changed(self, message: B.ConnectionChanged) -> None:
+        self.main.status.connection = message.status
+
+    def on_session_bridge_transcript_streamed(self, message: B.TranscriptStreamed) -> None:
+        self.main.transcript.append_text(
+            message.item_id, message.text, kind="assistant", label=message.agent,
+            arrivals=message.arrivals,
+        )
+
+    def on_session_bridge_user_spoke(self, message: B.UserSpoke) -> None:
+        if message.text:
+            self.main.transcript.add("user", "you", message.text, key=message.item_id)
+
+    def on_session_bridge_assistant_said(self, message: B.AssistantSaid) -> None:
+        transcript = self.main.transcript
+        known = transcript.text_of(message.item_id)
+        if message.text and (known is None or len(message.text) > len(known)):
+            transcript.add("assistant", message.agent, message.text, key=message.item_id)
+
+    def on_session_bridge_agent_started(self, message: B.AgentStarted) -> None:
+        self.main.status.agent = message.agent
+        self.main.graph.set_current(message.agent)
+
+    def on_session_bridge_handoff_taken(self, message: B.HandoffTaken) -> None:
+        self.main.graph.mark_taken(message.source, message.target)
+        self.main.status.agent = message.target
+        self.main.transcript.add("handoff", "handoff", f"{message.source} → {message.target}")
+
+    def on_session_bridge_tool_started(self, message: B.ToolStarted) -> None:
+        args = short_arguments(message.arguments, 100)
+        self.main.transcript.add("tool", "tool", f"{message.tool} {args}")
+
+    def on_session_bridge_tool_ended(self, message: B.ToolEnded) -> None:
+        output = short_arguments(message.output, 160)
+        self.main.transcript.add("tool", "tool", f"{message.tool} → {output}")
+        if message.call_id:
+            self.main.approvals.resolve(message.call_id)
+
+    def on_session_bridge_approval_requested(self, message: B.ApprovalRequested) -> None:
+        self.main.approvals.add(PendingApproval(
+            message.call_id, message.agent, message.tool, message.arguments
+        ))
+        approve, reject = self.key_for("approve"), self.key_for("reject")
+        self.main.transcript.add(
+            "tool", "approval",
+            f"{message.tool} {short_arguments(message.arguments, 80)} needs approval: "
+            f"{approve} approves, {reject} rejects",
+        )
+
+    def on_session_bridge_error_reported(self, message: B.ErrorReported) -> None:
+        self.main.transcript.add("error", "error", message.text)
+
+    def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:
+        names = ", ".join(message.guardrails)
+        self.main.transcript.add("error", "guardrail", f"{names} tripped: reply stopped")
+
+    def on_session_bridge_history_changed(self, message: B.HistoryChanged) -> None:
+        tree = self.main.history
+        items = message.items
+        if message.full:
+            tree.sync(items)
+            tail: Sequence[Any] = items
+        else:
+            # Only the newest items change while a reply streams; a full pass runs at turn end.
+            tail = items[-8:]
+            for item in tail:
+                tree.upsert(item)
+        for item in tail:
+            self._reflect_item(item, settled=message.full)
+
+    def on_session_bridge_item_added(self, message: B.ItemAdded) -> None:
+        self.main.history.upsert(message.item)
+        self._reflect_item(message.item)
+
+    def _reflect_item(self, item: Any, *, settled: bool = False) -> None:
+        """Typed user text, and assistant text that never streamed, reach the transcript here.
+
+        An item streamed as deltas keeps its delta-built line: history items are live objects
+        that may already hold deltas still on their way through the bridge, so their text is
+        only trusted once the turn has ended (``settled``), and only to fill in what is missing.
+        """
+        role = getattr(item, "role", None)
+        if role not in ("user", "assistant"):
+            return
+        text = item_text(item)
+        if not text:
+            return
+        transcript = self.main.transcript
+        if role == "user":
+            transcript.add("user", "you", text, key=item.item_id)
+            return
+        known = transcript.text_of(item.item_id)
+        if item.item_id in self.bridge.streamed and not settled:
+            return
+        if known is None or len(text) > len(known):
+            transcript.add("assistant", self.bridge.agent, text, key=item.item_id)
+
+    def on_session_bridge_turn_ended(self, message: B.TurnEnded) -> None:
+        if message.status not in (None, "completed"):
+            self.system_line(f"reply {message.status}")
+
+    def on_session_bridge_latency_measured(self, message: B.LatencyMeasured) -> None:
+        self.main.status.set_latency(message.milliseconds, message.kind)
+
+    def on_session_bridge_interrupted(self, message: B.Interrupted) -> None:
+        self.main.transcript.add("system", "console", "assistant interrupted")
+
+    def on_session_bridge_notice(self, message: B.Notice) -> None:
+        self.system_line(message.text)
+
+    def on_session_bridge_session_ended(self, message: B.SessionEnded) -> None:
+        self.main.status.connection = "disconnected"
+        if message.error:
+            self.system_line(f"session closed: {message.error}", kind="error")

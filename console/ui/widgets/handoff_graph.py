@@ -1,0 +1,123 @@
+"""The handoff graph: agents reachable from the start, edges, current and taken handoffs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+@dataclass(slots=True)
+class AgentGraph:
+    """Agent names in discovery order and, per agent, the agents its handoffs lead to."""
+
+    nodes: list[str] = field(default_factory=list)
+    edges: dict[str, list[str]] = field(default_factory=dict)
+
+
+def handoff_target(handoff: Any, known: dict[str, Any]) -> tuple[str, Any | None]:
+    """The name (and agent object, when it can be found) a handoff leads to."""
+    if hasattr(handoff, "handoffs") and hasattr(handoff, "name"):
+        return handoff.name, handoff  # a RealtimeAgent given directly
+    agent = getattr(handoff, "agent", None)
+    name = getattr(handoff, "agent_name", None) or getattr(agent, "name", None) or "?"
+    return name, agent if agent is not None else known.get(name)
+
+
+def build_graph(agents: Iterable[Any]) -> AgentGraph:
+    """Breadth-first from the first agent; any further agents given are included as roots."""
+    roots = list(agents)
+    known = {agent.name: agent for agent in roots}
+    graph = AgentGraph()
+    queue = list(roots)
+    while queue:
+        agent = queue.pop(0)
+        if agent.name in graph.edges:
+            continue
+        graph.nodes.append(agent.name)
+        targets: list[str] = []
+        for handoff in getattr(agent, "handoffs", ()) or ():
+            name, target = handoff_target(handoff, known)
+            targets.append(name)
+            if target is not None:
+                known.setdefault(name, target)
+                queue.append(target)
+            elif name not in graph.nodes:
+                graph.nodes.append(name)
+                graph.edges.setdefault(name, [])
+        graph.edges[agent.name] = targets
+    return graph
+
+
+class HandoffGraph(Widget):
+    """Text-drawn: each agent with its outgoing edges; the current agent and taken edges marked."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "graph--agent",
+        "graph--current",
+        "graph--edge",
+        "graph--taken",
+    }
+
+    def __init__(
+        self,
+        agents: Iterable[Any] = (),
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.graph = build_graph(agents)
+        self.current: str | None = self.graph.nodes[0] if self.graph.nodes else None
+        self.taken: Counter[tuple[str, str]] = Counter()
+
+    def set_agents(self, agents: Iterable[Any]) -> None:
+        self.graph = build_graph(agents)
+        self.current = self.graph.nodes[0] if self.graph.nodes else None
+        self.taken.clear()
+        self.refresh(layout=True)
+
+    def set_current(self, name: str) -> None:
+        if name not in self.graph.edges:
+            self.graph.nodes.append(name)
+            self.graph.edges[name] = []
+        if name != self.current:
+            self.current = name
+            self.refresh(layout=True)
+
+    def mark_taken(self, source: str, target: str) -> None:
+        self.taken[(source, target)] += 1
+        self.set_current(target)
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        agent_style = self.get_component_rich_style("graph--agent")
+        current_style = self.get_component_rich_style("graph--current")
+        edge_style = self.get_component_rich_style("graph--edge")
+        taken_style = self.get_component_rich_style("graph--taken")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for number, name in enumerate(self.graph.nodes):
+            if number:
+                text.append("\n")
+            is_current = name == self.current
+            text.append("● " if is_current else "○ ", current_style if is_current else edge_style)
+            text.append(name, current_style if is_current else agent_style)
+            if is_current:
+                text.append("  (current)", current_style)
+            targets = self.graph.edges.get(name, [])
+            for position, target in enumerate(targets):
+                branch = "└─▶ " if position == len(targets) - 1 else "├─▶ "
+                count = self.taken.get((name, target), 0)
+                text.append("\n  " + branch, taken_style if count else edge_style)
+                text.append(target, current_style if target == self.current else agent_style)
+                if count:
+                    text.append(f"  ✓ taken x{count}", taken_style)
+        return text
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return sum(1 + len(self.graph.edges.get(n, [])) for n in self.graph.nodes) or 1

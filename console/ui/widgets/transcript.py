@@ -1,0 +1,274 @@
+"""The live transcript: a virtualised Line API view; streamed deltas update lines in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..wrap import wrap_spans
+
+EntryKind = Literal["user", "assistant", "tool", "handoff", "error", "system"]
+LABEL_WIDTH = 10
+WIDE_ENOUGH_FOR_TIME = 60
+
+
+@dataclass(slots=True)
+class Entry:
+    """One transcript entry; ``strips`` caches its wrapped lines for the current width."""
+
+    kind: EntryKind
+    label: str
+    text: str
+    stamp: str
+    strips: list[Strip] | None = field(default=None)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    wrapped: int = -1
+    """Length of ``text`` when ``strips`` were made; less means only the tail needs wrapping."""
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """Streams user, assistant, tool, handoff and error lines.
+
+    Only entries that change are re-wrapped; the rendered lines of the whole transcript are kept in
+    one flat list so drawing a screenful costs the same with ten lines or ten thousand. Appending to
+    the last entry (the usual case for a streamed delta) re-wraps that entry alone.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "transcript--time",
+        "transcript--user",
+        "transcript--assistant",
+        "transcript--tool",
+        "transcript--handoff",
+        "transcript--error",
+        "transcript--system",
+        "transcript--label",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime] = datetime.now,
+        on_rendered: Callable[[list[float]], None] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._now = now
+        self._on_rendered = on_rendered
+        self.entries: list[Entry] = []
+        self._keys: dict[str, int] = {}
+        self._rows: list[Strip] = []
+        self._starts: list[int] = []  # first line of each entry in _lines
+        self._width = 0
+        self._pending: list[float] = []
+        self._follow = True
+        self._base_style = Style()
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def add(self, kind: EntryKind, label: str, text: str, *, key: str | None = None) -> int:
+        """Append an entry (or replace the text of the entry already under ``key``)."""
+        if key is not None and key in self._keys:
+            self.set_text(key, text)
+            return self._keys[key]
+        self.entries.append(Entry(kind, label, text, self._now().strftime("%H:%M:%S")))
+        index = len(self.entries) - 1
+        if key is not None:
+            self._keys[key] = index
+        self._relayout_from(index)
+        return index
+
+    def has(self, key: str) -> bool:
+        return key in self._keys
+
+    def append_text(
+        self,
+        key: str,
+        chunk: str,
+        *,
+        kind: EntryKind = "assistant",
+        label: str = "",
+        arrivals: list[float] | None = None,
+    ) -> None:
+        """Stream ``chunk`` onto the entry under ``key``, creating it on the first delta."""
+        if arrivals:
+            self._pending.extend(arrivals)
+        if key not in self._keys:
+            self.add(kind, label, chunk, key=key)
+            return
+        index = self._keys[key]
+        self.entries[index].text += chunk  # strips stay: _wrap re-wraps only the last line
+        self._relayout_from(index)
+
+    def set_text(self, key: str, text: str) -> None:
+        index = self._keys.get(key)
+        if index is None or self.entries[index].text == text:
+            return
+        self.entries[index].text = text
+        self.entries[index].strips = None
+        self._relayout_from(index)
+
+    def text_of(self, key: str) -> str | None:
+        index = self._keys.get(key)
+        return None if index is None else self.entries[index].text
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._keys.clear()
+        self._rows.clear()
+        self._starts.clear()
+        self._refresh_size(follow=True)
+
+    def plain_lines(self) -> list[str]:
+        """The rendered lines as plain text (for tests and the clipboard)."""
+        return [strip.text.rstrip() for strip in self._rows]
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _relayout_from(self, index: int) -> None:
+        if self._content_width() <= 0:
+            return  # not laid out yet: the first resize wraps everything at the real width
+        follow = self._at_end()
+        if self._width != self._content_width():
+            self._rebuild()
+            self._refresh_size(follow=follow)
+            return
+        count = len(self._rows)
+        first = self._starts[index] if index < len(self._starts) else count
+        del self._rows[first:]
+        del self._starts[index:]
+        for position in range(index, len(self.entries)):
+            self._starts.append(len(self._rows))
+            self._rows.extend(self._wrap(self.entries[position]))
+        if len(self._rows) == count:
+            # The usual streamed delta: same number of rows, so redraw just the changed ones.
+            self.refresh_lines(first, count - first)
+        else:
+            self._refresh_size(follow=follow)
+
+    def _rebuild(self) -> None:
+        self._width = self._content_width()
+        self._rows.clear()
+        self._starts.clear()
+        for entry in self.entries:
+            entry.strips = None
+            self._starts.append(len(self._rows))
+            self._rows.extend(self._wrap(entry))
+
+    def _at_end(self) -> bool:
+        return self._follow
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # Follow new lines while the view is at the bottom; scrolling up pauses following.
+        self._follow = new_value >= self.max_scroll_y - 1
+
+    def _refresh_size(self, *, follow: bool) -> None:
+        size = Size(self._width, len(self._rows))
+        height = self.scrollable_content_region.height
+        same_bars = (self.virtual_size.height > height) == (size.height > height)
+        if same_bars and size.width == self.virtual_size.width and height > 0:
+            # A new row while the scrollbar stays as it is: skip the screen-wide layout pass a
+            # virtual_size change costs (tens of ms at 160x50); the scroll range alone changes.
+            self.set_reactive(TranscriptView.virtual_size, size)
+            self._scroll_update(size)
+            if follow:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        else:
+            self.virtual_size = size
+            if follow:
+                self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.refresh()
+
+    def _wrap(self, entry: Entry) -> list[Strip]:
+        if entry.strips is not None and entry.wrapped == len(entry.text):
+            return entry.strips
+        console = self.app.console
+        width = self._width
+        time_style = self.get_component_rich_style("transcript--time", default=Style())
+        label_style = self.get_component_rich_style("transcript--label", default=Style())
+        body_style = self.get_component_rich_style(f"transcript--{entry.kind}", default=Style())
+        # Narrow panes drop the time column: the words matter more than the clock.
+        stamp = f"{entry.stamp} " if width >= WIDE_ENOUGH_FOR_TIME else ""
+        prefix = Text.assemble(
+            (stamp, time_style),
+            (f"{entry.label[:LABEL_WIDTH]:<{LABEL_WIDTH}} ", label_style + body_style),
+        )
+        indent = prefix.cell_len
+        text = entry.text or " "
+        if entry.strips is None or not entry.spans or entry.wrapped > len(entry.text):
+            entry.strips, entry.spans = [], []
+            first = start = 0
+        else:
+            first = len(entry.spans) - 1  # text was appended: re-wrap from the last line
+            start = entry.spans[first][0]
+            del entry.spans[first:]
+            del entry.strips[first:]
+        blank = Text(" " * indent)
+        for number, (begin, end) in enumerate(
+            wrap_spans(text, max(width - indent, 8), start), start=first
+        ):
+            row = Text.assemble(prefix if number == 0 else blank, (text[begin:end], body_style))
+            row.truncate(width)
+            entry.strips.append(Strip(row.render(console), row.cell_len))
+            entry.spans.append((begin, end))
+        entry.wrapped = len(entry.text)
+        return entry.strips
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        if self._content_width() > 0 and self._width != self._content_width():
+            follow = self._at_end()
+            self._rebuild()
+            self._refresh_size(follow=follow)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A theme switch changes every component style, so cached strips are stale.
+        if self._width and self._content_width() > 0:
+            self._rebuild()
+            self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style is costly to compute; one lookup per frame instead of one per line.
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        if self._pending and self._on_rendered is not None:
+            stamps, self._pending = self._pending, []
+            self._on_rendered(stamps)
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self._base_style
+        index = scroll_y + y
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        strip = self._rows[index].crop_extend(scroll_x, scroll_x + width, base)
+        return strip.apply_style(base)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width

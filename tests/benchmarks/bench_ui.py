@@ -1,0 +1,134 @@
+"""Console benchmark: a headless app fed 100 transcript deltas and 50 audio chunks a second."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SECONDS = float(os.environ.get("RTCONSOLE_BENCH_SECONDS", "30"))
+DELTAS_PER_S = 100
+CHUNKS_PER_S = 50
+
+
+async def _stream() -> dict[str, float]:
+    from console.realtime import RealtimeRunner
+    from console.realtime import model_events as me
+    from console.realtime.testing import ScriptedRealtimeModel
+    from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.demo_agents import demo_agents
+    from console.ui.levels import StaticLevels
+
+    agents = demo_agents()
+    model = ScriptedRealtimeModel()
+    levels = StaticLevels()
+    emitted: list[float] = []
+    latencies: list[float] = []
+
+    def on_rendered(stamps: list[float]) -> None:
+        # The k-th delta drawn is the k-th delta emitted: measure from emission to the frame.
+        now = time.perf_counter()
+        start = len(latencies)
+        for index in range(start, start + len(stamps)):
+            latencies.append(now - emitted[index])
+
+    @asynccontextmanager
+    async def opener() -> AsyncIterator[Any]:
+        session = await RealtimeRunner(agents[0], model=model).run()
+        async with session:
+            yield session
+
+    app = RtConsoleApp(
+        agents=agents, open_session=opener, backend=BackendInfo("scripted", "bench"),
+        levels=levels, on_rendered=on_rendered,
+    )
+    chunk = me.RealtimeModelAudioEvent(b"\x10\x00" * 480, "r1", "a0", 0)
+    async with app.run_test(size=(160, 50), headless=True) as pilot:
+        while app.session is None:
+            await pilot.pause(0.01)
+        tick = 1.0 / DELTAS_PER_S
+        total = int(SECONDS * DELTAS_PER_S)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for n in range(total):
+            due = wall0 + n * tick
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            item = f"a{n // 400}"  # a new reply every 4 s, so the transcript grows many lines
+            emitted.append(time.perf_counter())
+            await model.emit(me.RealtimeModelTranscriptDeltaEvent(item, f"word{n} ", "r1"))
+            if n % (DELTAS_PER_S // CHUNKS_PER_S) == 0:
+                await model.emit(me.RealtimeModelAudioEvent(chunk.data, "r1", item, 0))
+                levels.speaker_db = -40.0 + (n % 37)
+                levels.assistant_speaking = True
+        await pilot.pause(0.2)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        drawn = len(latencies)
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    return {
+        "cpu": 100.0 * cpu / wall,
+        "p95": p95 * 1000.0,
+        "median": statistics.median(latencies) * 1000.0 if latencies else float("nan"),
+        "drawn": 100.0 * drawn / max(1, len(emitted)),
+    }
+
+
+FIRST_FRAME_CHILD = textwrap.dedent("""
+    import sys, time
+    import console.ui.app as ui_app
+
+    class Timed(ui_app.RtConsoleApp):
+        def on_ready(self) -> None:
+            print("FIRST_FRAME", time.time(), flush=True)
+            self.exit(0)
+
+    ui_app.RtConsoleApp = Timed
+    from console.cli import main
+    sys.exit(main(["--backend", "local", "--no-audio"]))
+""")
+
+
+def _first_frame_s() -> float:
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
+    env.pop("OPENAI_API_KEY", None)
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_CHILD], capture_output=True, text=True, env=env,
+        cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("FIRST_FRAME"):
+            return float(line.split()[1]) - started
+    raise RuntimeError(f"no first frame: {result.stdout[-500:]} {result.stderr[-500:]}")
+
+
+def _help_s() -> float:
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "console.cli", "--help"], capture_output=True,
+                       cwd=ROOT, check=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def run() -> list[tuple[str, float, str, str]]:
+    figures = asyncio.run(_stream())
+    return [
+        (f"CPU share while streaming ({SECONDS:.0f} s)", figures["cpu"], "% of one core", "-"),
+        ("delta to screen, p95", figures["p95"], "ms", "< 50"),
+        ("delta to screen, median", figures["median"], "ms", "-"),
+        ("deltas seen drawn", figures["drawn"], "%", "100"),
+        ("launch to first frame", _first_frame_s(), "s", "< 1"),
+        ("rtconsole --help", _help_s(), "s", "< 0.3"),
+    ]

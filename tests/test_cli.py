@@ -1,0 +1,169 @@
+"""The rtconsole command line: help, version, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import console
+from console.cli import Plan, UsageError, load_agents, plan_backend
+from console.ui.config import ConsoleConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rtconsole(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args], capture_output=True, text=True,
+        env=environment, cwd=cwd, timeout=60, stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+    return lines[0]
+
+
+def test_help_lists_options_and_commands() -> None:
+    result = rtconsole("--help")
+    assert result.returncode == 0
+    for word in ("--backend", "--agents", "--url", "--model", "--voice", "serve", "devices"):
+        assert word in result.stdout
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from console.cli import main
+        try:
+            main(["--help"])
+        except SystemExit:
+            pass
+        heavy = [m for m in ("textual", "websockets", "rich", "pydantic", "numpy", "pyaudio")
+                 if m in sys.modules]
+        print("HEAVY", heavy)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_version() -> None:
+    result = rtconsole("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"rtconsole {console.__version__}"
+
+
+def test_unknown_flag() -> None:
+    assert_one_line_error(rtconsole("--bogus"), "rtconsole: error:", "--bogus")
+
+
+def test_bad_backend_value() -> None:
+    assert_one_line_error(rtconsole("--backend", "cloud"), "--backend", "cloud")
+
+
+def test_openai_backend_without_key() -> None:
+    assert_one_line_error(rtconsole("--backend", "openai"), "OPENAI_API_KEY")
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("no_colon_here", "MODULE:ATTR"),
+        ("no_such_module_xyz:agent", "cannot import"),
+        ("json:no_such_attr", "no attribute"),
+        ("json:__name__", "expected a RealtimeAgent"),
+    ],
+)
+def test_bad_agents_path(spec: str, needle: str) -> None:
+    assert_one_line_error(rtconsole("--agents", spec), needle)
+
+
+def test_broken_config_names_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "rtconsole-dark"\nbackend = \n')
+    line = assert_one_line_error(rtconsole("--config", str(config)), str(config), "line 2")
+    assert "invalid TOML" in line
+
+
+def test_broken_default_config_via_xdg(tmp_path: Path) -> None:
+    folder = tmp_path / "rtconsole"
+    folder.mkdir()
+    (folder / "config.toml").write_text('[keymap]\napprove = 5\n')
+    line = assert_one_line_error(rtconsole(env={"XDG_CONFIG_HOME": str(tmp_path)}), "config.toml:2")
+    assert "keymap.approve" in line
+
+
+def test_subcommand_errors_are_one_line() -> None:
+    result = rtconsole("serve", "--no-such-flag")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+# -- in-process: agents loading and backend planning ------------------------------------------
+
+
+AGENTS_MODULE = '''
+from console.realtime import RealtimeAgent
+
+first = RealtimeAgent(name="First")
+second = RealtimeAgent(name="Second", handoffs=[first])
+both = [second, first]
+
+def factory():
+    return RealtimeAgent(name="Made")
+
+def needs_args(x):
+    return first
+
+def broken():
+    raise ValueError("nope")
+'''
+
+
+@pytest.fixture
+def agents_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "my_test_agents.py").write_text(AGENTS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "my_test_agents"
+
+
+def test_load_agent_list_and_factory(agents_module: str) -> None:
+    assert [a.name for a in load_agents(f"{agents_module}:first")] == ["First"]
+    assert [a.name for a in load_agents(f"{agents_module}:both")] == ["Second", "First"]
+    assert [a.name for a in load_agents(f"{agents_module}:factory")] == ["Made"]
+
+
+@pytest.mark.parametrize(("attr", "needle"), [("needs_args", "no arguments"), ("broken", "nope")])
+def test_bad_factories(agents_module: str, attr: str, needle: str) -> None:
+    with pytest.raises(UsageError, match=needle):
+        load_agents(f"{agents_module}:{attr}")
+
+
+def test_backend_selection_and_key_never_shown() -> None:
+    key = "sk-test-DO-NOT-SHOW-1234567890"
+    openai = plan_backend(ConsoleConfig(), {"OPENAI_API_KEY": key})
+    assert openai.backend == "openai" and openai.api_key == key and openai.note is None
+    assert key not in repr(openai) and key not in str(openai)
+    local = plan_backend(ConsoleConfig(), {})
+    assert local.backend == "local" and local.note and "local engine" in local.note
+    forced = plan_backend(ConsoleConfig(backend="local"), {"OPENAI_API_KEY": key})
+    assert forced.backend == "local" and forced.api_key == key
+    with pytest.raises(UsageError, match="OPENAI_API_KEY"):
+        plan_backend(ConsoleConfig(backend="openai"), {})
+    custom = plan_backend(ConsoleConfig(url="ws://127.0.0.1:9/v1/realtime", model="m"), {})
+    assert custom == Plan("openai", "m", None, "ws://127.0.0.1:9/v1/realtime", "", None)

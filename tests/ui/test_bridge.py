@@ -1,0 +1,144 @@
+"""The bridge turns real session events into messages; deltas and history are coalesced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+from console.realtime import RealtimeAgent, RunContextWrapper
+from console.realtime import events as ev
+from console.realtime import model_events as me
+from console.realtime.items import AssistantAudio, AssistantMessageItem
+from console.ui.bridge import SessionBridge, describe_error
+from console.ui.demo_agents import get_weather, refund_order
+
+INFO = ev.RealtimeEventInfo(context=RunContextWrapper(None))
+TRIAGE = RealtimeAgent[Any](name="Triage")
+BILLING = RealtimeAgent[Any](name="Billing")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make() -> tuple[SessionBridge, list[Message], Clock]:
+    posted: list[Message] = []
+    clock = Clock()
+    return SessionBridge(posted.append, timer=clock, agent="Triage"), posted, clock
+
+
+def delta(text: str, item: str = "a1") -> ev.RealtimeRawModelEvent:
+    return ev.RealtimeRawModelEvent(me.RealtimeModelTranscriptDeltaEvent(item, text, "r1"), INFO)
+
+
+def test_deltas_are_coalesced_to_the_frame_rate() -> None:
+    bridge, posted, clock = make()
+    for number in range(100):
+        bridge.handle(delta(f"w{number} "))
+    # Leading edge: the first delta after a quiet frame goes at once, the burst waits.
+    assert len(posted) == 1
+    bridge.flush()
+    first, rest = posted
+    assert isinstance(first, SessionBridge.TranscriptStreamed)
+    assert isinstance(rest, SessionBridge.TranscriptStreamed)
+    assert first.text + rest.text == "".join(f"w{n} " for n in range(100))
+    assert len(first.arrivals) + len(rest.arrivals) == 100 and rest.agent == "Triage"
+    bridge.flush()
+    assert len(posted) == 2
+    clock.now += 0.01  # within the same frame: coalesced until the timer's flush
+    bridge.handle(delta("x"))
+    assert len(posted) == 2
+    clock.now += 0.02  # a frame later: goes out at once
+    bridge.handle(delta("y"))
+    assert len(posted) == 3
+
+
+def test_other_events_flush_pending_deltas_first_to_keep_order() -> None:
+    bridge, posted, _ = make()
+    bridge.handle(delta("Checking "))
+    bridge.handle(delta("the weather "))
+    posted.pop(0)
+    bridge.handle(ev.RealtimeToolStart(TRIAGE, get_weather, '{"city": "Oslo"}', INFO, "c1"))
+    assert [type(m) for m in posted] == [
+        SessionBridge.TranscriptStreamed, SessionBridge.ToolStarted
+    ]
+    assert posted[0].text == "the weather "  # type: ignore[attr-defined]
+    tool = posted[1]
+    assert isinstance(tool, SessionBridge.ToolStarted)
+    assert (tool.agent, tool.tool, tool.call_id) == ("Triage", "get_weather", "c1")
+
+
+def test_every_event_kind_maps_to_a_message() -> None:
+    bridge, posted, _ = make()
+    bridge.handle(ev.RealtimeAgentStartEvent(TRIAGE, INFO))
+    bridge.handle(ev.RealtimeHandoffEvent(TRIAGE, BILLING, INFO))
+    bridge.handle(ev.RealtimeToolApprovalRequired(BILLING, refund_order, "c2", '{"a": 1}', INFO))
+    bridge.handle(ev.RealtimeToolEnd(BILLING, refund_order, "done", INFO, call_id="c2"))
+    bridge.handle(ev.RealtimeError({"type": "error", "error": {"message": "bad"}}, INFO))
+    bridge.handle(ev.RealtimeInputAudioTimeoutTriggered(INFO))
+    bridge.handle(ev.RealtimeSessionClosed("disconnected", INFO))
+    status = me.RealtimeModelConnectionStatusEvent("connected")
+    bridge.handle(ev.RealtimeRawModelEvent(status, INFO))
+    kinds = [type(m).__name__ for m in posted]
+    assert kinds == [
+        "AgentStarted", "HandoffTaken", "ApprovalRequested", "ToolEnded", "ErrorReported",
+        "Notice", "SessionEnded", "ConnectionChanged",
+    ]
+    assert bridge.agent == "Billing"
+    approval = posted[2]
+    assert isinstance(approval, SessionBridge.ApprovalRequested)
+    assert (approval.tool, approval.call_id, approval.agent) == ("refund_order", "c2", "Billing")
+
+
+def test_history_is_coalesced_and_turn_end_asks_for_a_full_pass() -> None:
+    bridge, posted, _ = make()
+    item = AssistantMessageItem(item_id="a1", content=[AssistantAudio(transcript="hi")])
+    for _ in range(50):
+        bridge.handle(ev.RealtimeHistoryUpdated([item], INFO))
+    bridge.flush()
+    assert [type(m) for m in posted] == [SessionBridge.HistoryChanged]
+    assert not posted[0].full  # type: ignore[attr-defined]
+    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnEndedEvent("r1", "completed"), INFO))
+    bridge.flush()
+    assert isinstance(posted[-1], SessionBridge.HistoryChanged) and posted[-1].full
+
+
+def test_latency_from_turn_start_to_first_output() -> None:
+    bridge, posted, clock = make()
+    clock.now = 10.0
+    bridge.mark_turn_start()
+    clock.now = 10.25
+    bridge.handle(delta("Hello"))
+    clock.now = 10.5
+    bridge.handle(delta(" again"))
+    latency = [m for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
+    assert len(latency) == 1
+    assert abs(latency[0].milliseconds - 250.0) < 1e-6 and latency[0].kind == "text"
+
+
+def test_audio_goes_straight_to_the_sink() -> None:
+    received: list[Any] = []
+    bridge = SessionBridge(lambda m: None, audio_sink=received.append)
+    chunk = me.RealtimeModelAudioEvent(b"\0\0" * 480, "r1", "a1", 0)
+    events = [
+        ev.RealtimeAudio(chunk, "a1", 0, INFO),
+        ev.RealtimeAudioInterrupted("a1", 0, INFO),
+        ev.RealtimeAudioEnd("a1", 0, INFO),
+    ]
+    for event in events:
+        bridge.handle(event)
+    assert received == events
+
+
+def test_errors_are_one_line_and_never_show_keys() -> None:
+    assert describe_error({"error": {"code": "bad_key", "message": "Bad key sk-abcdef123456"}}) == (
+        "bad_key: Bad key [redacted]"
+    )
+    assert describe_error(RuntimeError("line one\nline two")) == "RuntimeError: line one line two"
+    assert "Bearer" not in describe_error("Authorization: Bearer abc.def")
+    assert len(describe_error("x" * 1000)) == 300

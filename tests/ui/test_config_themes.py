@@ -1,0 +1,118 @@
+"""Config file parsing and theme loading: defaults, overrides, one-line errors, shipped themes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from console.ui.config import ConfigError, ConsoleConfig, DeviceConfig, load_config, parse_config
+from console.ui.themes import (
+    CUSTOM_VARIABLES,
+    ThemeError,
+    builtin_theme_dirs,
+    load_theme_file,
+    load_themes,
+    variable_defaults,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = """
+theme = "rtconsole-light"
+backend = "local"
+model = "gpt-realtime-mini"
+voice = "marin"
+agents = "pkg.mod:agent"
+
+[keymap]
+approve = "ctrl+o"
+
+[devices]
+input = "USB"
+output = 3
+headset = true
+"""
+
+
+def test_full_config_parses() -> None:
+    config = parse_config(GOOD, Path("c.toml"))
+    assert config.theme == "rtconsole-light" and config.backend == "local"
+    assert config.model == "gpt-realtime-mini" and config.voice == "marin"
+    assert config.agents == "pkg.mod:agent"
+    assert config.keymap == {"approve": "ctrl+o"}
+    assert config.devices == DeviceConfig(input="USB", output=3, headset=True)
+
+
+def test_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "absent.toml") == ConsoleConfig()
+
+
+def test_flags_override_only_what_they_set() -> None:
+    config = parse_config(GOOD, Path("c.toml")).override(model="other", voice=None)
+    assert config.model == "other" and config.voice == "marin"
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ('theme = "x"\nbackend =\n', ["invalid TOML", "line 2"]),
+        ('theme = 3\n', ["c.toml:1", "theme must be a string"]),
+        ('\n\nbackend = "cloud"\n', ["c.toml:3", "backend must be one of"]),
+        ('colour = "red"\n', ["c.toml:1", "not a known setting"]),
+        ('[keymap]\napprove = ""\n', ["c.toml:2", "keymap.approve"]),
+        ('[devices]\ninput = true\n', ["c.toml:2", "devices.input"]),
+        ('[devices]\nspeakers = 1\n', ["devices.speakers", "not a known setting"]),
+    ],
+)
+def test_errors_are_one_line_with_file_and_line(text: str, needles: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("c.toml"))
+    message = str(caught.value)
+    assert "\n" not in message and "c.toml" in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_shipped_themes_load_with_every_custom_variable() -> None:
+    themes, problems = load_themes(builtin_theme_dirs())
+    assert problems == []
+    names = {theme.name for theme in themes}
+    assert {"rtconsole-dark", "rtconsole-light", "rtconsole-high-contrast"} <= names
+    for theme in themes:
+        assert set(CUSTOM_VARIABLES) <= set(theme.variables), theme.name
+    light = next(t for t in themes if t.name == "rtconsole-light")
+    assert light.dark is False
+
+
+def test_user_theme_overrides_and_gets_defaults(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text('name = "mine"\nprimary = "#00AA00"\nerror = "#AA0000"\n')
+    (tmp_path / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    themes, problems = load_themes([*builtin_theme_dirs(), tmp_path])
+    assert "mine" in {t.name for t in themes}
+    assert len(problems) == 1 and "broken.toml" in problems[0]
+    mine = next(t for t in themes if t.name == "mine")
+    defaults = variable_defaults(mine)
+    assert defaults["rt-error"] == "#AA0000" and defaults["rt-user"] == "#00AA00"
+    assert set(defaults) == set(CUSTOM_VARIABLES)
+
+
+def test_unknown_theme_key_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text('name = "odd"\nprimary = "#000000"\nsparkle = true\n')
+    with pytest.raises(ThemeError, match="sparkle"):
+        load_theme_file(path)
+
+
+def test_stylesheet_uses_only_theme_variables_for_colour() -> None:
+    css = (ROOT / "console" / "ui" / "console.tcss").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    assert not re.search(r"#[0-9a-fA-F]{3,8}\b", css)
+    assert not re.search(r"\b(rgb|hsl)a?\(", css)
+    for line in css.splitlines():
+        if re.match(r"\s*(color|background|border[\w-]*)\s*:", line):
+            value = line.split(":", 1)[1]
+            words = [w for w in re.findall(r"[a-z]+", value) if w not in {
+                "round", "tall", "heavy", "solid", "none", "hidden", "wide", "blank"}]
+            colours = [w for w in re.findall(r"\$[\w-]+", value)]
+            assert colours or not words, f"colour outside theme variables: {line.strip()}"

@@ -1,0 +1,155 @@
+"""Widget behaviour: transcript streaming and scale, history tree increments, graph, meters."""
+
+from __future__ import annotations
+
+from console.realtime.items import (
+    AssistantAudio,
+    AssistantMessageItem,
+    InputText,
+    RealtimeToolCallItem,
+    UserMessageItem,
+)
+from console.ui.demo_agents import demo_agents
+from console.ui.levels import StaticLevels
+from console.ui.widgets.approvals import PendingApproval
+from console.ui.widgets.handoff_graph import build_graph
+from console.ui.widgets.meters import bar, level_fraction
+from console.ui.widgets.status_bar import StatusBar
+
+from .conftest import make_app
+
+
+async def test_transcript_streams_in_place_and_wraps() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.main.transcript
+        before = len(transcript.entries)
+        for word in ["The ", "quick ", "brown ", "fox"]:
+            transcript.append_text("a1", word, label="Triage")
+        await pilot.pause()
+        assert len(transcript.entries) == before + 1
+        assert transcript.entries[-1].text == "The quick brown fox"
+        transcript.append_text("a1", " jumps" * 40, label="Triage")
+        await pilot.pause()
+        rows = [r for r in transcript.plain_lines() if "Triage" in r or r.startswith(" ")]
+        assert len(rows) > 2, "a long reply wraps onto continuation rows"
+        assert transcript.plain_lines()[-1].strip().endswith("jumps")
+
+
+async def test_transcript_with_thousands_of_lines_stays_at_the_end() -> None:
+    app = make_app()
+    rendered: list[list[float]] = []
+    app.main.transcript._on_rendered = rendered.append
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.main.transcript
+        for number in range(3000):
+            transcript.add("user", "you", f"line {number}")
+        transcript.append_text("a9", "streaming", label="Triage", arrivals=[1.0, 2.0])
+        await pilot.pause()
+        assert len(transcript.plain_lines()) >= 3001
+        assert transcript.scroll_y == transcript.max_scroll_y > 0
+        assert rendered and rendered[-1] == [1.0, 2.0]
+        transcript.clear()
+        await pilot.pause()
+        assert transcript.plain_lines() == []
+
+
+async def test_history_tree_updates_only_changed_items() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.history
+        user = UserMessageItem(item_id="u1", content=[InputText(text="hi")])
+        reply = AssistantMessageItem(
+            item_id="a1", status="in_progress", content=[AssistantAudio(transcript="Hel")]
+        )
+        call = RealtimeToolCallItem(item_id="c1", call_id="k1", name="get_weather",
+                                    arguments='{"city": "Oslo"}')
+        tree.sync([user, reply, call])
+        await pilot.pause()
+        user_node = tree._item_nodes["u1"]
+        reply_node = tree._item_nodes["a1"]
+        reply.content[0].transcript = "Hello there"  # type: ignore[union-attr]
+        reply.status = "completed"
+        call.output, call.status = "sunny", "completed"
+        tree.sync([user, reply, call])
+        await pilot.pause()
+        assert tree._item_nodes["u1"] is user_node
+        assert tree._item_nodes["a1"] is reply_node
+        assert "Hello there" in str(reply_node.label)
+        leaves = [str(child.label) for child in tree._item_nodes["c1"].children]
+        assert 'arguments: {"city": "Oslo"}' in leaves and "output: sunny" in leaves
+        assert [str(n.label) for n in tree.root.children] == ["Turn 1"]
+        tree.sync([user])  # items deleted from history leave the tree
+        assert tree.item_ids == ["u1"]
+
+
+def test_graph_covers_agents_reachable_from_the_start() -> None:
+    graph = build_graph(demo_agents())
+    assert graph.nodes == ["Triage", "Billing", "Travel"]
+    assert graph.edges["Triage"] == ["Billing", "Travel"]
+    assert graph.edges["Billing"] == ["Triage"]
+
+
+async def test_graph_marks_current_and_taken() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)):
+        graph = app.main.graph
+        graph.mark_taken("Triage", "Billing")
+        graph.mark_taken("Billing", "Triage")
+        graph.mark_taken("Triage", "Billing")
+        text = str(graph.render())
+        assert graph.current == "Billing"
+        assert "● Billing  (current)" in text
+        assert "Billing  ✓ taken x2" in text
+        assert "Triage  ✓ taken x1" in text
+
+
+async def test_approval_queue_selects_highlighted_or_oldest() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)):
+        queue = app.main.approvals
+        assert queue.selected() is None
+        first = PendingApproval("c1", "Billing", "refund_order", '{"order_id": "1"}')
+        second = PendingApproval("c2", "Travel", "change_booking", '{"booking_id": "B"}')
+        queue.add(first)
+        queue.add(second)
+        assert queue.selected() == first and queue.border_title == "Approvals (2)"
+        queue.highlighted = 1
+        assert queue.selected() == second
+        assert queue.resolve("c2") == second
+        assert queue.selected() == first
+        assert queue.resolve("c1") == first and queue.border_title == "Approvals"
+
+
+def test_meter_scale() -> None:
+    assert level_fraction(-96.0) == 0.0 and level_fraction(0.0) == 1.0
+    assert level_fraction(-30.0) == 0.5
+    assert bar(0.5, 10) == "█████     "
+    assert bar(0.0, 4) == "    " and bar(1.0, 4) == "████"
+
+
+async def test_meters_follow_the_level_source() -> None:
+    levels = StaticLevels()
+    app = make_app(levels=levels)
+    async with app.run_test(size=(120, 40)) as pilot:
+        meters = app.main.meters
+        assert "-∞ dB" in str(meters.render())
+        levels.mic_db, levels.user_speaking = -12.0, True
+        meters.poll()
+        await pilot.pause()
+        text = str(meters.render())
+        assert "-12 dB" in text and "speaking" in text
+        levels.muted = True
+        assert "muted" in str(meters.render())
+
+
+async def test_status_bar_shows_every_fact() -> None:
+    app = make_app(recording=True)
+    async with app.run_test(size=(160, 40)):
+        status: StatusBar = app.main.status
+        status.connection, status.agent = "connected", "Billing"
+        status.set_latency(123.4, "audio")
+        text = str(status.render())
+        for needle in ("connected", "local engine", "gpt-realtime", "Billing",
+                       "123 ms to first audio", "rec on"):
+            assert needle in text
