@@ -153,3 +153,21 @@ def test_recording_writes_wavs(tmp_path: Path) -> None:
     with wave.open(str(tmp_path / "r.speaker.wav")) as wav:
         assert (wav.getframerate(), wav.getnframes()) == (24_000, 960)
     assert os.path.exists(tmp_path / "r.mic.wav")
+
+
+def test_sessions_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.journal.commands import export_command, sessions
+
+    path = _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
+    assert sessions(["--dir", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].split() == ["date", "agent", "turns", "duration", "file"]
+    assert "Assistant" in listing[1] and "s.jsonl" in listing[1]
+    out = tmp_path / "t.md"
+    assert export_command([str(path), "--format", "md", "-o", str(out)]) == 0
+    assert "**Tool call**" in out.read_text()
+    assert export_command([str(tmp_path / "nope.jsonl")]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
+    with pytest.raises(SystemExit) as exit_info:
+        export_command([str(path), "--format", "pdf"])
+    assert exit_info.value.code == 2

@@ -1,0 +1,89 @@
+"""`rtconsole sessions` and `rtconsole export`: list journals, and write one out as a transcript."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from .export import export
+from .store import JournalError, list_sessions, sessions_dir
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def sessions(argv: list[str]) -> int:
+    parser = _Parser(
+        prog="rtconsole sessions",
+        description="List recorded console sessions, newest first.",
+    )
+    parser.add_argument("--dir", type=Path, help=f"where journals are (default: {sessions_dir()})")
+    args = parser.parse_args(argv)
+    directory: Path = args.dir or sessions_dir()
+    infos = list_sessions(directory)
+    if not infos:
+        print(f"no sessions in {directory}")
+        return 0
+    rows = [("date", "agent", "turns", "duration", "file")]
+    for info in infos:
+        date = info.started.replace("T", " ")[:19]
+        mark = "" if info.complete else " (interrupted)"
+        rows.append(
+            (date, info.agent, str(info.turns), _duration(info.duration_s), info.path.name + mark)
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def resolve_journal(name: str) -> Path:
+    """A journal path as given, or a file name (or stem) in the sessions folder."""
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    for candidate in (sessions_dir() / name, sessions_dir() / f"{name}.jsonl"):
+        if candidate.exists():
+            return candidate
+    raise JournalError(f"no such session journal: {name}")
+
+
+def export_command(argv: list[str]) -> int:
+    parser = _Parser(
+        prog="rtconsole export",
+        description="Write a recorded session's transcript, with tool calls, approvals and "
+        "handoffs, as Markdown or JSON.",
+    )
+    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
+    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument("-o", "--output", type=Path, help="write here instead of to stdout")
+    args = parser.parse_args(argv)
+    try:
+        text = export(resolve_journal(args.file), args.format)
+    except JournalError as exc:
+        print(f"rtconsole export: error: {exc}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"rtconsole export: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr
+        )
+        return 2
+    return 0
