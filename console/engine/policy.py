@@ -14,6 +14,9 @@ from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, ste
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HANDOFF_PREFIX = "transfer_to_"
 _GENERIC = {"agent", "assistant", "bot", "team", "desk", "service", "the", "to"}
+# Words of the SDK's default handoff description ("Handoff to the X agent to handle the
+# request."), which say nothing about what the agent is for.
+_HANDOFF_BOILERPLATE = {"handoff", "hand", "off", "handle", "request", "transfer", "agent"}
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,13 @@ def _tool_score(tool: dict[str, Any], said: set[str]) -> int:
     return exact + 3 * len(sound)
 
 
-def _handoff_score(tool: dict[str, Any], said: set[str]) -> int:
+def _handoff_score(tool: dict[str, Any], said: set[str]) -> tuple[int, int]:
+    """(words of the agent's name heard, words of its description heard)."""
     agent = identifier_words(str(tool["name"])[len(HANDOFF_PREFIX) :])
     distinctive = {stem(w) for w in agent if w not in _GENERIC}
-    return len(distinctive & said)
+    about = content_stems(str(tool.get("description") or ""))
+    about -= {stem(w) for w in _HANDOFF_BOILERPLATE | _GENERIC} | distinctive
+    return len(distinctive & said), len(about & said)
 
 
 def _call(tool: dict[str, Any], text: str) -> Call:
@@ -162,9 +168,9 @@ def default_policy(heard: Heard, tools: list[dict[str, Any]], tool_choice: Any) 
     handoffs = [t for t in functions if str(t["name"]).startswith(HANDOFF_PREFIX)]
     scored = sorted(
         ((_handoff_score(t, said), i, t) for i, t in enumerate(handoffs)),
-        key=lambda s: (-s[0], s[1]),
+        key=lambda s: (-s[0][0], -s[0][1], s[1]),
     )
-    if scored and scored[0][0] > 0:
+    if scored and scored[0][0][0] > 0:
         return [_call(scored[0][2], heard.text)]
     plain = [t for t in functions if not str(t["name"]).startswith(HANDOFF_PREFIX)]
     ranked = sorted(
@@ -172,6 +178,10 @@ def default_policy(heard: Heard, tools: list[dict[str, Any]], tool_choice: Any) 
     )
     if ranked and (ranked[0][0] >= 3 or (tool_choice == "required" and ranked[0][0] > 0)):
         return [_call(ranked[0][2], heard.text)]
+    # No tool of this agent fits, but another agent's description does ("refund" for an agent
+    # described as handling refunds): hand the conversation over.
+    if scored and scored[0][0][1] > 0:
+        return [_call(scored[0][2], heard.text)]
     if tool_choice == "required" and functions:
         return [_call((ranked[0][2] if ranked else functions[0]), heard.text)]
     return [Say(echo_sentence(heard.text))]

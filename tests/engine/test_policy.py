@@ -83,6 +83,22 @@ def test_handoff_when_the_agent_is_named() -> None:
     assert call == Call("transfer_to_billing_agent", "{}")
 
 
+def test_handoff_by_what_the_agent_is_described_to_handle() -> None:
+    refunds = {
+        "type": "function",
+        "name": "transfer_to_billing",
+        "description": "Handoff to the Billing agent to handle the request. Refunds and invoices.",
+        "parameters": {"type": "object", "properties": {}},
+    }
+    [call] = _decide([_user("I want a refund for order 42")], [WEATHER_TOOL, refunds])
+    assert call == Call("transfer_to_billing", "{}")
+    # The boilerplate of the default description matches nothing, and a fitting tool of the
+    # current agent still wins over a handoff by description.
+    assert isinstance(_decide([_user("Handle my request")], [refunds])[0], Say)
+    [weather] = _decide([_user("weather for the refund trip in Rome")], [WEATHER_TOOL, refunds])
+    assert isinstance(weather, Call) and weather.name == "get_weather"
+
+
 def test_tool_choice_none_required_and_forced() -> None:
     weather = [_user("What is the weather in Rome?")]
     assert isinstance(_decide(weather, [WEATHER_TOOL], "none")[0], Say)
