@@ -10,6 +10,7 @@ from .words import STOP_WORDS, identifier_words, numbers, tokens
 _PREPOSITIONS = ("in", "for", "to", "at", "from", "about", "called", "named", "on", "near", "of")
 _TRUE_WORDS = {"yes", "true", "enable", "enabled", "on", "with", "please"}
 _FALSE_WORDS = {"no", "false", "disable", "disabled", "off", "without", "not", "don't"}
+_ID_WORDS = {"id", "number", "no", "code", "ref", "reference", "num"}
 
 
 def resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
@@ -94,18 +95,31 @@ class _Words:
         return out
 
     def named(self, name: str) -> str | None:
-        """The words right after the parameter's own name: "city of Paris", "name is Ada"."""
-        label = r"\s+".join(map(re.escape, identifier_words(name)))
+        """The words right after the parameter's own name: "city of Paris", "name is Ada"; for an
+        identifier (``order_id``, ``booking_ref``) the one token after its subject: "order 42"."""
+        parts = identifier_words(name)
         word = r"[\w'\u2019-]+"
-        glue = r"(?:\s+(?:is|of|=|:|called|named))?\s*[:=]?\s*"
-        pattern = rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)"
-        m = re.search(pattern, self.text, re.IGNORECASE)
+        glue = r"(?:\s+(?:is|of|=|:|called|named|number|no\.?|#))?\s*[:=#]?\s*"
+        if len(parts) > 1 and parts[-1] in _ID_WORDS:
+            # One token, after the full name or after its subject alone ("order 42").
+            for label_words, value in ((parts, r"[\w-]+"), (parts[:-1], r"[\w-]*\d[\w-]*")):
+                label = r"\s+".join(map(re.escape, label_words))
+                m = re.search(rf"\b{label}\b{glue}({value})", self.text, re.IGNORECASE)
+                if m and m.group(1).lower() not in STOP_WORDS:
+                    return m.group(1)
+            return None
+        label = r"\s+".join(map(re.escape, parts))
+        m = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.IGNORECASE)
         if m and m.group(1).lower() not in STOP_WORDS:
             return m.group(1)
         return None
 
     def take(self, value: str) -> str:
         self.used.add(value.lower())
+        # Digits that went into a string ("order 42") are not also an amount or a count.
+        for match in re.finditer(rf"(?<![\w.]){re.escape(value)}(?![\w])", self.text):
+            for offset, _ in numbers(match.group()):
+                self.used_numbers.add(match.start() + offset)
         return value
 
 

@@ -69,6 +69,26 @@ def test_numbers_enums_refs_and_optional_strings() -> None:
     assert json.loads(call.arguments) == {"restaurant": "Luigi", "guests": 4, "seating": "terrace"}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please refund order 42, 20 dollars", {"order_id": "42", "amount": 20.0}),
+        ("I need a refund of 20 dollars for order 42", {"order_id": "42", "amount": 20.0}),
+        ("refund order #A-17 for $35.50", {"order_id": "A-17", "amount": 35.5}),
+        ("refund order id 99 amount 5", {"order_id": "99", "amount": 5.0}),
+    ],
+)
+def test_identifiers_take_one_token_and_their_digits_are_not_amounts(
+    text: str, expected: dict[str, Any]
+) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"order_id": {"type": "string"}, "amount": {"type": "number"}},
+        "required": ["order_id", "amount"],
+    }
+    assert extract_arguments(text, schema, tool_name="refund_order") == expected
+
+
 def test_required_values_are_always_filled_within_bounds() -> None:
     args = extract_arguments(
         "reserve a table for 40 people", BOOKING["parameters"], tool_name="book_table"
