@@ -16,6 +16,7 @@ from .config import (
     RealtimeModelName,
     RealtimeModelTracingConfig,
     RealtimePrompt,
+    RealtimeReconnectConfig,
     RealtimeRunConfig,
     RealtimeSessionModelSettings,
     RealtimeTurnDetectionConfig,
@@ -30,6 +31,7 @@ from .events import (
     RealtimeAudio,
     RealtimeAudioEnd,
     RealtimeAudioInterrupted,
+    RealtimeConnectionLost,
     RealtimeError,
     RealtimeEventInfo,
     RealtimeGuardrailTripped,
@@ -38,6 +40,8 @@ from .events import (
     RealtimeHistoryUpdated,
     RealtimeInputAudioTimeoutTriggered,
     RealtimeRawModelEvent,
+    RealtimeReconnected,
+    RealtimeReconnecting,
     RealtimeSessionClosed,
     RealtimeSessionEvent,
     RealtimeToolApprovalRequired,
@@ -111,6 +115,7 @@ from .model_inputs import (
     RealtimeModelUserInput,
     RealtimeModelUserInputMessage,
 )
+from .reconnect import ConnectionState
 from .run_context import RunContextWrapper, ToolApprovalItem
 from .runner import RealtimeRunner
 from .session import RealtimeSession
@@ -155,6 +160,7 @@ __all__ = [
     "AssistantAudio",
     "AssistantMessageItem",
     "AssistantText",
+    "ConnectionState",
     "FunctionTool",
     "GuardrailFunctionOutput",
     "Handoff",
@@ -176,6 +182,7 @@ __all__ = [
     "RealtimeAudioEnd",
     "RealtimeAudioFormatName",
     "RealtimeAudioInterrupted",
+    "RealtimeConnectionLost",
     "RealtimeConnectionStatus",
     "RealtimeError",
     "RealtimeEventInfo",
@@ -228,6 +235,9 @@ __all__ = [
     "RealtimePlaybackTracker",
     "RealtimePrompt",
     "RealtimeRawModelEvent",
+    "RealtimeReconnectConfig",
+    "RealtimeReconnected",
+    "RealtimeReconnecting",
     "RealtimeResponse",
     "RealtimeRunConfig",
     "RealtimeRunner",

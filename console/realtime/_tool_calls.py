@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ._tool_timeout import ToolTimeout, timeout_output, within
 from .agent import RealtimeAgent
 from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
 from .events import (
@@ -97,6 +98,15 @@ class ToolCalls:
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def timeout_of(self, tool: FunctionTool) -> float | None:
+        """The tool's own ``timeout_s``, else the run config's ``tool_timeout_s``."""
+        own = getattr(tool, "timeout_s", None)
+        return own if own is not None else self._timeout
+
+    def live_calls(self) -> set[str]:
+        """Calls whose output is still to come: waiting for approval, or seen and running."""
+        return self._seen | set(self.pending)
 
     async def cancel_all(self, exempt: set[asyncio.Task[Any]]) -> None:
         tasks = {t for t in self.tasks if t not in exempt and not t.done()}
@@ -224,17 +234,20 @@ class ToolCalls:
         )
         failure: Exception | None = None
         result: Any
+        timeout = self.timeout_of(tool)
         try:
-            running = tool.on_invoke_tool(tool_ctx, event.arguments)
-            if self._timeout is not None:
-                result = await asyncio.wait_for(running, self._timeout)
-            else:
-                result = await running
+            result = await within(tool.on_invoke_tool(tool_ctx, event.arguments), timeout)
         except asyncio.CancelledError:
             raise
-        except TimeoutError as exc:
-            failure = exc
-            result = f"Tool {tool.name} timed out after {self._timeout} seconds."
+        except ToolTimeout:
+            result = timeout_output(tool.name, timeout)
+            s._emit_error(
+                f"tool {tool.name} timed out after {timeout:g} s",
+                kind="tool_timeout",
+                tool_name=tool.name,
+                call_id=event.call_id,
+                timeout_s=timeout,
+            )
         except Exception as exc:
             # A failing tool becomes an error output for the model; the session lives on.
             failure = exc
@@ -316,14 +329,20 @@ class ToolCalls:
                 tool_arguments=event.arguments,
                 agent=agent,
             )
+            timeout = self.timeout_of(tool)
             try:
-                running = tool.run(task_of(tool, event.arguments), ctx)
-                if self._timeout is not None:
-                    result = await asyncio.wait_for(running, self._timeout)
-                else:
-                    result = await running
+                result = await within(tool.run(task_of(tool, event.arguments), ctx), timeout)
             except asyncio.CancelledError:
                 raise
+            except ToolTimeout:
+                result = timeout_output(tool.name, timeout)
+                s._emit_error(
+                    f"subagent {tool.name} timed out after {timeout:g} s",
+                    kind="tool_timeout",
+                    tool_name=tool.name,
+                    call_id=event.call_id,
+                    timeout_s=timeout,
+                )
             except Exception as exc:
                 s._emit_error(
                     f"subagent {tool.name} failed: {exc}",

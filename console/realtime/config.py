@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 if TYPE_CHECKING:
@@ -76,6 +76,31 @@ class RealtimeGuardrailsSettings(TypedDict, total=False):
     """Run output guardrails every this many characters of transcript (default 100)."""
 
 
+class RealtimeReconnectConfig(TypedDict, total=False):
+    """How a session reconnects after its connection drops (see ``console.realtime.reconnect``).
+
+    Off by default in the core, as in the SDK (whose session ends when the socket drops): a
+    library user opts in knowingly, since a restored conversation is a new server session
+    (audio is not carried over). The console turns it on.
+    """
+
+    enabled: bool
+    """Reconnect after an abnormal drop (default False)."""
+    max_attempts: int | None
+    """Attempts per drop before the session closes (default 10, about a minute with the default
+    delays); None tries forever."""
+    initial_delay_s: float
+    """Wait before the first attempt (default 0.5 s); doubled per failed attempt..."""
+    max_delay_s: float
+    """...up to this (default 10 s)."""
+    resume_response: bool
+    """After restoring, ask for a response when the conversation ends on a user message or a
+    tool output nobody answered yet (default True)."""
+    sleep: Callable[[float], Awaitable[None]]
+    """How to wait between attempts (default ``asyncio.sleep``); tests inject one that does not
+    wait. ``session.reconnect_now()`` cuts any wait short."""
+
+
 class RealtimeRunConfig(TypedDict, total=False):
     model_settings: RealtimeSessionModelSettings
     output_guardrails: list[OutputGuardrail[Any]]
@@ -86,7 +111,19 @@ class RealtimeRunConfig(TypedDict, total=False):
     tool_error_formatter: Callable[[Any], Any]
     """Formats the message a rejected tool call sends to the model (``ToolErrorFormatterArgs``)."""
     tool_timeout_s: float
+    """Default time limit of a tool call; a tool's own ``timeout_s`` wins. Off by default."""
     user_inactivity_timeout_s: float
+    reconnect: RealtimeReconnectConfig
+    """Reconnect after a dropped connection; off by default (see RealtimeReconnectConfig)."""
+    response_timeout_s: float | None
+    """Report an ``error`` event (``kind`` ``"response_timeout"``) when the server sends nothing
+    for this long while the session waits on it. Off by default: a real server can legitimately
+    think for a while, so the threshold is the application's call (the console uses 30 s)."""
+    max_queued_events: int | None
+    """Events kept for an iterator that is not reading (default 10,000). Past it, new audio and
+    raw model events are dropped (one ``error`` event says so) while every other event is kept,
+    so a session nobody iterates (one followed only through an AgentListener) stays bounded.
+    None keeps everything, as the SDK does."""
 
 
 class RealtimeUserInputText(TypedDict):

@@ -154,6 +154,53 @@ class RealtimeSessionClosed:
     type: Literal["session_closed"] = "session_closed"
 
 
+@dataclass(slots=True)
+class RealtimeConnectionLost:
+    """Not in the SDK: the connection dropped and the session will try to reconnect.
+
+    Emitted when the drop is noticed and again after each failed attempt. ``attempt`` is the
+    number of the next attempt (1-based), ``retry_in_s`` the wait before it (a "retry now" key
+    calls ``session.reconnect_now()``), ``max_attempts`` the limit (None: no limit) and
+    ``error`` why the connection (or the last attempt) failed, in words, without secrets.
+    Sends meanwhile are held (audio is dropped) and go out after the reconnect.
+    """
+
+    attempt: int
+    retry_in_s: float
+    error: str
+    info: RealtimeEventInfo
+    max_attempts: int | None = None
+    type: Literal["connection_lost"] = "connection_lost"
+
+
+@dataclass(slots=True)
+class RealtimeReconnecting:
+    """Not in the SDK: reconnect attempt number ``attempt`` starts now."""
+
+    attempt: int
+    info: RealtimeEventInfo
+    type: Literal["reconnecting"] = "reconnecting"
+
+
+@dataclass(slots=True)
+class RealtimeReconnected:
+    """Not in the SDK: the session is connected again, on a new server session.
+
+    The current agent's settings were sent, ``restored_items`` history items re-created on the
+    server (``skipped_items`` could not be: audio without a transcript, empty or cut-off items)
+    and ``resent`` held or unconfirmed sends flushed; ``dropped_audio_bytes`` of input audio
+    sent while disconnected were dropped.
+    """
+
+    attempt: int
+    restored_items: int
+    skipped_items: int
+    resent: int
+    dropped_audio_bytes: int
+    info: RealtimeEventInfo
+    type: Literal["reconnected"] = "reconnected"
+
+
 RealtimeSessionEvent = (
     RealtimeAgentStartEvent
     | RealtimeAgentEndEvent
@@ -171,4 +218,7 @@ RealtimeSessionEvent = (
     | RealtimeGuardrailTripped
     | RealtimeInputAudioTimeoutTriggered
     | RealtimeSessionClosed
+    | RealtimeConnectionLost
+    | RealtimeReconnecting
+    | RealtimeReconnected
 )

@@ -99,6 +99,7 @@ class LifecycleTracker(RealtimeModelListener):
             self._worker = asyncio.get_running_loop().create_task(self._deliver())
 
     def connected(self) -> None:
+        """The session is configured: at the start, and again after each reconnect."""
         self.call("on_agent_session_connected")
         self._active = True
         self._update_clock()
@@ -189,6 +190,11 @@ class LifecycleTracker(RealtimeModelListener):
             self._update_clock()
         elif kind == "error":
             self.call("on_agent_error", agent_error(event.error))  # type: ignore[union-attr]
+        elif kind == "connection_status" and event.status != "connected":  # type: ignore[union-attr]
+            # Nobody can be inactive on a dead line: the clock waits for the reconnect, which
+            # calls connected() again.
+            self._active = False
+            self._cancel_countdown()
         elif kind == "exception":
             exc = event.exception  # type: ignore[union-attr]
             self.call("on_agent_error", AgentError(type="exception", message=str(exc)))

@@ -114,7 +114,7 @@ class RealtimeModelConfig(TypedDict, total=False):
     playback_tracker: RealtimePlaybackTracker
     call_id: str
     transport: Any
-    """Socket settings for the WebSocket transport: a ``TransportConfig`` or a dict of its fields."""
+    """Socket settings of the WebSocket transport: a ``TransportConfig`` or a dict of its fields."""
 
 
 class RealtimeModelListener(abc.ABC):

@@ -27,6 +27,7 @@ from .model_events import (
     RealtimeModelEvent,
     RealtimeModelExceptionEvent,
     RealtimeModelItemUpdatedEvent,
+    RealtimeModelTurnEndedEvent,
 )
 from .model_inputs import (
     RealtimeModelSendAudio,
@@ -215,16 +216,27 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
     async def _read_loop(self, ws: ClientConnection) -> None:
         from websockets.exceptions import ConnectionClosedOK
 
+        failure: dict[str, Any] | None = None
         try:
             async for message in ws:
                 await self._on_message(message)
+            # A clean close ends the loop without an exception. Only 1000 is a deliberate
+            # end: 1001 (going away: a server restarting) is a drop to reconnect after.
+            failure = _going_away(ws)
         except ConnectionClosedOK:
-            pass
+            failure = _going_away(ws)
         except Exception as exc:  # abnormal close, reset, protocol error: say so, then stop
-            if not self._closing:
-                await self._emit(RealtimeModelErrorEvent(error=_connection_error(exc)))
+            failure = _connection_error(exc)
         finally:
+            cut_off = self._responses.active
             self._on_disconnected(ws)
+        if self._closing:
+            failure = None
+        if cut_off and not self._closing:
+            # The response will never see response.done: end the turn for the listeners.
+            await self._emit(RealtimeModelTurnEndedEvent(response_id=None, status="incomplete"))
+        if failure is not None:
+            await self._emit(RealtimeModelErrorEvent(error=failure))
         if self._status != "disconnected":
             await self._set_status("disconnected")
 
@@ -338,8 +350,13 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
                 return
             if payload["type"] == "response.create":
                 await self._request_response(payload)
-            else:
-                await self._send([payload])
+            elif await self._send([payload]):
+                item = payload.get("item")
+                if isinstance(item, dict) and item.get("type") == "function_call_output":
+                    # A restored output: the call's item events must show it, as for ours.
+                    call_id, output = item.get("call_id"), item.get("output")
+                    if isinstance(call_id, str) and isinstance(output, str):
+                        self._decoder.tool_outputs[call_id] = output
         else:
             await self._error("invalid_client_message", f"unknown send event {event!r}")
 
@@ -463,6 +480,19 @@ def _abort(ws: ClientConnection) -> None:
     transport = getattr(ws, "transport", None)
     if transport is not None:
         transport.abort()
+
+
+def _going_away(ws: ClientConnection) -> dict[str, Any] | None:
+    """The error of a clean close with a code other than 1000, else None."""
+    frame = getattr(ws.protocol, "close_rcvd", None) or getattr(ws.protocol, "close_sent", None)
+    if frame is None or frame.code == 1000:
+        return None
+    return {
+        "type": "connection_closed",
+        "message": f"the server closed the connection: {frame.code} {frame.reason}".rstrip(),
+        "code": frame.code,
+        "reason": frame.reason,
+    }
 
 
 def _connection_error(exc: Exception) -> dict[str, Any]:

@@ -10,23 +10,19 @@ from typing import Any, Generic, cast
 
 from ._event_stream import CLOSED, Closed, EventIterator
 from ._guardrail_runner import GuardrailRunner
+from ._link import SessionLink
+from ._session_events import ModelEventHandling
 from ._settings import AgentSettings, settings_for_agent
 from ._tool_calls import ToolCalls
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
-from .config import RealtimeRunConfig, RealtimeUserInput
+from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
 from .events import (
     RealtimeAgentEndEvent,
     RealtimeAgentStartEvent,
-    RealtimeAudio,
-    RealtimeAudioEnd,
-    RealtimeAudioInterrupted,
     RealtimeError,
     RealtimeEventInfo,
-    RealtimeHistoryAdded,
     RealtimeHistoryUpdated,
-    RealtimeInputAudioTimeoutTriggered,
-    RealtimeRawModelEvent,
     RealtimeSessionClosed,
     RealtimeSessionEvent,
 )
@@ -34,9 +30,8 @@ from .exceptions import UserError
 from .handoffs import Handoff
 from .history import History, HistoryView
 from .lifecycle import Clock, LifecycleTracker, agent_error, warn_unreachable
-from .listener import AgentListener
-from .model import RealtimeModel, RealtimeModelConfig, RealtimeModelListener
-from .model_events import RealtimeModelEvent
+from .listener import AgentError, AgentListener
+from .model import RealtimeModel, RealtimeModelConfig
 from .model_inputs import (
     RealtimeModelSendAudio,
     RealtimeModelSendEvent,
@@ -45,11 +40,14 @@ from .model_inputs import (
     RealtimeModelSendUserInput,
     RealtimeModelUserInput,
 )
+from .reconnect import ConnectionState
 from .run_context import RunContextWrapper, TContext
 from .tools import FunctionTool
 
+DEFAULT_MAX_QUEUED_EVENTS = 10_000
 
-class RealtimeSession(RealtimeModelListener, Generic[TContext]):
+
+class RealtimeSession(ModelEventHandling, Generic[TContext]):
     """A live session with a realtime model: send text and audio in, iterate events out.
 
     Use ``async with await runner.run() as session`` (or ``enter()``/``close()``), then
@@ -64,6 +62,14 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     disconnects; ``agent_start``/``agent_end`` mark when an agent takes over or hands over the
     conversation (enter, handoff, ``update_agent``), not every response. Sending after close is a
     no-op.
+
+    Also beyond the SDK, all set in the run config and off by default: ``reconnect`` survives a
+    dropped connection (``connection_lost``/``reconnecting``/``reconnected`` events,
+    ``connection_state``, ``reconnect_now()``; see ``console.realtime.reconnect``);
+    ``response_timeout_s`` reports a server that goes silent; tools get time limits
+    (``tool_timeout_s``, or a tool's own ``timeout_s``). The event queue keeps at most
+    ``max_queued_events`` (10,000 by default) for an iterator that does not read: past that,
+    audio and raw model events are dropped, everything else is kept.
     """
 
     close_timeout_s: float = 5.0
@@ -88,6 +94,13 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         self._run_config: RealtimeRunConfig = cast(RealtimeRunConfig, dict(run_config or {}))
         self._history = History()
         self._queue: asyncio.Queue[RealtimeSessionEvent | Closed] = asyncio.Queue()
+        self._max_queued: int | None = self._run_config.get(
+            "max_queued_events", DEFAULT_MAX_QUEUED_EVENTS
+        )
+        self._dropping = False
+        self.dropped_events = 0
+        """Audio and raw model events dropped because nobody read the queue (see above)."""
+        self._current_settings: RealtimeSessionModelSettings = {}
         self._entered = False
         self._closing = False
         self._closed = False
@@ -96,6 +109,7 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         self._function_tools: dict[str, FunctionTool] = {}
         self._handoffs: dict[str, Handoff[Any, Any]] = {}
         self._tools = ToolCalls(self)
+        self._link = SessionLink(self)
         self._guardrails = GuardrailRunner(self)
         self._guardrails.agent_changed(agent)
         self._inactivity_timeout_s = self._run_config.get("user_inactivity_timeout_s")
@@ -150,6 +164,18 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     def closed(self) -> bool:
         return self._closing
 
+    @property
+    def connection_state(self) -> ConnectionState:
+        """``disconnected`` (not entered), ``connecting``, ``connected``, ``reconnecting``
+        (dropped: waiting, attempting or restoring) or ``closed``. Not in the SDK."""
+        return "closed" if self._closing else self._link.state
+
+    async def reconnect_now(self) -> bool:
+        """Skip the wait before the next reconnect attempt (a console's "retry now" key) and
+        return once that attempt is over: True if the session is connected. True at once when
+        connected; False when closed or not entered. Not in the SDK."""
+        return await self._link.reconnect_now()
+
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> RealtimeSession[TContext]:
@@ -177,15 +203,18 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         warn_unreachable(self._lifecycle.listener, self._unreachable_callbacks(prepared.settings))
         self._model.add_listener(self)
         self._model.add_listener(self._lifecycle)
+        self._link.state = "connecting"
         try:
             await self._model.connect(config)
         except BaseException as exc:
+            self._link.state = "disconnected"
             self._model.remove_listener(self)
             self._model.remove_listener(self._lifecycle)
             if isinstance(exc, Exception):
                 self._lifecycle.call("on_agent_error", agent_error(exc))
             await self._lifecycle.stop()
             raise
+        self._link.connected()
         self._lifecycle.connected()
         self._emit(RealtimeAgentStartEvent(agent=self._current_agent, info=self._event_info))
         self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
@@ -211,6 +240,8 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
         return self._close_task
 
     async def _finish_close(self) -> None:
+        # First: a reconnect attempt must not open a connection behind close()'s back.
+        await self._link.stop()
         with contextlib.suppress(Exception):
             self._model.remove_listener(self)
         exempt = self._close_exempt
@@ -298,15 +329,22 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     # --- internals shared with tool calls and guardrails -------------------------------------
 
     async def _send(self, event: RealtimeModelSendEvent) -> None:
-        if not self._closing:
-            await self._model.send_event(event)
+        # Through the link: while reconnecting, sends are held (audio dropped) until restored.
+        await self._link.send(event)
 
     def _emit(self, event: RealtimeSessionEvent) -> None:
         if not self._closing:
             self._queue.put_nowait(event)
 
     def _emit_error(self, message: str, **extra: Any) -> None:
+        kind = extra.get("kind")
         self._emit(RealtimeError(error={"message": message, **extra}, info=self._event_info))
+        # Listeners hear the session's own errors too (a failing tool, an unknown tool...), but
+        # not their own: a raising on_agent_error would otherwise report itself forever.
+        if kind != "listener":
+            self._lifecycle.call(
+                "on_agent_error", AgentError(type=str(kind or "error"), message=message)
+            )
 
     async def _report_listener_error(self, exc: Exception, where: str) -> None:
         self._emit_error(f"{where} raised {type(exc).__name__}: {exc}", kind="listener")
@@ -339,103 +377,10 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
 
     def _switch_agent(self, agent: RealtimeAgent[Any], prepared: AgentSettings) -> None:
         self._current_agent = agent
+        self._current_settings = prepared.settings  # what a reconnect sends
         self._function_tools = prepared.tools
         self._handoffs = prepared.handoffs
         self._guardrails.agent_changed(agent)
-
-    # --- model events ------------------------------------------------------------------------
-
-    async def on_event(self, event: RealtimeModelEvent) -> None:
-        """Called by the model for every event it emits."""
-        if self._closing:
-            return
-        self._queue.put_nowait(RealtimeRawModelEvent(event, self._event_info))
-        handler = self._handlers.get(event.type)
-        try:
-            if handler is not None:
-                handler(event)
-            elif event.type == "function_call":
-                await self._tools.on_call(event)
-        except Exception as exc:
-            # A bug here must not propagate into the transport's reader and kill the connection.
-            self._emit_error(
-                f"the session failed to handle a {event.type} event: {exc!r}", kind="internal"
-            )
-
-    def _on_transcript_delta(self, event: Any) -> None:
-        item, new = self._history.append_transcript(event.item_id, event.delta)
-        if new:
-            self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
-        if self._guardrails.active:
-            self._guardrails.on_delta(event.item_id, event.delta, event.response_id)
-
-    def _on_text_delta(self, event: Any) -> None:
-        item, new = self._history.append_text(event.item_id, event.delta)
-        if new:
-            self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
-        if self._guardrails.active:
-            self._guardrails.on_delta(event.item_id, event.delta, event.response_id)
-
-    def _on_audio(self, event: Any) -> None:
-        if event.response_id in self._guardrails.interrupted:
-            return  # A guardrail stopped this response: do not play the rest of it.
-        self._queue.put_nowait(
-            RealtimeAudio(event, event.item_id, event.content_index, self._event_info)
-        )
-
-    def _on_audio_done(self, event: Any) -> None:
-        self._emit(
-            RealtimeAudioEnd(
-                item_id=event.item_id, content_index=event.content_index, info=self._event_info
-            )
-        )
-
-    def _on_audio_interrupted(self, event: Any) -> None:
-        self._emit(
-            RealtimeAudioInterrupted(
-                item_id=event.item_id, content_index=event.content_index, info=self._event_info
-            )
-        )
-
-    def _on_item_updated(self, event: Any) -> None:
-        item, new = self._history.upsert(event.item)
-        if new:
-            self._emit(RealtimeHistoryAdded(item=item, info=self._event_info))
-        else:
-            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
-
-    def _on_item_deleted(self, event: Any) -> None:
-        if self._history.delete(event.item_id) is not None:
-            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
-
-    def _on_user_transcript(self, event: Any) -> None:
-        item, new = self._history.set_user_transcript(event.item_id, event.transcript)
-        if new:
-            self._emit(RealtimeHistoryAdded(item=item, info=self._event_info))
-        else:
-            self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
-
-    def _on_input_timeout(self, event: Any) -> None:
-        self._emit(RealtimeInputAudioTimeoutTriggered(info=self._event_info))
-
-    def _on_error(self, event: Any) -> None:
-        self._emit(RealtimeError(error=event.error, info=self._event_info))
-
-    def _on_exception(self, event: Any) -> None:
-        where = f" ({event.context})" if event.context else ""
-        self._emit_error(
-            f"transport exception{where}: {event.exception}",
-            kind="exception",
-            exception=event.exception,
-        )
-
-    def _on_connection_status(self, event: Any) -> None:
-        if event.status == "disconnected":
-            # Not awaited here: the transport may be calling us from the task close() awaits.
-            self._begin_close("disconnected")
-
-    def _on_turn_ended(self, event: Any) -> None:
-        self._guardrails.on_turn_ended()
 
 
 def _has_subagents(start: RealtimeAgent[Any]) -> bool:

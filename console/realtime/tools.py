@@ -100,7 +100,9 @@ class FunctionTool:
     """A tool the model can call. ``on_invoke_tool(ctx, input_json)`` runs it.
 
     ``params_json_schema`` is made strict (closed objects, all properties required) when
-    ``strict_json_schema`` is true, as the SDK does.
+    ``strict_json_schema`` is true, as the SDK does. ``timeout_s`` (not in the SDK) limits one
+    call: past it the model gets a timeout output and the session an ``error`` event (``kind``
+    ``"tool_timeout"``); None falls back to the run config's ``tool_timeout_s``.
     """
 
     name: str
@@ -110,6 +112,7 @@ class FunctionTool:
     strict_json_schema: bool = True
     is_enabled: IsEnabled = True
     needs_approval: NeedsApproval = False
+    timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.strict_json_schema:
@@ -169,6 +172,7 @@ def _make_tool(
     strict_mode: bool,
     is_enabled: IsEnabled,
     needs_approval: NeedsApproval,
+    timeout_s: float | None = None,
 ) -> FunctionTool:
     schema = function_schema(
         func,
@@ -218,6 +222,7 @@ def _make_tool(
         strict_json_schema=strict_mode,
         is_enabled=is_enabled,
         needs_approval=needs_approval,
+        timeout_s=timeout_s,
     )
 
 
@@ -233,6 +238,7 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
+    timeout_s: float | None = None,
 ) -> FunctionTool: ...
 
 
@@ -247,6 +253,7 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
+    timeout_s: float | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 
 
@@ -261,6 +268,7 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
+    timeout_s: float | None = None,
 ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
     """Make a ``FunctionTool`` from a sync or async function: ``@function_tool``,
     ``@function_tool(name_override=...)`` or ``function_tool(func, ...)``.
@@ -270,6 +278,8 @@ def function_tool(
     ``RunContextWrapper`` or ``ToolContext`` receives the context and is left out of the schema.
     Invalid arguments and exceptions become the tool's output through ``failure_error_function``
     (pass ``None`` to let them propagate). Sync functions run in a worker thread.
+    ``timeout_s`` limits each call (see ``FunctionTool``); a sync tool's thread cannot be
+    stopped, so it finishes in the background while the model already has the timeout output.
     """
 
     def wrap(f: Callable[..., Any]) -> FunctionTool:
@@ -283,6 +293,7 @@ def function_tool(
             strict_mode=strict_mode,
             is_enabled=is_enabled,
             needs_approval=needs_approval,
+            timeout_s=timeout_s,
         )
 
     if func is not None:

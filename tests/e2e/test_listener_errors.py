@@ -98,12 +98,6 @@ async def test_an_unknown_tool_becomes_an_output_and_the_engine_answers(
     assert spoken["transcript"] == "The launch rocket tool says: Tool launch_rocket not found."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="session-level errors (unknown tool, failing tool, guardrail or handoff failure) "
-    "are emitted as error events by RealtimeSession._emit_error but never reach "
-    "AgentListener.on_agent_error; the fix belongs in console/realtime/session.py",
-)
 async def test_an_unknown_tool_reaches_on_agent_error(tap: WireTap, engine: LocalEngine) -> None:
     calls = Calls()
     async with live_session(tap, engine, RealtimeAgent("Assistant"), listener=calls) as live:
@@ -114,6 +108,7 @@ async def test_an_unknown_tool_reaches_on_agent_error(tap: WireTap, engine: Loca
 
     [(_, agent_error)] = calls.of("error")
     assert "launch_rocket" in agent_error.message
+    assert agent_error.type == "unknown_tool"
 
 
 async def test_a_raising_listener_is_reported_and_the_turn_completes(

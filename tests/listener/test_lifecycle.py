@@ -249,3 +249,35 @@ def test_unreachable_callbacks_warn_once(caplog: pytest.LogCaptureFixture) -> No
     assert warn_unreachable(Countdown(), reasons) == ["on_user_inactivity_countdown"]
     assert warn_unreachable(Countdown(), reasons) == []
     assert "never be called" in caplog.text
+
+
+async def test_the_clock_waits_while_the_connection_is_down() -> None:
+    from console.realtime.model_events import RealtimeModelConnectionStatusEvent
+
+    clock = FakeClock()
+    listener = Recorder(clock)
+    timed_out: list[float] = []
+
+    async def on_timeout() -> None:
+        timed_out.append(clock.t)
+
+    tracker = LifecycleTracker(
+        listener,
+        report_error=_no_report,
+        inactivity_timeout_s=6,
+        on_timeout=on_timeout,
+        clock=clock,
+    )
+    tracker.start()
+    tracker.connected()
+    await tracker.on_event(RealtimeModelConnectionStatusEvent(status="disconnected"))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert timed_out == []
+    back = clock.t
+    tracker.connected()  # the reconnect
+    for _ in range(50):
+        await asyncio.sleep(0)
+    await tracker.stop()
+    assert timed_out == [back + 6]
+    assert [c[0] for c in listener.calls].count("connected") == 2
