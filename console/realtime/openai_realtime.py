@@ -82,6 +82,7 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         self._decoder = wire.ServerEventDecoder(ModelAudioTracker(clock=clock))
         self._responses = wire.ResponseSequencer()
         self._listeners: list[RealtimeModelListener] = []
+        self._wire_observers: list[Callable[[str, dict[str, Any]], None]] = []
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._send_lock = asyncio.Lock()
@@ -110,6 +111,18 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
     @property
     def status(self) -> RealtimeConnectionStatus:
         return self._status
+
+    def add_wire_observer(self, observer: Callable[[str, dict[str, Any]], None]) -> None:
+        """Also hand every client event sent (``"sent"``) and server event received (``"recv"``)
+        to ``observer``, as JSON objects: for journals and protocol logs. Not in the SDK."""
+        self._wire_observers.append(observer)
+
+    def _observe(self, direction: str, data: dict[str, Any]) -> None:
+        for observer in self._wire_observers:
+            try:
+                observer(direction, data)
+            except Exception:
+                logger.exception("a wire observer failed")
 
     def add_listener(self, listener: RealtimeModelListener) -> None:
         if listener not in self._listeners:
@@ -252,6 +265,8 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         data = getattr(events[0], "data", None)  # always the raw event
         if type(data) is not dict:
             return
+        if self._wire_observers:
+            self._observe("recv", data)
         kind = data.get("type")
         hook = self._hooks.get(kind) if type(kind) is str else None
         if hook is not None:
@@ -304,6 +319,8 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
                 except Exception as exc:
                     failed = (what or payload["type"], f": {type(exc).__name__}: {exc}")
                     break
+                if self._wire_observers:
+                    self._observe("sent", payload)
         if failed is None:
             return True
         # Emitted outside the lock: a listener may well send something in reply.
