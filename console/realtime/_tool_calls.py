@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._tool_timeout import ToolTimeout, timeout_output, within
@@ -209,108 +209,114 @@ class ToolCalls:
             )
             return True
 
-    async def _run_tool(
-        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    def _started(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any
     ) -> None:
-        s = self._s
-        if isinstance(tool, SubagentTool):
-            await self._subagent(event, agent, tool)
-            return
-        s._emit(
+        self._s._emit(
             RealtimeToolStart(
                 agent=agent,
                 tool=tool,
                 arguments=event.arguments,
-                info=s._event_info,
+                info=self._s._event_info,
                 call_id=event.call_id,
             )
         )
-        tool_ctx: ToolContext[Any] = ToolContext.from_agent_context(
-            s._context_wrapper,
-            event.call_id,
-            tool_name=tool.name,
-            tool_arguments=event.arguments,
-            agent=agent,
-        )
-        failure: Exception | None = None
-        result: Any
-        timeout = self.timeout_of(tool)
-        try:
-            result = await within(tool.on_invoke_tool(tool_ctx, event.arguments), timeout)
-        except asyncio.CancelledError:
-            raise
-        except ToolTimeout:
-            result = timeout_output(tool.name, timeout)
-            s._emit_error(
-                f"tool {tool.name} timed out after {timeout:g} s",
-                kind="tool_timeout",
-                tool_name=tool.name,
-                call_id=event.call_id,
-                timeout_s=timeout,
-            )
-        except Exception as exc:
-            # A failing tool becomes an error output for the model; the session lives on.
-            failure = exc
-            result = ToolErrorOutput(default_tool_error_function(tool_ctx, exc), exc)
-        else:
-            if isinstance(result, ToolErrorOutput):
-                failure = result.exception
-        if failure is not None:
-            s._emit_error(
-                f"tool {tool.name} failed: {failure}",
-                kind="tool_failed",
-                tool_name=tool.name,
-                call_id=event.call_id,
-            )
-        await s._send(
+
+    async def _finish(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any, result: Any
+    ) -> None:
+        """Send a call's output (starting a response) and report the call ended."""
+        await self._s._send(
             RealtimeModelSendToolOutput(
                 tool_call=event, output=serialize_tool_output(result), start_response=True
             )
         )
-        s._emit(
+        self._s._emit(
             RealtimeToolEnd(
                 agent=agent,
                 tool=tool,
                 output=result,
-                info=s._event_info,
+                info=self._s._event_info,
                 arguments=event.arguments,
                 call_id=event.call_id,
             )
         )
 
+    def _context(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> ToolContext[Any]:
+        return ToolContext.from_agent_context(
+            self._s._context_wrapper,
+            event.call_id,
+            tool_name=tool.name,
+            tool_arguments=event.arguments,
+            agent=agent,
+        )
+
+    async def _invoke(
+        self,
+        event: RealtimeModelToolCallEvent,
+        tool: FunctionTool,
+        ctx: ToolContext[Any],
+        running: Awaitable[Any],
+        what: str,
+    ) -> Any:
+        """The result of a tool's coroutine, or the output that tells the model it failed or
+        timed out (with an error event): a failing tool never ends the session."""
+        s = self._s
+        timeout = self.timeout_of(tool)
+        failure: Exception | None = None
+        try:
+            result = await within(running, timeout)
+        except asyncio.CancelledError:
+            raise
+        except ToolTimeout:
+            s._emit_error(
+                f"{what} {tool.name} timed out after {timeout:g} s",
+                kind="tool_timeout",
+                tool_name=tool.name,
+                call_id=event.call_id,
+                timeout_s=timeout,
+            )
+            return timeout_output(tool.name, timeout)
+        except Exception as exc:
+            failure = exc
+            result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
+        else:
+            if isinstance(result, ToolErrorOutput):
+                failure = result.exception
+        if failure is not None:
+            s._emit_error(
+                f"{what} {tool.name} failed: {failure}",
+                kind="tool_failed",
+                tool_name=tool.name,
+                call_id=event.call_id,
+            )
+        return result
+
+    async def _run_tool(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> None:
+        if isinstance(tool, SubagentTool):
+            await self._subagent(event, agent, tool)
+            return
+        self._started(event, agent, tool)
+        ctx = self._context(event, agent, tool)
+        result = await self._invoke(
+            event, tool, ctx, tool.on_invoke_tool(ctx, event.arguments), "tool"
+        )
+        await self._finish(event, agent, tool, result)
+
     async def _subagent(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: SubagentTool
     ) -> None:
         s = self._s
-        info = s._event_info
-        s._emit(
-            RealtimeToolStart(
-                agent=agent,
-                tool=tool,
-                arguments=event.arguments,
-                info=info,
-                call_id=event.call_id,
-            )
-        )
+        self._started(event, agent, tool)
         if tool.running or tool.run is None:
-            output = tool.busy_message()
-            await s._send(
-                RealtimeModelSendToolOutput(tool_call=event, output=output, start_response=True)
-            )
-            s._emit(
-                RealtimeToolEnd(
-                    agent=agent,
-                    tool=tool,
-                    output=output,
-                    info=info,
-                    arguments=event.arguments,
-                    call_id=event.call_id,
-                )
-            )
+            await self._finish(event, agent, tool, tool.busy_message())
             return
         tool.running = True
         s._lifecycle.subagent_started(tool.name)
-        result: Any
         try:
             # The model talks while the task runs; the transport queues this response.create
             # until the response that made the call is done.
@@ -322,51 +328,11 @@ class ToolCalls:
                     }
                 )
             )
-            ctx: ToolContext[Any] = ToolContext.from_agent_context(
-                s._context_wrapper,
-                event.call_id,
-                tool_name=tool.name,
-                tool_arguments=event.arguments,
-                agent=agent,
-            )
-            timeout = self.timeout_of(tool)
-            try:
-                result = await within(tool.run(task_of(tool, event.arguments), ctx), timeout)
-            except asyncio.CancelledError:
-                raise
-            except ToolTimeout:
-                result = timeout_output(tool.name, timeout)
-                s._emit_error(
-                    f"subagent {tool.name} timed out after {timeout:g} s",
-                    kind="tool_timeout",
-                    tool_name=tool.name,
-                    call_id=event.call_id,
-                    timeout_s=timeout,
-                )
-            except Exception as exc:
-                s._emit_error(
-                    f"subagent {tool.name} failed: {exc}",
-                    kind="tool_failed",
-                    tool_name=tool.name,
-                    call_id=event.call_id,
-                )
-                result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
+            ctx = self._context(event, agent, tool)
+            running = tool.run(task_of(tool, event.arguments), ctx)
+            result = await self._invoke(event, tool, ctx, running, "subagent")
             tool.running = False
-            await s._send(
-                RealtimeModelSendToolOutput(
-                    tool_call=event, output=serialize_tool_output(result), start_response=True
-                )
-            )
-            s._emit(
-                RealtimeToolEnd(
-                    agent=agent,
-                    tool=tool,
-                    output=result,
-                    info=info,
-                    arguments=event.arguments,
-                    call_id=event.call_id,
-                )
-            )
+            await self._finish(event, agent, tool, result)
         finally:
             tool.running = False
             s._lifecycle.subagent_finished(tool.name)
@@ -401,19 +367,7 @@ class ToolCalls:
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> None:
         message = await self._rejection_message(tool, event.call_id)
-        await self._s._send(
-            RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
-        )
-        self._s._emit(
-            RealtimeToolEnd(
-                agent=agent,
-                tool=tool,
-                output=message,
-                info=self._s._event_info,
-                arguments=event.arguments,
-                call_id=event.call_id,
-            )
-        )
+        await self._finish(event, agent, tool, message)
 
     async def _handoff(
         self,
@@ -423,15 +377,7 @@ class ToolCalls:
     ) -> None:
         s = self._s
         info = s._event_info
-        s._emit(
-            RealtimeToolStart(
-                agent=agent,
-                tool=handoff,
-                arguments=event.arguments,
-                info=info,
-                call_id=event.call_id,
-            )
-        )
+        self._started(event, agent, handoff)
         try:
             new_agent = await handoff.on_invoke_handoff(s._context_wrapper, event.arguments)
             if not isinstance(new_agent, RealtimeAgent):
@@ -450,19 +396,7 @@ class ToolCalls:
                 tool_name=handoff.tool_name,
                 call_id=event.call_id,
             )
-            await s._send(
-                RealtimeModelSendToolOutput(tool_call=event, output=output, start_response=True)
-            )
-            s._emit(
-                RealtimeToolEnd(
-                    agent=agent,
-                    tool=handoff,
-                    output=output,
-                    info=info,
-                    arguments=event.arguments,
-                    call_id=event.call_id,
-                )
-            )
+            await self._finish(event, agent, handoff, output)
             return
         if s._closing:
             return
@@ -474,20 +408,7 @@ class ToolCalls:
         # The new agent's instructions and tools must be in place before the response that the
         # tool output starts.
         await s._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
-        message = handoff.get_transfer_message(new_agent)
-        await s._send(
-            RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
-        )
-        s._emit(
-            RealtimeToolEnd(
-                agent=agent,
-                tool=handoff,
-                output=message,
-                info=info,
-                arguments=event.arguments,
-                call_id=event.call_id,
-            )
-        )
+        await self._finish(event, agent, handoff, handoff.get_transfer_message(new_agent))
 
     async def _unknown(self, event: RealtimeModelToolCallEvent) -> None:
         message = f"Tool {event.name} not found"
