@@ -25,7 +25,12 @@ EPILOG = """commands:
   rtconsole devices    list audio devices (see: rtconsole devices --help)
 
 backend: OpenAI when OPENAI_API_KEY is set (or --backend openai), otherwise the built-in
-local engine, offline. Settings also come from the config file (see --config)."""
+local engine, offline. Settings also come from the config file (see --config).
+
+audio: the default microphone and speaker, with an echo gate so the agent does not hear
+itself; use --headset with headphones (no gate, you can talk over the agent). No usable
+device means text mode with a notice. Native audio-library messages go to the log file
+(rtconsole.log and native.log in the user log directory), never to the terminal."""
 
 SUBCOMMANDS = {
     "serve": ("console.engine.serve", "the local engine"),
@@ -71,7 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-audio", action="store_true", help="text only: no microphone or speaker"
     )
     parser.add_argument("--record", action="store_true", help="also record the session's audio")
+    parser.add_argument(
+        "--inactivity-timeout", type=_seconds, metavar="SECONDS",
+        help="close the session after this long without user activity, with a countdown in "
+        "the status bar for the last 5 s (default: off)",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0 seconds: {text!r}")
+    return value
 
 
 # -- agents ---------------------------------------------------------------------------------------
@@ -161,8 +181,14 @@ async def open_session(
     plan: Plan,
     extra_config: dict[str, Any] | None = None,
     run_config: dict[str, Any] | None = None,
+    *,
+    listener: Any = None,
+    lifecycle_clock: Any = None,
 ) -> AsyncIterator[Any]:
-    """Start (for the local backend) the engine, then run and enter a session; close both after."""
+    """Start (for the local backend) the engine, then run and enter a session; close both after.
+
+    ``listener`` goes to the runner, so it replaces the starting agent's: pass a fan-out (see
+    ``console.ui.listener``) to keep the user's. ``lifecycle_clock`` is for tests."""
     import asyncio
 
     from console.realtime import OpenAIRealtimeWebSocketModel, RealtimeRunner
@@ -185,7 +211,8 @@ async def open_session(
         model_config.update(extra_config or {})
         transport = OpenAIRealtimeWebSocketModel()
         runner: RealtimeRunner[Any] = RealtimeRunner(
-            agents[0], model=transport, config=run_config  # type: ignore[arg-type]
+            agents[0], model=transport, config=run_config,  # type: ignore[arg-type]
+            listener=listener, lifecycle_clock=lifecycle_clock,
         )
         session = await runner.run(model_config=model_config)  # type: ignore[arg-type]
         await stack.enter_async_context(session)
@@ -238,7 +265,47 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
     return config.override(
         backend=args.backend, url=args.url, model=args.model, voice=args.voice,
         agents=args.agents, theme=args.theme, devices=devices,
+        inactivity_timeout=args.inactivity_timeout,
     )
+
+
+def session_run_config(
+    config: ConsoleConfig, run_config: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The run config with the console's settings (the inactivity timeout) applied."""
+    if config.inactivity_timeout is None:
+        return run_config
+    return {**(run_config or {}), "user_inactivity_timeout_s": config.inactivity_timeout}
+
+
+def log_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_log_path("rtconsole"))
+
+
+def divert_logs(folder: Path | None = None) -> Path | None:
+    """Before the UI starts: Python logging to ``rtconsole.log`` and fd 2 (where ALSA, JACK and
+    PortAudio write) to ``native.log``, both in the user log directory. Returns the directory,
+    or None if it cannot be written (then the audio layer's own guards still apply)."""
+    import logging
+
+    folder = folder or log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(folder / "rtconsole.log", encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.WARNING)
+    from console.audio.quiet import divert_native_stderr
+
+    try:
+        divert_native_stderr(folder / "native.log")
+    except OSError:
+        return None
+    return folder
 
 
 def run_console(args: argparse.Namespace) -> int:
@@ -251,27 +318,42 @@ def run_console(args: argparse.Namespace) -> int:
         from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 
         agents, run_config = demo_agents(), dict(DEMO_RUN_CONFIG)
+    run_config = session_run_config(config, run_config)
+    # Before anything loads PortAudio, and before the app takes the terminal's stream.
+    divert_logs()
     from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.listener import console_callbacks, fan_out
 
     notes = [plan.note] if plan.note else []
     audio, audio_note = _make_audio(config, args.no_audio)
     if audio_note and audio_note != "audio off: text only":
         notes.append(audio_note)
     if not config.agents:
-        notes.append("demo agents: ask about the weather, billing refunds or travel bookings")
+        notes.append(
+            "demo agents: ask about the weather, billing refunds, travel bookings, or ask "
+            "for research (a subagent)"
+        )
     backend_name = "local engine" if plan.backend == "local" and not plan.url else plan.backend
     extra: dict[str, Any] = {}
     if audio is not None:
         # Playback reports what was really played, so an interrupt truncates exactly there.
         extra["playback_tracker"] = audio.playback_tracker
+    wanted = console_callbacks(agents, run_config)
+
+    def opener() -> Any:
+        # The console's listener and the user's agent listener share the runner's one slot.
+        listener = fan_out(app.listener, agents[0].listener, wanted)
+        return open_session(agents, plan, extra, run_config, listener=listener)
+
     app = RtConsoleApp(
         agents=agents,
-        open_session=lambda: open_session(agents, plan, extra, run_config),
+        open_session=opener,
         backend=BackendInfo(backend_name, plan.model, plan.url),
         config=config,
         audio=audio,
         notes=notes,
         recording=bool(args.record),
+        audio_status="text only" if audio is None else "",
     )
     result = app.run()
     return int(result or 0)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import re
+import select
+import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,6 +83,11 @@ def test_unknown_flag() -> None:
 
 def test_bad_backend_value() -> None:
     assert_one_line_error(rtconsole("--backend", "cloud"), "--backend", "cloud")
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "inf"])
+def test_bad_inactivity_timeout(value: str) -> None:
+    assert_one_line_error(rtconsole("--inactivity-timeout", value), "--inactivity-timeout")
 
 
 def test_openai_backend_without_key() -> None:
@@ -167,3 +181,68 @@ def test_backend_selection_and_key_never_shown() -> None:
         plan_backend(ConsoleConfig(backend="openai"), {})
     custom = plan_backend(ConsoleConfig(url="ws://127.0.0.1:9/v1/realtime", model="m"), {})
     assert custom == Plan("openai", "m", None, "ws://127.0.0.1:9/v1/realtime", "", None)
+
+
+# -- in a terminal: native audio noise never reaches the screen ------------------------------
+
+NATIVE_NOISE = ("ALSA lib", "Expression '", "Cannot connect to server", "jack server", "JackShm")
+ESCAPES = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def _read_until(fd: int, buffer: bytearray, done: Callable[[bytes], bool], reads: int) -> bool:
+    """Read the terminal into ``buffer`` until ``done(screen text)``; at most ``reads`` waits."""
+    for _ in range(reads):
+        if done(ESCAPES.sub(b"", bytes(buffer))):
+            return True
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return done(ESCAPES.sub(b"", bytes(buffer)))
+            if not chunk:
+                break
+            buffer += chunk
+    return done(ESCAPES.sub(b"", bytes(buffer)))
+
+
+def test_a_bad_device_in_a_real_terminal_shows_text_mode_and_no_native_noise(
+    tmp_path: Path,
+) -> None:
+    # No sound server and no sound card: opening PortAudio makes ALSA print dozens of lines.
+    (tmp_path / "run").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env.update({
+        "TERM": "xterm-256color", "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"), "PULSE_SERVER": "unix:/nonexistent",
+    })
+    argv = [sys.executable, "-m", "console.cli", "--input-device", "no such microphone",
+            "--output-device", "no such speaker"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console on a real terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, argv, env)
+    screen = bytearray()
+    try:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+        shown = _read_until(fd, screen, lambda text: b"text only" in text, reads=600)
+        assert shown, ESCAPES.sub(b"", bytes(screen))[-2000:]
+        # fd 2 of the console goes to the log file, not the terminal.
+        native = tmp_path / "state" / "rtconsole" / "log" / "native.log"
+        assert os.readlink(f"/proc/{pid}/fd/2") == str(native)
+        os.write(fd, b"\x11")  # ctrl+q
+        _read_until(fd, screen, lambda text: False, reads=100)
+    finally:
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = ESCAPES.sub(b"", bytes(screen)).decode("utf-8", "replace")
+    for noise in NATIVE_NOISE:
+        assert noise not in text
+    assert (tmp_path / "state" / "rtconsole" / "log" / "rtconsole.log").exists()

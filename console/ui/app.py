@@ -16,9 +16,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from .audio_control import AudioControl
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
 from .levels import AudioPort, LevelSource, StaticLevels
+from .listener import ConsoleListener
 from .screens.main import MainScreen
 from .session_view import SessionView
 from .themes import (
@@ -39,7 +41,8 @@ class SessionLike(Protocol):
     async def send_message(self, message: str) -> None: ...
     async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None: ...
     async def reject_tool_call(self, call_id: str, *, always: bool = False) -> None: ...
-    async def interrupt(self) -> None: ...
+    async def interrupt(self, *, force_response_cancel: bool = False) -> None: ...
+    def set_playback_pending(self, pending: bool) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -70,7 +73,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class RtConsoleApp(SessionView, App[int]):
+class RtConsoleApp(AudioControl, SessionView, App[int]):
     """The operator console. Every source of nondeterminism (clocks, blink, frame rate, levels) is
     a constructor parameter so tests and snapshots are stable."""
 
@@ -106,6 +109,7 @@ class RtConsoleApp(SessionView, App[int]):
         frame_rate: float = 60.0,
         blink: bool = True,
         recording: bool = False,
+        audio_status: str = "",
         theme_dirs: Sequence[Path] | None = None,
         on_rendered: Callable[[list[float]], None] | None = None,
     ) -> None:
@@ -120,6 +124,11 @@ class RtConsoleApp(SessionView, App[int]):
         self._notes = list(notes)
         self._frame_rate = frame_rate
         self._recording = recording
+        self._audio_status = audio_status
+        self._playback_pending = False
+        self.listener = ConsoleListener(self.post_message)
+        """Posts the countdown and subagent callbacks; the opener gives it to the runner (see
+        ``console.ui.listener.fan_out``)."""
         self.session: Any = None
         self.closing = False
         self.muted = False
@@ -175,14 +184,21 @@ class RtConsoleApp(SessionView, App[int]):
         status.model = self.backend.model
         status.agent = self.bridge.agent
         status.recording = self._recording
+        status.audio = self._audio_status
         for note in self._notes:
             self.system_line(note)
         for problem in self._theme_problems:
             self.system_line(problem, kind="error")
         if self._frame_rate > 0:
-            self.set_interval(1.0 / self._frame_rate, self.bridge.flush)
+            self.set_interval(1.0 / self._frame_rate, self.on_frame)
         if self._open_session is None:
             self.system_line("not connected: no session to open")
+
+    def on_frame(self) -> None:
+        """Frame-rate work: post what the bridge gathered; follow the audio layer's state."""
+        self.bridge.flush()
+        if self.audio is not None:
+            self.poll_audio(self.audio)
 
     def on_ready(self) -> None:
         # Connect after the first frame: opening a session (and starting a local engine) must
@@ -214,26 +230,9 @@ class RtConsoleApp(SessionView, App[int]):
         self.post_message(SessionBridge.ConnectionChanged("disconnected"))
         if failure is not None:
             self.post_message(SessionBridge.ErrorReported(failure))
-        elif not self.closing:
+        elif not self.closing and self.bridge.closed_reason in (None, "closed"):
+            # Any other reason (a timeout, the server) is already shown with the close.
             self.post_message(SessionBridge.Notice("session ended"))
-
-    async def _start_audio(self, session: Any) -> None:
-        assert self.audio is not None
-        if hasattr(self.audio, "on_notice"):
-            self.audio.on_notice = lambda text: self.post_message(SessionBridge.Notice(text))
-        try:
-            await self.audio.start(session)
-        except Exception as exc:
-            self.system_line(f"audio unavailable, text only: {describe_error(exc)}", kind="error")
-            self.audio = None
-            self.bridge.audio_sink = None
-
-    async def _stop_audio(self) -> None:
-        if self.audio is not None:
-            try:
-                await self.audio.stop()
-            except Exception as exc:
-                self.system_line(f"audio stop failed: {describe_error(exc)}", kind="error")
 
     async def close_session(self, timeout: float = 5.0) -> None:
         """Close the session and wait (bounded) for the worker to see the end of the events."""
@@ -280,6 +279,7 @@ class RtConsoleApp(SessionView, App[int]):
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
             self.bridge.mark_turn_start()
+            self.activity()
 
     def _decide(self, approve: bool, always: bool) -> None:
         approval = self.main.approvals.selected()
@@ -307,29 +307,6 @@ class RtConsoleApp(SessionView, App[int]):
 
     def action_reject_always(self) -> None:
         self._decide(False, True)
-
-    def action_interrupt(self) -> None:
-        if self.audio is not None:
-            # Stop playback first so the tracker holds what was really heard for the truncate.
-            self.audio.interrupt()
-        if self._session_command("interrupt", lambda s: s.interrupt()):
-            self.system_line("interrupted by operator")
-
-    def action_toggle_mute(self) -> None:
-        self.muted = not self.muted
-        self.main.status.muted = self.muted
-        if self.audio is not None:
-            self.audio.set_muted(self.muted)
-        elif isinstance(self.levels, StaticLevels):
-            self.levels.muted = self.muted
-        self.notify("microphone muted" if self.muted else "microphone on", timeout=2)
-
-    def action_toggle_push_to_talk(self) -> None:
-        self.push_to_talk = not self.push_to_talk
-        self.main.status.push_to_talk = self.push_to_talk
-        if self.audio is not None:
-            self.audio.set_push_to_talk(self.push_to_talk)
-        self.notify("push-to-talk on" if self.push_to_talk else "push-to-talk off", timeout=2)
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 class AudioIOPort:
     """The console's view of AudioIO. Push-to-talk: the key toggles talking; the first press
-    also switches capture from voice activity to push-to-talk mode."""
+    also switches capture from voice activity to push-to-talk mode, and from then on the mic is
+    closed between presses. On release, AudioIO commits the turn itself when the session's turn
+    detection is off (it reads that from the session.updated events the bridge feeds it)."""
 
     def __init__(self, audio: AudioIO, on_notice: Callable[[str], None] | None = None) -> None:
         self.audio = audio
@@ -29,6 +31,16 @@ class AudioIOPort:
     @property
     def playback_tracker(self) -> Any:
         return self.audio.tracker
+
+    @property
+    def available(self) -> bool:
+        """Any audio still runs (False after both devices were lost: text mode)."""
+        return bool(self.audio.available)
+
+    @property
+    def playback_pending(self) -> bool:
+        """Audio queued or still sounding; the session's inactivity clock waits for it."""
+        return bool(self.audio.can_play and self.audio.playback.pending)
 
     async def start(self, session: Any) -> None:
         loop = asyncio.get_running_loop()

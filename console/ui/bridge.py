@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import AsyncIterable, Callable, Sequence
@@ -11,6 +12,8 @@ from textual.message import Message
 
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
+
+log = logging.getLogger("console.ui.bridge")
 
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
 
@@ -47,6 +50,11 @@ def _guardrail_name(result: Any) -> str:
     getter = getattr(guardrail, "get_name", None)
     name = getter() if callable(getter) else getattr(guardrail, "name", None)
     return str(name or "guardrail")
+
+
+def _error_kind(error: Any) -> str | None:
+    kind = error.get("kind") if isinstance(error, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def _raw_type(data: Any) -> str | None:
@@ -116,9 +124,12 @@ class SessionBridge:
             self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
 
     class ErrorReported(Message):
-        def __init__(self, text: str) -> None:
+        """An error to show; ``source`` labels it ("error", or "listener" for a failing
+        AgentListener callback, which never stops the session)."""
+
+        def __init__(self, text: str, source: str = "error") -> None:
             super().__init__()
-            self.text = text
+            self.text, self.source = text, source
 
     class GuardrailTripped(Message):
         def __init__(self, text: str, guardrails: list[str]) -> None:
@@ -136,6 +147,16 @@ class SessionBridge:
         def __init__(self, item: Any) -> None:
             super().__init__()
             self.item = item
+
+    class UserSpeechChanged(Message):
+        """The server's voice activity detection heard the user start (or stop) speaking."""
+
+        def __init__(self, started: bool) -> None:
+            super().__init__()
+            self.started = started
+
+    class TurnStarted(Message):
+        """A response began (the user-inactivity clock stops for it)."""
 
     class TurnEnded(Message):
         def __init__(self, status: str | None) -> None:
@@ -194,6 +215,8 @@ class SessionBridge:
         self._deltas_posted = float("-inf")
         self._turn_mark: float | None = None
         self.events_seen = 0
+        self.closed_reason: str | None = None
+        """Why the session said it closed (its session_closed event), once it has."""
 
     # -- the one consumer ------------------------------------------------------------------------
 
@@ -249,6 +272,14 @@ class SessionBridge:
 
     def handle(self, event: RealtimeSessionEvent) -> None:
         self.events_seen += 1
+        if self.audio_sink is not None:
+            # Every event, unbuffered: audio drives playback, and the raw session.created/updated
+            # tell the audio layer the formats and whether push-to-talk must commit.
+            try:
+                self.audio_sink(event)
+            except Exception:
+                # The audio layer failing must never cost the session: log it, go on.
+                log.exception("the audio layer failed on a %s event", event.type)
         match event:
             case ev.RealtimeRawModelEvent(data=data):
                 self._handle_model_event(data)
@@ -257,8 +288,6 @@ class SessionBridge:
                     self._first_output("audio")
                 elif isinstance(event, ev.RealtimeAudioInterrupted):
                     self.post(self.Interrupted(event.item_id))
-                if self.audio_sink is not None:
-                    self.audio_sink(event)
             case ev.RealtimeHistoryUpdated(history=history):
                 self._history = self._last_history = history
             case ev.RealtimeHistoryAdded(item=item):
@@ -280,7 +309,8 @@ class SessionBridge:
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))
             case ev.RealtimeError(error=error):
-                self.post(self.ErrorReported(describe_error(error)))
+                shown_as = "listener" if _error_kind(error) == "listener" else "error"
+                self.post(self.ErrorReported(describe_error(error), shown_as))
             case ev.RealtimeGuardrailTripped(guardrail_results=results, message=text):
                 names = [_guardrail_name(result) for result in results]
                 self.post(self.GuardrailTripped(text, names))
@@ -288,6 +318,7 @@ class SessionBridge:
                 self.post(self.Notice("no speech heard: input audio timed out"))
             case ev.RealtimeSessionClosed(reason=reason, error=error):
                 shown = describe_error(error) if error is not None else None
+                self.closed_reason = str(reason)
                 self.post(self.SessionEnded(str(reason), shown))
             case _:
                 pass
@@ -311,6 +342,8 @@ class SessionBridge:
             self.post(self.ConnectionChanged(data.status))
         elif kind == "input_audio_transcription_completed":
             self.post(self.UserSpoke(data.item_id, data.transcript))
+        elif kind == "turn_started":
+            self.post(self.TurnStarted())
         elif kind == "turn_ended":
             # A turn's end is when items in the middle may have changed (transcripts, truncation).
             self._history, self._history_full = self._last_history, True
@@ -319,3 +352,7 @@ class SessionBridge:
             raw = _raw_type(getattr(data, "data", None))
             if raw == "input_audio_buffer.committed":
                 self.mark_turn_start()
+            elif raw == "input_audio_buffer.speech_started":
+                self.post(self.UserSpeechChanged(True))
+            elif raw == "input_audio_buffer.speech_stopped":
+                self.post(self.UserSpeechChanged(False))

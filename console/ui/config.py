@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -35,6 +36,8 @@ class ConsoleConfig:
     agents: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     devices: DeviceConfig = field(default_factory=DeviceConfig)
+    inactivity_timeout: float | None = None
+    """Seconds of user inactivity before the session closes (off when None)."""
 
     def override(self, **changes: Any) -> ConsoleConfig:
         """A copy with every change that is not None applied (flags left unset keep the file's)."""
@@ -101,8 +104,16 @@ def parse_config(text: str, path: Path) -> ConsoleConfig:
         if not isinstance(keys, str) or not keys:
             raise _fail(path, text, f"keymap.{binding_id}", "must be a key string like 'ctrl+y'")
     values["keymap"] = dict(keymap)
+    if "inactivity_timeout" in data:
+        values["inactivity_timeout"] = _parse_timeout(data["inactivity_timeout"], path, text)
     values["devices"] = _parse_devices(data.get("devices", {}), path, text)
     return ConsoleConfig(**values)
+
+
+def _parse_timeout(raw: Any, path: Path, text: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
+        raise _fail(path, text, "inactivity_timeout", "must be a number of seconds above 0")
+    return float(raw)
 
 
 def _parse_devices(raw: Any, path: Path, text: str) -> DeviceConfig:

@@ -1,12 +1,15 @@
-"""Built-in demo agents for `rtconsole` without --agents: triage, billing and travel specialists."""
+"""Built-in demo agents for `rtconsole` without --agents: triage, billing and travel specialists,
+and a research subagent that works in the background for a few seconds."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from console.realtime.agent import RealtimeAgent
 from console.realtime.guardrails import GuardrailFunctionOutput, OutputGuardrail, output_guardrail
+from console.realtime.subagent import SubagentTool, subagent
 from console.realtime.tools import function_tool
 
 # 13 to 19 digits, optionally grouped by spaces or dashes: the shape of a payment card number.
@@ -54,13 +57,34 @@ def no_card_numbers(ctx: Any, agent: Any, output: Any) -> GuardrailFunctionOutpu
     return GuardrailFunctionOutput(output_info={"card_number": found}, tripwire_triggered=found)
 
 
+RESEARCH_SECONDS = 4.0
+
+
+def research_subagent(seconds: float = RESEARCH_SECONDS) -> SubagentTool:
+    """A subagent that "researches" for ``seconds`` and returns a fixed-shape finding, so the
+    console shows a subagent running (status bar) while the agent keeps talking."""
+
+    async def research(task: str, ctx: Any) -> str:
+        await asyncio.sleep(seconds)
+        topic = " ".join(task.split()) or "the question"
+        return f"research on {topic}: three sources agree, summary ready"
+
+    return subagent(
+        "research",
+        research,
+        description="Research a topic in depth in the background; takes a few seconds.",
+        holding_message="I'm researching that now; it takes a few seconds.",
+    )
+
+
 # Demo replies are short; checking every 20 characters (not the default 100) lets the guardrail
 # catch a card number in a one-sentence answer.
 DEMO_RUN_CONFIG: dict[str, Any] = {"guardrails_settings": {"debounce_text_length": 20}}
 
 
-def demo_agents() -> list[RealtimeAgent[Any]]:
-    """Fresh demo agents, triage first; each call builds new objects (no shared state)."""
+def demo_agents(research_seconds: float = RESEARCH_SECONDS) -> list[RealtimeAgent[Any]]:
+    """Fresh demo agents, triage first; each call builds new objects (no shared state, so a
+    subagent running in one session never makes another's busy)."""
     guardrails: list[OutputGuardrail[Any]] = [no_card_numbers]
     billing = RealtimeAgent[Any](
         name="Billing",
@@ -80,10 +104,11 @@ def demo_agents() -> list[RealtimeAgent[Any]]:
         name="Triage",
         handoff_description="Greets callers and routes them.",
         instructions=(
-            "You greet callers, answer weather questions, and hand billing questions to Billing "
-            "and travel questions to Travel. Never read out card numbers."
+            "You greet callers, answer weather questions, hand billing questions to Billing "
+            "and travel questions to Travel, and give research questions to the research "
+            "subagent. Never read out card numbers."
         ),
-        tools=[get_weather],
+        tools=[get_weather, research_subagent(research_seconds)],
         handoffs=[billing, travel],
         output_guardrails=guardrails,
     )

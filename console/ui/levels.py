@@ -39,12 +39,18 @@ class StaticLevels:
 class AudioPort(Protocol):
     """What the console needs from the audio layer; ``None`` means text-only mode.
 
-    ``start`` gets the entered session (to send captured audio); ``on_session_event`` receives the
-    audio, audio_end and audio_interrupted events straight from the bridge's worker, unbuffered.
+    ``start`` gets the entered session (to send captured audio); ``on_session_event`` receives
+    every session event straight from the bridge's worker, unbuffered. ``available`` going False
+    mid-session means the devices were lost (text mode); ``playback_pending`` (read at frame
+    rate, so cheap) is reported to the session for its user-inactivity clock.
     """
 
     @property
     def levels(self) -> LevelSource: ...
+    @property
+    def available(self) -> bool: ...
+    @property
+    def playback_pending(self) -> bool: ...
     async def start(self, session: object) -> None: ...
     async def stop(self) -> None: ...
     def on_session_event(self, event: object) -> None: ...

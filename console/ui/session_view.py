@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bridge import SessionBridge
+from .listener import ConsoleListener
 from .widgets.approvals import PendingApproval, short_arguments
 from .widgets.history_tree import item_text
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from .screens.main import MainScreen
 
 B = SessionBridge  # short name for the message types in the handler signatures
+L = ConsoleListener
 
 
 class SessionView:
@@ -83,7 +85,7 @@ class SessionView:
         )
 
     def on_session_bridge_error_reported(self, message: B.ErrorReported) -> None:
-        self.main.transcript.add("error", "error", message.text)
+        self.main.transcript.add("error", message.source, message.text)
 
     def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:
         names = ", ".join(message.guardrails)
@@ -144,6 +146,43 @@ class SessionView:
         self.system_line(message.text)
 
     def on_session_bridge_session_ended(self, message: B.SessionEnded) -> None:
-        self.main.status.connection = "disconnected"
+        status = self.main.status
+        status.connection = "disconnected"
+        status.countdown = 0
+        status.subagents = ()
         if message.error:
             self.system_line(f"session closed: {message.error}", kind="error")
+        elif message.reason != "closed":
+            self.system_line(f"session closed: {message.reason}")
+
+    # -- activity and the listener's callbacks ------------------------------------------------
+
+    def activity(self) -> None:
+        """Someone spoke, typed or a reply began: the inactivity clock restarted from full."""
+        self.main.status.countdown = 0
+
+    def on_session_bridge_user_speech_changed(self, message: B.UserSpeechChanged) -> None:
+        self.main.meters.heard = message.started
+        self.activity()
+
+    def on_session_bridge_turn_started(self, message: B.TurnStarted) -> None:
+        self.activity()
+
+    def on_console_listener_countdown_ticked(self, message: L.CountdownTicked) -> None:
+        # A tick delivered after the close (callbacks run in their own task) must not linger.
+        if self.main.status.connection == "connected":
+            self.main.status.countdown = message.remaining
+
+    def on_console_listener_subagent_started(self, message: L.SubagentStarted) -> None:
+        status = self.main.status
+        status.subagents = (*status.subagents, message.agent_name)
+        self.activity()
+        self.main.transcript.add("tool", "subagent", f"{message.agent_name} started")
+
+    def on_console_listener_subagent_finished(self, message: L.SubagentFinished) -> None:
+        status = self.main.status
+        running = list(status.subagents)
+        if message.agent_name in running:
+            running.remove(message.agent_name)
+        status.subagents = tuple(running)
+        self.main.transcript.add("tool", "subagent", f"{message.agent_name} finished")

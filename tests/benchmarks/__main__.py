@@ -25,11 +25,18 @@ def main(argv: list[str]) -> int:
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     headers = ("benchmark", "figure", "value", "unit", "target")
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(5)]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    print(line.format(*headers))
-    print(line.format(*("-" * w for w in widths)))
+
+    def line(cells: tuple[str, ...]) -> str:
+        # Values right-aligned so figures line up by their decimal point.
+        return "  ".join(
+            cell.rjust(width) if i == 2 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print(line(headers))
+    print(line(tuple("-" * w for w in widths)))
     for row in rows:
-        print(line.format(*row))
+        print(line(row))
     return 0
 
 

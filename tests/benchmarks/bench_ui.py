@@ -1,4 +1,6 @@
-"""Console benchmark: a headless app fed 100 transcript deltas and 50 audio chunks a second."""
+"""Console benchmark: a headless app fed 100 transcript deltas and 50 audio chunks a second; and
+the same app with real audio (AudioIO on a PulseAudio null sink) playing 60 s of assistant audio
+while the transcript streams, counting playback underruns (target 0)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("RTCONSOLE_BENCH_SECONDS", "30"))
+AUDIO_SECONDS = int(os.environ.get("RTCONSOLE_BENCH_AUDIO_SECONDS", "60"))
+ITEM_S = 10
+DELTA_MS = 50
+PACE = 4.0  # audio arrives this many times faster than real time, as the engine streams it
 DELTAS_PER_S = 100
 CHUNKS_PER_S = 50
 
@@ -122,6 +128,98 @@ def _help_s() -> float:
     return statistics.median(runs)
 
 
+def _voice_like(seconds: float) -> bytes:
+    import numpy as np
+
+    t = np.arange(int(seconds * 24_000)) / 24_000
+    envelope = 0.2 + 0.8 * np.abs(np.sin(2 * np.pi * 2.5 * t))
+    return (0.3 * 32767 * envelope * np.sin(2 * np.pi * 180 * t)).astype("<i2").tobytes()
+
+
+async def _stream_with_audio() -> dict[str, float]:
+    """The real app with AudioIO on the null sink: assistant audio streamed in 10 s replies (4x
+    real time, as the engine does) through session -> bridge -> AudioIO playback, 100 transcript
+    deltas a second on screen meanwhile, the meters reading the real LevelSource."""
+    from console.realtime import RealtimeRunner
+    from console.realtime import model_events as me
+    from console.realtime.testing import ScriptedRealtimeModel
+    from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.audio_port import open_audio
+    from console.ui.config import DeviceConfig
+    from console.ui.demo_agents import demo_agents
+
+    agents = demo_agents()
+    model = ScriptedRealtimeModel()
+    port = open_audio(DeviceConfig(headset=True))
+
+    @asynccontextmanager
+    async def opener() -> AsyncIterator[Any]:
+        config: Any = {"playback_tracker": port.playback_tracker}
+        session = await RealtimeRunner(agents[0], model=model).run(model_config=config)
+        async with session:
+            yield session
+
+    app = RtConsoleApp(agents=agents, open_session=opener, audio=port,
+                       backend=BackendInfo("scripted", "bench"))
+    pcm = _voice_like(ITEM_S)
+    step = DELTA_MS * 48
+    async with app.run_test(size=(160, 50), headless=True) as pilot:
+        while app.session is None or not port.audio.can_play:
+            await pilot.pause(0.01)
+        stop = asyncio.Event()
+
+        async def transcript() -> None:
+            n = 0
+            while not stop.is_set():
+                await model.emit(me.RealtimeModelTranscriptDeltaEvent(f"t{n // 400}", "word ", "r"))
+                n += 1
+                await asyncio.sleep(1 / DELTAS_PER_S)
+
+        deltas = asyncio.create_task(transcript())
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for n in range(AUDIO_SECONDS // ITEM_S):
+            item, started = f"item_{n}", time.monotonic()
+            for k, i in enumerate(range(0, len(pcm), step)):
+                await model.emit(me.RealtimeModelAudioEvent(pcm[i : i + step], "resp", item, 0))
+                wait = started + (k + 1) * DELTA_MS / 1000 / PACE - time.monotonic()
+                await asyncio.sleep(max(wait, 0.0))
+            await model.emit(me.RealtimeModelAudioDoneEvent(item, 0))
+            while port.playback_pending:  # the next reply follows once this one was heard
+                await asyncio.sleep(0.01)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        stop.set()
+        await deltas
+        stats = port.audio.stats()
+        played_ms = port.playback_tracker.get_state()["elapsed_ms"] or 0.0
+    return {
+        "underruns": float(stats.underruns),
+        "played_s": played_ms / 1000.0,
+        "cpu": 100.0 * cpu / wall,
+    }
+
+
+def _audio_figures() -> list[tuple[str, float, str, str]]:
+    from tests.audio.conftest import start_pulse
+
+    server = start_pulse()
+    saved = {k: os.environ.get(k) for k in server.env}
+    os.environ.update(server.env)
+    try:
+        figures = asyncio.run(_stream_with_audio())
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
+    return [
+        (f"playback underruns, {AUDIO_SECONDS} s audio + UI", figures["underruns"], "count", "0"),
+        ("audio played (last reply's tracker)", figures["played_s"], "s", f"{ITEM_S}"),
+        ("CPU share, audio + UI streaming", figures["cpu"], "% of one core", "-"),
+    ]
+
+
 def run() -> list[tuple[str, float, str, str]]:
     figures = asyncio.run(_stream())
     return [
@@ -131,4 +229,5 @@ def run() -> list[tuple[str, float, str, str]]:
         ("deltas seen drawn", figures["drawn"], "%", "100"),
         ("launch to first frame", _first_frame_s(), "s", "< 1"),
         ("rtconsole --help", _help_s(), "s", "< 0.3"),
+        *_audio_figures(),
     ]

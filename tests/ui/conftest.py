@@ -16,6 +16,12 @@ from console.ui.app import BackendInfo, RtConsoleApp
 from console.ui.levels import StaticLevels
 from console.ui.themes import builtin_theme_dirs
 
+# The audio tests' private PulseAudio null sink (one recipe, one place): the Pilot tests with real
+# devices use the same session fixture.
+from tests.audio.conftest import PulseServer, pulse, start_pulse
+
+__all__ = ["FIXED_NOW", "PulseServer", "make_app", "pulse", "snapshot", "start_pulse"]
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_DIR = ROOT / "snapshots"
 FIXED_NOW = datetime(2026, 1, 1, 9, 30, 0)

@@ -121,18 +121,51 @@ def test_latency_from_turn_start_to_first_output() -> None:
     assert abs(latency[0].milliseconds - 250.0) < 1e-6 and latency[0].kind == "text"
 
 
-def test_audio_goes_straight_to_the_sink() -> None:
+def test_every_event_goes_straight_to_the_audio_sink() -> None:
     received: list[Any] = []
     bridge = SessionBridge(lambda m: None, audio_sink=received.append)
     chunk = me.RealtimeModelAudioEvent(b"\0\0" * 480, "r1", "a1", 0)
+    updated = me.RealtimeModelRawServerEvent({"type": "session.updated", "session": {}})
     events = [
+        ev.RealtimeRawModelEvent(updated, INFO),  # formats and turn detection for the audio
         ev.RealtimeAudio(chunk, "a1", 0, INFO),
         ev.RealtimeAudioInterrupted("a1", 0, INFO),
         ev.RealtimeAudioEnd("a1", 0, INFO),
+        ev.RealtimeAgentStartEvent(TRIAGE, INFO),
     ]
     for event in events:
         bridge.handle(event)
     assert received == events
+
+
+def test_a_failing_audio_sink_never_stops_the_bridge() -> None:
+    posted: list[Message] = []
+
+    def sink(event: Any) -> None:
+        raise RuntimeError("device exploded")
+
+    bridge = SessionBridge(posted.append, audio_sink=sink)
+    bridge.handle(ev.RealtimeAgentStartEvent(TRIAGE, INFO))
+    assert [type(m).__name__ for m in posted] == ["AgentStarted"]
+
+
+def test_listener_errors_speech_and_turn_starts_become_messages() -> None:
+    bridge, posted, _ = make()
+    failure = {"message": "listener on_agent_stopped raised ValueError: x", "kind": "listener"}
+    bridge.handle(ev.RealtimeError(failure, INFO))
+    bridge.handle(ev.RealtimeError({"message": "server said no"}, INFO))
+    for raw in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
+        bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelOtherEvent({"type": raw}), INFO))
+    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnStartedEvent("r1"), INFO))
+    bridge.handle(ev.RealtimeSessionClosed("no user activity for 30 s", INFO))
+    first, second, started, stopped, turn, closed = posted
+    assert isinstance(first, SessionBridge.ErrorReported) and first.source == "listener"
+    assert isinstance(second, SessionBridge.ErrorReported) and second.source == "error"
+    assert isinstance(started, SessionBridge.UserSpeechChanged) and started.started
+    assert isinstance(stopped, SessionBridge.UserSpeechChanged) and not stopped.started
+    assert isinstance(turn, SessionBridge.TurnStarted)
+    assert isinstance(closed, SessionBridge.SessionEnded)
+    assert bridge.closed_reason == "no user activity for 30 s"
 
 
 def test_errors_are_one_line_and_never_show_keys() -> None:

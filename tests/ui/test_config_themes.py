@@ -44,6 +44,18 @@ def test_full_config_parses() -> None:
     assert config.devices == DeviceConfig(input="USB", output=3, headset=True)
 
 
+def test_inactivity_timeout_from_the_file_and_the_flag() -> None:
+    from console.cli import build_parser, session_run_config
+
+    config = parse_config("inactivity_timeout = 45\n", Path("c.toml"))
+    assert config.inactivity_timeout == 45.0 and ConsoleConfig().inactivity_timeout is None
+    assert session_run_config(ConsoleConfig(), None) is None
+    merged = session_run_config(config, {"tool_timeout_s": 5})
+    assert merged == {"tool_timeout_s": 5, "user_inactivity_timeout_s": 45.0}
+    args = build_parser().parse_args(["--inactivity-timeout", "12.5"])
+    assert config.override(inactivity_timeout=args.inactivity_timeout).inactivity_timeout == 12.5
+
+
 def test_missing_file_means_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path / "absent.toml") == ConsoleConfig()
 
@@ -63,6 +75,9 @@ def test_flags_override_only_what_they_set() -> None:
         ('[keymap]\napprove = ""\n', ["c.toml:2", "keymap.approve"]),
         ('[devices]\ninput = true\n', ["c.toml:2", "devices.input"]),
         ('[devices]\nspeakers = 1\n', ["devices.speakers", "not a known setting"]),
+        ('inactivity_timeout = 0\n', ["c.toml:1", "inactivity_timeout must be a number"]),
+        ('inactivity_timeout = true\n', ["c.toml:1", "inactivity_timeout"]),
+        ('inactivity_timeout = "30"\n', ["c.toml:1", "inactivity_timeout"]),
     ],
 )
 def test_errors_are_one_line_with_file_and_line(text: str, needles: list[str]) -> None:

@@ -18,6 +18,7 @@ from console.realtime.items import (
 from console.ui.bridge import SessionBridge as B
 from console.ui.config import ConsoleConfig
 from console.ui.levels import StaticLevels
+from console.ui.listener import ConsoleListener as L
 
 from .conftest import make_app
 
@@ -97,6 +98,25 @@ DISCONNECTED = (
 )
 
 
+COUNTDOWN = (
+    CONNECTED,
+    user("item_u6", "hello"),
+    assistant("item_a6", 'You said: "hello".'),
+    L.CountdownTicked(5),
+    L.CountdownTicked(4),
+    L.CountdownTicked(3),
+)
+SUBAGENT = (
+    CONNECTED,
+    user("item_u7", "please research the history of tea"),
+    B.ToolStarted("Triage", "research", '{"task": "tea"}', "call_r1"),
+    call("item_c7", "research", '{"task": "tea"}'),
+    L.SubagentStarted("research"),
+    B.TranscriptStreamed("item_a7", "Triage", "One moment, the research is still working.", []),
+    assistant("item_a7", "One moment, the research is still working."),
+)
+
+
 def test_idle(snap_compare: Any) -> None:
     assert snap_compare(make_app(notes=[NOTE]), terminal_size=WIDE, run_before=post(CONNECTED))
 
@@ -133,3 +153,11 @@ def test_theme(snap_compare: Any, theme: str) -> None:
 def test_narrow_80x24(snap_compare: Any) -> None:
     app = make_app(notes=[NOTE])
     assert snap_compare(app, terminal_size=(80, 24), run_before=post(*MID_STREAM))
+
+
+def test_inactivity_countdown(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=post(*COUNTDOWN))
+
+
+def test_subagent_running(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=post(*SUBAGENT))

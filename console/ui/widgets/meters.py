@@ -11,6 +11,8 @@ from ..levels import SILENCE_DB, LevelSource, StaticLevels
 
 FLOOR_DB = -60.0
 BAR_CHARS = " ▏▎▍▌▋▊▉█"
+QUIET_DB = max(SILENCE_DB, -90.0)
+"""At or below this the meter says -∞: the audio layer's meters bottom out at -90 dBFS."""
 
 
 def level_fraction(db: float) -> float:
@@ -52,6 +54,18 @@ class Meters(Widget):
         self.levels: LevelSource = levels if levels is not None else StaticLevels()
         self._frame_rate = frame_rate
         self._shown: tuple[object, ...] = ()
+        self._heard = False
+
+    @property
+    def heard(self) -> bool:
+        """The server's voice activity detection hears the user (shown as speaking too)."""
+        return self._heard
+
+    @heard.setter
+    def heard(self, value: bool) -> None:
+        if value != self._heard:
+            self._heard = value
+            self.refresh()
 
     def on_mount(self) -> None:
         if self._frame_rate > 0:
@@ -77,7 +91,7 @@ class Meters(Widget):
     def _row(self, label: str, db: float, state: str, muted: bool, width: int) -> Text:
         fraction = level_fraction(db)
         zone = "low" if fraction < 0.6 else "mid" if fraction < 0.85 else "high"
-        shown_db = "  -∞ dB" if db <= SILENCE_DB else f"{db:4.0f} dB"
+        shown_db = "  -∞ dB" if db <= QUIET_DB else f"{db:4.0f} dB"
         bar_width = max(4, width - 6 - 8 - 10)
         row = Text(no_wrap=True, overflow="crop")
         row.append(f"{label:<5} ", self.get_component_rich_style("meters--label"))
@@ -93,7 +107,8 @@ class Meters(Widget):
     def render(self) -> Text:
         levels = self.levels
         width = self.content_region.width or 40
-        mic_state = "muted" if levels.muted else "speaking" if levels.user_speaking else ""
+        speaking = levels.user_speaking or self._heard
+        mic_state = "muted" if levels.muted else "speaking" if speaking else ""
         spk_state = "speaking" if levels.assistant_speaking else ""
         return Text("\n").join([
             self._row("mic", levels.mic_db, mic_state, levels.muted, width),

@@ -1,4 +1,7 @@
-"""The status bar: backend, model, connection, current agent, last turn latency, recording."""
+"""The status bar: connection, backend, model, agent, latency, recording, and live alerts.
+
+Alerts (the inactivity countdown, running subagents) come right after the connection, so a narrow
+terminal cuts the static facts, not them."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class StatusBar(Widget):
         "status--connecting",
         "status--disconnected",
         "status--on",
+        "status--alert",
     }
 
     backend: reactive[str] = reactive("")
@@ -29,6 +33,15 @@ class StatusBar(Widget):
     recording: reactive[bool] = reactive(False)
     muted: reactive[bool] = reactive(False)
     push_to_talk: reactive[bool] = reactive(False)
+    """Push-to-talk is held open (talking)."""
+    push_to_talk_mode: reactive[bool] = reactive(False)
+    """The mic follows the push-to-talk key (closed unless ``push_to_talk``)."""
+    countdown: reactive[int] = reactive(0)
+    """Seconds of user inactivity left before the session closes (0: no countdown)."""
+    subagents: reactive[tuple[str, ...]] = reactive(())
+    """Subagents running now, in start order."""
+    audio: reactive[str] = reactive("")
+    """Audio mode when it is worth saying (e.g. "text only"); empty shows nothing."""
 
     def set_latency(self, milliseconds: float | None, kind: str) -> None:
         self.latency = "" if milliseconds is None else f"{milliseconds:.0f} ms to first {kind}"
@@ -37,10 +50,17 @@ class StatusBar(Widget):
         key = self.get_component_rich_style("status--key")
         value = self.get_component_rich_style("status--value")
         on = self.get_component_rich_style("status--on")
+        alert = self.get_component_rich_style("status--alert")
         conn = self.get_component_rich_style(f"status--{self.connection}", default=value)
         marks = {"connected": "●", "connecting": "◌", "disconnected": "○"}
         parts: list[tuple[str, str, object]] = [
             ("", f"{marks.get(self.connection, '○')} {self.connection}", conn),
+        ]
+        if self.countdown > 0:
+            parts.append(("", f"inactive: {self.countdown} s", alert))
+        if self.subagents:
+            parts.append(("subagent ", f"{', '.join(self.subagents)} running", on))
+        parts += [
             ("backend ", self.backend or "-", value),
             ("model ", self.model or "-", value),
             ("agent ", self.agent or "-", value),
@@ -51,6 +71,10 @@ class StatusBar(Widget):
             parts.append(("", "muted", on))
         if self.push_to_talk:
             parts.append(("", "push-to-talk", on))
+        elif self.push_to_talk_mode:
+            parts.append(("", "push-to-talk: mic closed", value))
+        if self.audio:
+            parts.append(("", self.audio, value))
         text = Text(no_wrap=True, overflow="ellipsis")
         for number, (label, shown, style) in enumerate(parts):
             if number:
