@@ -17,19 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 from . import session as session_config
-from .audio_input import IdleTimeout, InputAudio
-from .errors import ProtocolError, error_event
+from ._input_audio_events import InputAudioEvents
+from .audio_input import InputAudio
+from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
-from .items import decode_audio, normalise_item, public
-from .jobs import Emit, Event, Job, Transcribe
+from .items import normalise_item, public
+from .jobs import Event, Job
 from .overrides import make_run
 from .policy import Output, PolicyInput, decide
 from .response import ResponseRun, response_job
 from .scenario import Scenario, ScenarioCursor
 from .store import ItemStore
-from .vad import SpeechStarted, SpeechStopped
-from .words import split_deltas
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +46,6 @@ _FIELDS = {
     "response.cancel": {"response_id"},
     "output_audio_buffer.clear": set(),
 }
-
-
-def _required(event: Event, key: str, kinds: type | tuple[type, ...], what: str) -> Any:
-    if event.get(key) is None:
-        raise ProtocolError(
-            "missing_required_parameter", f"Missing required parameter: '{key}'.", key
-        )
-    value = event[key]
-    if not isinstance(value, kinds) or isinstance(value, bool):
-        raise ProtocolError("invalid_type", f"Invalid type for '{key}': expected {what}.", key)
-    return value
 
 
 def _check_frame(message: str | bytes, limit: int) -> Event:
@@ -89,7 +77,7 @@ def _check_frame(message: str | bytes, limit: int) -> Event:
     return event
 
 
-class Conversation:
+class Conversation(InputAudioEvents):
     """State of one realtime session; every method is synchronous and does no I/O."""
 
     def __init__(
@@ -146,9 +134,7 @@ class Conversation:
         try:
             kind = event.get("type")
             if not isinstance(kind, str):
-                raise ProtocolError(
-                    "missing_required_parameter", "Missing required parameter: 'type'.", "type"
-                )
+                raise missing_parameter("type")
             if kind not in _FIELDS:
                 shown = ", ".join(f"'{k}'" for k in _FIELDS)
                 raise ProtocolError(
@@ -192,6 +178,13 @@ class Conversation:
     def _turn_detection(self) -> dict[str, Any]:
         return self.session["audio"]["input"]["turn_detection"] or {}
 
+    def _added_and_done(self, previous: str | None, item: dict[str, Any]) -> list[Event]:
+        """conversation.item.added and .done of an item complete when it goes in."""
+        return [
+            self.event("conversation.item.added", previous_item_id=previous, item=public(item)),
+            self.event("conversation.item.done", previous_item_id=previous, item=public(item)),
+        ]
+
     def item_added(self, item: dict[str, Any]) -> Event:
         """Append an item made by a response; its conversation.item.added event."""
         previous = self.store.append(item)
@@ -200,126 +193,17 @@ class Conversation:
     # -- session --------------------------------------------------------------------------------
 
     def _on_session_update(self, event: Event) -> list[Event]:
-        update = _required(event, "session", dict, "an object")
+        update = required(event, "session", dict, "an object")
         self.session = session_config.apply_update(
             self.session, update, voice_locked=self.voice_locked
         )
         self.input.configure(self._format("input"), self._turn_detection() or None)
         return [self.event("session.updated", session=copy.deepcopy(self.session))]
 
-    # -- input audio ----------------------------------------------------------------------------
-
-    def _on_input_audio_buffer_append(self, event: Event) -> list[Event]:
-        data = decode_audio(_required(event, "audio", str, "a base64 string"), "audio")
-        events: list[Event] = []
-        for found in self.input.append(data, responding=self.responding):
-            if isinstance(found, SpeechStarted):
-                self._speech_item, self._speech_start_ms = self.ids.item(), found.audio_start_ms
-                events.append(
-                    self.event(
-                        "input_audio_buffer.speech_started",
-                        audio_start_ms=found.audio_start_ms,
-                        item_id=self._speech_item,
-                    )
-                )
-                if self._turn_detection().get("interrupt_response"):
-                    for run in self._runs:
-                        run.cancel("turn_detected")
-            elif isinstance(found, SpeechStopped):
-                item_id, self._speech_item = self._speech_item or self.ids.item(), None
-                events.append(
-                    self.event(
-                        "input_audio_buffer.speech_stopped",
-                        audio_end_ms=found.audio_end_ms,
-                        item_id=item_id,
-                    )
-                )
-                audio = self.input.take(self._speech_start_ms, found.audio_end_ms)
-                events += self._commit(item_id, audio, auto=True)
-            elif isinstance(found, IdleTimeout):
-                item_id = self.ids.item()
-                events.append(
-                    self.event(
-                        "input_audio_buffer.timeout_triggered",
-                        audio_start_ms=found.audio_start_ms,
-                        audio_end_ms=found.audio_end_ms,
-                        item_id=item_id,
-                    )
-                )
-                audio = self.input.take(found.audio_start_ms, found.audio_end_ms)
-                events += self._commit(item_id, audio, auto=True)
-        return events
-
-    def _on_input_audio_buffer_commit(self, event: Event) -> list[Event]:
-        buffered = self.input.buffered_ms
-        if buffered < 100:
-            raise ProtocolError(
-                "input_audio_buffer_commit_empty",
-                "Error committing input audio buffer: buffer too small. Expected at least 100ms "
-                f"of audio, but buffer only has {buffered:.2f}ms of audio.",
-            )
-        item_id, self._speech_item = self._speech_item or self.ids.item(), None
-        audio = self.input.take()
-        self.input.clear()
-        return self._commit(item_id, audio, auto=False)
-
-    def _on_input_audio_buffer_clear(self, event: Event) -> list[Event]:
-        self.input.clear()
-        self._speech_item = None
-        return [self.event("input_audio_buffer.cleared")]
-
-    def _commit(self, item_id: str, audio: bytes, *, auto: bool) -> list[Event]:
-        item = {
-            "id": item_id,
-            "type": "message",
-            "status": "completed",
-            "role": "user",
-            "content": [{"type": "input_audio", "transcript": None}],
-        }
-        previous = self.store.append(item)
-        self.store.keep_audio(item_id, audio, self.input.format)
-        transcribe = self.session["audio"]["input"]["transcription"] is not None
-        self.store.pending[item_id] = transcribe
-        events = [
-            self.event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id),
-            self.event("conversation.item.added", previous_item_id=previous, item=public(item)),
-            self.event("conversation.item.done", previous_item_id=previous, item=public(item)),
-        ]
-        if auto and self._turn_detection().get("create_response"):
-            self._start(make_run({}, self.session, self.ids, self.store))
-        elif transcribe:
-            self._jobs.append(self.transcribe_pending())
-        return events
-
-    def transcribe_pending(self) -> Job:
-        """Transcribe committed audio not transcribed yet; events only if the session asks."""
-        store = self.store
-        while store.pending:
-            item_id, emit = next(iter(store.pending.items()))
-            del store.pending[item_id]
-            fmt, audio = store.formats[item_id], bytes(store.audio.get(item_id, b""))
-            turn = self.cursor.peek()
-            if turn is not None and turn.hear is not None and not store.pending:
-                text = turn.hear  # the scenario scripts what was heard
-            else:
-                text = yield Transcribe(fmt.decode(audio), fmt.rate)
-            store.transcripts[item_id] = text
-            if not emit or not store.has(item_id):
-                continue
-            for part in store.find(item_id)["content"]:
-                if part.get("type") == "input_audio":
-                    part["transcript"] = text
-            where = {"item_id": item_id, "content_index": 0}
-            kind = "conversation.item.input_audio_transcription"
-            deltas = [self.event(f"{kind}.delta", **where, delta=d) for d in split_deltas(text)]
-            usage = {"type": "duration", "seconds": round(fmt.duration_ms(len(audio)) / 1000, 1)}
-            done = self.event(f"{kind}.completed", **where, transcript=text, usage=usage)
-            yield Emit([*deltas, done])
-
     # -- items ----------------------------------------------------------------------------------
 
     def _on_conversation_item_create(self, event: Event) -> list[Event]:
-        raw = _required(event, "item", dict, "an object")
+        raw = required(event, "item", dict, "an object")
         item_id = raw.get("id") or self.ids.item()
         if not isinstance(item_id, str):
             raise ProtocolError(
@@ -347,10 +231,7 @@ class Conversation:
         if audio is not None:
             self.store.keep_audio(item["id"], audio, self._format("input"))
             self.store.pending[item["id"]] = False  # heard by the policy, not reported
-        return [
-            self.event("conversation.item.added", previous_item_id=before, item=public(item)),
-            self.event("conversation.item.done", previous_item_id=before, item=public(item)),
-        ]
+        return self._added_and_done(before, item)
 
     def _release_deferred(self) -> list[Event]:
         events: list[Event] = []
@@ -363,23 +244,21 @@ class Conversation:
         return events
 
     def _on_conversation_item_retrieve(self, event: Event) -> list[Event]:
-        item = self.store.retrieved(_required(event, "item_id", str, "a string"))
+        item = self.store.retrieved(required(event, "item_id", str, "a string"))
         return [self.event("conversation.item.retrieved", item=item)]
 
     def _on_conversation_item_delete(self, event: Event) -> list[Event]:
-        item_id = _required(event, "item_id", str, "a string")
+        item_id = required(event, "item_id", str, "a string")
         self.store.delete(item_id)
         return [self.event("conversation.item.deleted", item_id=item_id)]
 
     def _on_conversation_item_truncate(self, event: Event) -> list[Event]:
-        item_id = _required(event, "item_id", str, "a string")
+        item_id = required(event, "item_id", str, "a string")
         numbers = []
         for key in ("content_index", "audio_end_ms"):
             value = event.get(key)
             if value is None:
-                raise ProtocolError(
-                    "missing_required_parameter", f"Missing required parameter: '{key}'.", key
-                )
+                raise missing_parameter(key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ProtocolError(
                     "invalid_value", f"Invalid '{key}': expected a non-negative integer.", key

@@ -1,4 +1,4 @@
-"""Protocol errors raised while handling client events, and the `error` server event they become."""
+"""Protocol errors of client events, the common checks that raise them, and the `error` event."""
 
 from __future__ import annotations
 
@@ -13,6 +13,23 @@ class ProtocolError(Exception):
         self.code = code
         self.message = message
         self.param = param
+
+
+def missing_parameter(param: str) -> ProtocolError:
+    """The error for a required parameter that is absent (or null)."""
+    return ProtocolError(
+        "missing_required_parameter", f"Missing required parameter: '{param}'.", param
+    )
+
+
+def required(event: dict[str, Any], key: str, kinds: type | tuple[type, ...], what: str) -> Any:
+    """``event[key]``, present and of ``kinds`` (``what`` names them for the error); not a bool."""
+    if event.get(key) is None:
+        raise missing_parameter(key)
+    value = event[key]
+    if not isinstance(value, kinds) or isinstance(value, bool):
+        raise ProtocolError("invalid_type", f"Invalid type for '{key}': expected {what}.", key)
+    return value
 
 
 def error_event(

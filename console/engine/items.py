@@ -7,7 +7,7 @@ import binascii
 import copy
 from typing import Any
 
-from .errors import ProtocolError
+from .errors import ProtocolError, missing_parameter
 
 _PART_TYPES = {
     "user": ("input_text", "input_audio", "input_image"),
@@ -16,17 +16,11 @@ _PART_TYPES = {
 }
 
 
-def _missing(param: str) -> ProtocolError:
-    return ProtocolError(
-        "missing_required_parameter", f"Missing required parameter: '{param}'.", param
-    )
-
-
 def _string(data: dict[str, Any], key: str, param: str, *, required: bool = True) -> str | None:
     value = data.get(key)
     if value is None:
         if required:
-            raise _missing(f"{param}.{key}")
+            raise missing_parameter(f"{param}.{key}")
         return None
     if not isinstance(value, str):
         raise ProtocolError(
@@ -93,7 +87,7 @@ def normalise_item(item: Any, item_id: str) -> tuple[dict[str, Any], bytes | Non
             )
         content = item.get("content")
         if not isinstance(content, list):
-            raise _missing("item.content")
+            raise missing_parameter("item.content")
         audio: list[bytes] = []
         parts = [_part(p, role, f"item.content[{i}]", audio) for i, p in enumerate(content)]
         message = {

@@ -74,6 +74,37 @@ def _clip(run: ResponseRun, text: str) -> str:
     return "".join(pieces[:budget])
 
 
+def _item_added(
+    conv: Conversation, run: ResponseRun, index: int, item: dict[str, Any]
+) -> list[Event]:
+    """An output item begins: response.output_item.added (and conversation.item.added)."""
+    events = [
+        conv.event(
+            "response.output_item.added", response_id=run.id, output_index=index, item=public(item)
+        )
+    ]
+    if run.in_conversation:
+        events.append(conv.item_added(item))
+    return events
+
+
+def _item_done(
+    conv: Conversation, run: ResponseRun, index: int, item: dict[str, Any]
+) -> list[Event]:
+    """An output item ends: (conversation.item.done and) response.output_item.done."""
+    events = []
+    if run.in_conversation:
+        events.append(
+            conv.event("conversation.item.done", previous_item_id=None, item=public(item))
+        )
+    events.append(
+        conv.event(
+            "response.output_item.done", response_id=run.id, output_index=index, item=public(item)
+        )
+    )
+    return events
+
+
 def _message(
     conv: Conversation, run: ResponseRun, index: int, text: str
 ) -> Generator[Step, Any, None]:
@@ -88,13 +119,7 @@ def _message(
     }
     run.output.append(item)
     where = {"response_id": run.id, "item_id": item_id, "output_index": index, "content_index": 0}
-    events = [
-        conv.event(
-            "response.output_item.added", response_id=run.id, output_index=index, item=public(item)
-        )
-    ]
-    if run.in_conversation:
-        events.append(conv.item_added(item))
+    events = _item_added(conv, run, index, item)
     part: dict[str, Any] = (
         {"type": "output_audio", "transcript": ""}
         if audio_mode
@@ -159,15 +184,7 @@ def _message(
             conv.event("response.output_text.done", **where, text=said),
             conv.event("response.content_part.done", **where, part={"type": "text", "text": said}),
         ]
-    if run.in_conversation:
-        events.append(
-            conv.event("conversation.item.done", previous_item_id=None, item=public(item))
-        )
-    events.append(
-        conv.event(
-            "response.output_item.done", response_id=run.id, output_index=index, item=public(item)
-        )
-    )
+    events += _item_done(conv, run, index, item)
     yield Emit(events)
 
 
@@ -183,13 +200,7 @@ def _call(conv: Conversation, run: ResponseRun, index: int, call: Call) -> list[
     }
     run.output.append(item)
     where = {"response_id": run.id, "item_id": item_id, "output_index": index, "call_id": call_id}
-    events = [
-        conv.event(
-            "response.output_item.added", response_id=run.id, output_index=index, item=public(item)
-        )
-    ]
-    if run.in_conversation:
-        events.append(conv.item_added(item))
+    events = _item_added(conv, run, index, item)
     for piece in split_deltas(call.arguments):
         events.append(conv.event("response.function_call_arguments.delta", **where, delta=piece))
     events.append(
@@ -202,15 +213,7 @@ def _call(conv: Conversation, run: ResponseRun, index: int, call: Call) -> list[
     )
     item.update(arguments=call.arguments, status="completed")
     run.text_chars += len(call.arguments)
-    if run.in_conversation:
-        events.append(
-            conv.event("conversation.item.done", previous_item_id=None, item=public(item))
-        )
-    events.append(
-        conv.event(
-            "response.output_item.done", response_id=run.id, output_index=index, item=public(item)
-        )
-    )
+    events += _item_done(conv, run, index, item)
     return events
 
 

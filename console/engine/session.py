@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .errors import ProtocolError
+from .errors import ProtocolError, missing_parameter
 from .formats import FORMATS, PCM_RATE
 
 DEFAULT_MODEL = "gpt-realtime"
@@ -197,11 +197,7 @@ def tools(value: Any, param: str) -> list[dict[str, Any]]:
         _one_of(tool.get("type", "function"), ("function",), f"{where}.type")
         name = tool.get("name")
         if not isinstance(name, str) or not name:
-            raise ProtocolError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{where}.name'.",
-                f"{where}.name",
-            )
+            raise missing_parameter(f"{where}.name")
         if tool.get("parameters") is not None:
             _expect(tool["parameters"], dict, f"{where}.parameters", "an object")
         out.append(
@@ -306,11 +302,7 @@ def apply_update(
     """The session after `update`; raises ProtocolError (and changes nothing) when it is invalid."""
     _expect(update, dict, "session", "an object")
     if "type" not in update:
-        raise ProtocolError(
-            "missing_required_parameter",
-            "Missing required parameter: 'session.type'.",
-            "session.type",
-        )
+        raise missing_parameter("session.type")
     _one_of(update["type"], ("realtime",), "session.type")
     _unknown(update, _TOP_KEYS, "session")
     new = copy.deepcopy(session)

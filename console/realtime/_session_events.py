@@ -20,7 +20,7 @@ from .events import (
     RealtimeSessionEvent,
 )
 from .history import History
-from .items import RealtimeToolCallItem
+from .items import RealtimeItem, RealtimeToolCallItem
 from .model import RealtimeModelListener
 from .model_events import RealtimeModelEvent, RealtimeModelItemUpdatedEvent
 
@@ -92,14 +92,14 @@ class ModelEventHandling(RealtimeModelListener):
             )
 
     def _on_transcript_delta(self, event: Any) -> None:
-        item, new = self._history.append_transcript(event.item_id, event.delta)
-        if new:
-            self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
-        if self._guardrails.active:
-            self._guardrails.on_delta(event.item_id, event.delta, event.response_id)
+        self._on_streamed(event, self._history.append_transcript(event.item_id, event.delta))
 
     def _on_text_delta(self, event: Any) -> None:
-        item, new = self._history.append_text(event.item_id, event.delta)
+        self._on_streamed(event, self._history.append_text(event.item_id, event.delta))
+
+    def _on_streamed(self, event: Any, appended: tuple[RealtimeItem, bool]) -> None:
+        """A transcript or text delta is in the history: announce a new item, feed guardrails."""
+        item, new = appended
         if new:
             self._queue.put_nowait(RealtimeHistoryAdded(item=item, info=self._event_info))
         if self._guardrails.active:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from . import openai_options, wire
+from ._barge_in import BargeIn
+from ._close_codes import abort, connection_error, going_away
 from .config import RealtimeSessionModelSettings
-from .items import RealtimeToolCallItem
 from .model import (
     ModelAudioTracker,
     RealtimeModel,
@@ -21,22 +21,11 @@ from .model import (
 )
 from .model_events import (
     RealtimeConnectionStatus,
-    RealtimeModelAudioInterruptedEvent,
     RealtimeModelConnectionStatusEvent,
     RealtimeModelErrorEvent,
     RealtimeModelEvent,
     RealtimeModelExceptionEvent,
-    RealtimeModelItemUpdatedEvent,
     RealtimeModelTurnEndedEvent,
-)
-from .model_inputs import (
-    RealtimeModelSendAudio,
-    RealtimeModelSendEvent,
-    RealtimeModelSendInterrupt,
-    RealtimeModelSendRawMessage,
-    RealtimeModelSendSessionUpdate,
-    RealtimeModelSendToolOutput,
-    RealtimeModelSendUserInput,
 )
 from .openai_options import (
     DEFAULT_MODEL,
@@ -61,7 +50,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class OpenAIRealtimeWebSocketModel(RealtimeModel):
+class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
     """A RealtimeModel speaking the Realtime GA protocol over WebSocket.
 
     Beyond the SDK: response.create is never sent while a response is in flight (it is queued
@@ -69,6 +58,7 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
     arriving for it is dropped; a commit with turn detection off asks for a response (push to
     talk); listener errors and malformed server messages become events instead of ending the
     read loop; ``close()`` is bounded in time; the model can ``connect`` again after closing.
+    Sending is in ``ClientEventSending``, interrupting in ``BargeIn``.
     """
 
     def __init__(
@@ -235,11 +225,11 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
                 await self._on_message(message)
             # A clean close ends the loop without an exception. Only 1000 is a deliberate
             # end: 1001 (going away: a server restarting) is a drop to reconnect after.
-            failure = _going_away(ws)
+            failure = going_away(ws)
         except ConnectionClosedOK:
-            failure = _going_away(ws)
+            failure = going_away(ws)
         except Exception as exc:  # abnormal close, reset, protocol error: say so, then stop
-            failure = _connection_error(exc)
+            failure = connection_error(exc)
         finally:
             cut_off = self._responses.active
             self._on_disconnected(ws)
@@ -275,9 +265,6 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
             except Exception as exc:
                 await self._emit(RealtimeModelExceptionEvent(exception=exc, context=str(kind)))
 
-    async def _on_speech_started(self, data: dict[str, Any]) -> None:
-        await self._interrupt(force_cancel=False, barge_in=True)
-
     async def _on_response_created(self, data: dict[str, Any]) -> None:
         self._responses.created()
 
@@ -297,166 +284,6 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         if self._playback_tracker is not None:
             self._playback_tracker.set_audio_format(self._decoder.output_format)
 
-    async def _on_truncated(self, data: dict[str, Any]) -> None:
-        item_id = data.get("item_id")
-        if isinstance(item_id, str):
-            # conversation.item.truncated lacks the shortened transcript; fetch the item.
-            await self._send([{"type": "conversation.item.retrieve", "item_id": item_id}])
-
-    # --- sending --------------------------------------------------------------------------------
-
-    async def _send(self, payloads: list[dict[str, Any]], what: str | None = None) -> bool:
-        """Send client events in order; on a closed connection emit an error event instead."""
-        failed: tuple[str, str] | None = None
-        async with self._send_lock:
-            for payload in payloads:
-                ws = self._ws
-                if ws is None:
-                    failed = (what or payload["type"], "")
-                    break
-                try:
-                    await ws.send(wire.encode(payload))
-                except Exception as exc:
-                    failed = (what or payload["type"], f": {type(exc).__name__}: {exc}")
-                    break
-                if self._wire_observers:
-                    self._observe("sent", payload)
-        if failed is None:
-            return True
-        # Emitted outside the lock: a listener may well send something in reply.
-        await self._error("not_connected", f"cannot send {failed[0]}: the connection is closed"
-                          f"{failed[1]}")
-        return False
-
-    async def _send_response(self, payload: dict[str, Any] | None) -> None:
-        if payload is not None and not await self._send([payload]):
-            self._responses.not_sent(payload)
-
-    async def _request_response(self, payload: dict[str, Any] | None = None) -> None:
-        await self._send_response(self._responses.request(payload))
-
-    async def send_event(self, event: RealtimeModelSendEvent) -> None:
-        """Send a session's request; failures become error events, never exceptions."""
-        try:
-            await self._dispatch(event)
-        except Exception as exc:
-            await self._emit(RealtimeModelExceptionEvent(exception=exc, context=event.type))
-
-    async def _dispatch(self, event: RealtimeModelSendEvent) -> None:
-        if isinstance(event, RealtimeModelSendAudio):
-            sent = await self._send([wire.audio_append(event.audio)], event.type)
-            if sent and event.commit:
-                await self._send([{"type": "input_audio_buffer.commit"}], event.type)
-                # With turn detection off nothing else starts a response (push to talk).
-                if wire.turn_detection_of(self._decoder.session) is None:
-                    await self._request_response()
-        elif isinstance(event, RealtimeModelSendUserInput):
-            if await self._send([wire.user_message_item(event.user_input)], event.type):
-                await self._request_response()
-        elif isinstance(event, RealtimeModelSendToolOutput):
-            await self._send_tool_output(event)
-        elif isinstance(event, RealtimeModelSendInterrupt):
-            await self._interrupt(force_cancel=event.force_response_cancel, barge_in=False)
-        elif isinstance(event, RealtimeModelSendSessionUpdate):
-            await self._send_session_update(event.session_settings, initial=False)
-        elif isinstance(event, RealtimeModelSendRawMessage):
-            try:
-                payload = wire.raw_message(event.message)
-            except ValueError as exc:
-                await self._error("invalid_client_message", str(exc))
-                return
-            if payload["type"] == "response.create":
-                await self._request_response(payload)
-            elif await self._send([payload]):
-                item = payload.get("item")
-                if isinstance(item, dict) and item.get("type") == "function_call_output":
-                    # A restored output: the call's item events must show it, as for ours.
-                    call_id, output = item.get("call_id"), item.get("output")
-                    if isinstance(call_id, str) and isinstance(output, str):
-                        self._decoder.tool_outputs[call_id] = output
-        else:
-            await self._error("invalid_client_message", f"unknown send event {event!r}")
-
-    async def _send_tool_output(self, event: RealtimeModelSendToolOutput) -> None:
-        call = event.tool_call
-        if not await self._send([wire.tool_output_item(call.call_id, event.output)], event.type):
-            return
-        self._decoder.tool_outputs[call.call_id] = event.output
-        # The call and its output are one history item: complete it now.
-        await self._emit(
-            RealtimeModelItemUpdatedEvent(
-                item=RealtimeToolCallItem(
-                    item_id=call.id or "",
-                    previous_item_id=call.previous_item_id,
-                    call_id=call.call_id,
-                    status="completed",
-                    arguments=call.arguments,
-                    name=call.name,
-                    output=event.output,
-                )
-            )
-        )
-        if event.start_response:
-            await self._request_response()
-
-    async def _send_session_update(
-        self, settings: RealtimeSessionModelSettings, *, initial: bool
-    ) -> None:
-        try:
-            session = wire.build_session_config(
-                settings, model=self.model, call_id=self._call_id, include_tracing=initial
-            )
-        except ValueError as exc:
-            await self._error("invalid_session_settings", str(exc))
-            return
-        if await self._send([{"type": "session.update", "session": session}]):
-            self._decoder.session_sent = True
-            self._decoder.set_session(session)
-            self._sync_playback_format()
-
-    # --- interruption ---------------------------------------------------------------------------
-
-    def _playing(self) -> tuple[str, int, float] | None:
-        """(item, content index, ms heard) of assistant audio still playing, or None."""
-        tracker = self._decoder.audio_tracker
-        last = tracker.last_item()
-        if last is None or last in self._decoder.interrupted:
-            return None
-        item_id, index = last
-        received = tracker.received_ms(item_id, index)
-        if self._playback_tracker is not None:
-            state = self._playback_tracker.get_state()
-            same = state.get("current_item_id") == item_id and (
-                state.get("current_item_content_index") or 0
-            ) == index
-            # A playback tracker that has not reached this item yet means none of it was heard.
-            played = float(state.get("elapsed_ms") or 0.0) if same else 0.0
-        else:
-            played = tracker.played_ms(item_id, index)
-        played = max(0.0, min(played if math.isfinite(played) else 0.0, received))
-        if last in self._decoder.audio_done and played >= received:
-            return None  # everything received was already heard: nothing to stop
-        return item_id, index, played
-
-    async def _interrupt(self, *, force_cancel: bool, barge_in: bool) -> None:
-        """Stop the playing item: audio_interrupted, one truncate at what was heard, cancel."""
-        playing = self._playing()
-        if playing is not None:
-            item_id, index, played = playing
-            self._decoder.interrupted.add((item_id, index))
-            self._decoder.audio_tracker.on_interrupted()
-            if self._playback_tracker is not None:
-                self._playback_tracker.on_interrupted()
-            await self._emit(
-                RealtimeModelAudioInterruptedEvent(item_id=item_id, content_index=index)
-            )
-            await self._send([wire.truncate(item_id, index, int(played))])
-        elif barge_in:
-            return  # speech while nothing plays is just the user's turn
-        server_cancels = wire.auto_cancels_on_speech(self._decoder.session)
-        if self._responses.active and (force_cancel or not server_cancels):
-            await self._send([{"type": "response.cancel"}])
-
     # --- closing --------------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -471,7 +298,7 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
                     async with asyncio.timeout(limit):
                         await ws.close()
                 except Exception:  # timeout or a broken socket: drop the connection outright
-                    _abort(ws)
+                    abort(ws)
             if reader is not None and reader is not asyncio.current_task():
                 # The reader ends by itself once the socket is closed, unless a listener blocks.
                 _, pending = await asyncio.wait({reader}, timeout=limit)
@@ -481,7 +308,7 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
         except asyncio.CancelledError:
             # Cancelled half way (a caller's own timeout): leave nothing running behind.
             if ws is not None:
-                _abort(ws)
+                abort(ws)
             if reader is not None and reader is not asyncio.current_task():
                 reader.cancel()
             self._status = "disconnected"
@@ -491,34 +318,3 @@ class OpenAIRealtimeWebSocketModel(RealtimeModel):
                 self._on_disconnected(ws)
         if self._status != "disconnected":
             await self._set_status("disconnected")
-
-
-def _abort(ws: ClientConnection) -> None:
-    transport = getattr(ws, "transport", None)
-    if transport is not None:
-        transport.abort()
-
-
-def _going_away(ws: ClientConnection) -> dict[str, Any] | None:
-    """The error of a clean close with a code other than 1000, else None."""
-    frame = getattr(ws.protocol, "close_rcvd", None) or getattr(ws.protocol, "close_sent", None)
-    if frame is None or frame.code == 1000:
-        return None
-    return {
-        "type": "connection_closed",
-        "message": f"the server closed the connection: {frame.code} {frame.reason}".rstrip(),
-        "code": frame.code,
-        "reason": frame.reason,
-    }
-
-
-def _connection_error(exc: Exception) -> dict[str, Any]:
-    # The close frame that ended it: the server's, else ours (e.g. 1009 for a too-big message).
-    frame = getattr(exc, "rcvd", None) or getattr(exc, "sent", None)
-    error: dict[str, Any] = {
-        "type": "connection_closed",
-        "message": f"the connection ended abnormally: {type(exc).__name__}: {exc}",
-    }
-    if frame is not None:
-        error["code"], error["reason"] = frame.code, frame.reason
-    return error

@@ -14,6 +14,7 @@ from ._link import SessionLink
 from ._session_events import ModelEventHandling
 from ._settings import AgentSettings, settings_for_agent
 from ._tool_calls import ToolCalls
+from ._unreachable import unreachable_callbacks
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
@@ -191,16 +192,18 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         if self._closing:
             raise UserError("this session is closed")
         self._entered = True
-        initial = self._model_config.get("initial_model_settings")
-        prepared = await settings_for_agent(
-            self._current_agent, self._context_wrapper, self._run_config, initial, at_connect=True
-        )
+        prepared = await self._prepare_agent(self._current_agent, at_connect=True)
         self._switch_agent(self._current_agent, prepared)
         config = cast(
             RealtimeModelConfig, {**self._model_config, "initial_model_settings": prepared.settings}
         )
         self._lifecycle.start()
-        warn_unreachable(self._lifecycle.listener, self._unreachable_callbacks(prepared.settings))
+        warn_unreachable(
+            self._lifecycle.listener,
+            unreachable_callbacks(
+                prepared.settings, self._current_agent, self._inactivity_timeout_s
+            ),
+        )
         self._model.add_listener(self)
         self._model.add_listener(self._lifecycle)
         self._link.state = "connecting"
@@ -352,27 +355,15 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     async def _on_inactivity_timeout(self) -> None:
         self._begin_close(f"no user activity for {self._inactivity_timeout_s:g} s")
 
-    def _unreachable_callbacks(self, settings: Mapping[str, Any]) -> dict[str, str]:
-        reasons: dict[str, str] = {}
-        if not self._inactivity_timeout_s:
-            reasons["on_user_inactivity_countdown"] = "user_inactivity_timeout_s is not set"
-        if settings.get("input_audio_transcription", True) is None:
-            reasons["on_user_transcript"] = "no input audio transcription model is configured"
-        if settings.get("turn_detection", True) is None:
-            why = "turn detection is off, so the server reports no speech"
-            reasons["on_user_started_speaking"] = reasons["on_user_stopped_speaking"] = why
-        if not _has_subagents(self._current_agent):
-            why = "no agent reachable from the starting agent has a subagent tool"
-            reasons["on_subagent_started"] = reasons["on_subagent_finished"] = why
-        return reasons
-
-    async def _prepare_agent(self, agent: RealtimeAgent[Any]) -> AgentSettings:
+    async def _prepare_agent(
+        self, agent: RealtimeAgent[Any], *, at_connect: bool = False
+    ) -> AgentSettings:
         return await settings_for_agent(
             agent,
             self._context_wrapper,
             self._run_config,
             self._model_config.get("initial_model_settings"),
-            at_connect=False,
+            at_connect=at_connect,
         )
 
     def _switch_agent(self, agent: RealtimeAgent[Any], prepared: AgentSettings) -> None:
@@ -381,22 +372,3 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         self._function_tools = prepared.tools
         self._handoffs = prepared.handoffs
         self._guardrails.agent_changed(agent)
-
-
-def _has_subagents(start: RealtimeAgent[Any]) -> bool:
-    from .subagent import SubagentTool
-
-    seen: set[int] = set()
-    todo = [start]
-    while todo:
-        agent = todo.pop()
-        if id(agent) in seen:
-            continue
-        seen.add(id(agent))
-        if any(isinstance(tool, SubagentTool) for tool in agent.tools):
-            return True
-        for handoff in agent.handoffs:
-            target = handoff if isinstance(handoff, RealtimeAgent) else handoff.agent
-            if isinstance(target, RealtimeAgent):
-                todo.append(target)
-    return False

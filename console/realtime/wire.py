@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from ._wire_items import MalformedEvent, int_field, message_item, opt_str_field, str_field
 from .audio_formats import AudioFormat, normalize_audio_format
-from .items import (
-    AssistantMessageItem,
-    RealtimeItem,
-    RealtimeToolCallItem,
-    SystemMessageItem,
-    UserMessageItem,
-)
+from .items import RealtimeToolCallItem
 from .model import ModelAudioTracker
 from .model_events import (
     RealtimeModelAudioDoneEvent,
@@ -70,11 +65,6 @@ __all__ = [
     "user_message_item",
 ]
 
-_STATUSES = frozenset({"in_progress", "completed", "incomplete"})
-_USER_PARTS = frozenset({"input_text", "input_audio", "input_image"})
-_ASSISTANT_PARTS = {
-    "output_text": "text", "text": "text", "output_audio": "audio", "audio": "audio"
-}
 _ITEM_EVENTS = ("conversation.item.added", "conversation.item.done", "conversation.item.retrieved",
                 "conversation.item.created", "response.output_item.added",
                 "response.output_item.done")
@@ -83,10 +73,6 @@ _ITEM_EVENTS = ("conversation.item.added", "conversation.item.done", "conversati
 # on a 6.4 kB audio delta, which is most of what the transport spends per event.
 _json_loads = from_json
 _b64_json = TypeAdapter(bytes, config=ConfigDict(val_json_bytes="base64")).validate_json
-
-
-class MalformedEvent(ValueError):
-    """A server event of a known type lacks a field we need, or has one of the wrong type."""
 
 
 def decode_base64(text: str) -> bytes:
@@ -102,25 +88,6 @@ def decode_base64(text: str) -> bytes:
 # --- server events --------------------------------------------------------------------------------
 
 
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if type(value) is not str:
-        raise MalformedEvent(f"field {key!r} must be a string")
-    return value
-
-
-def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int:
-    value = data.get(key, default)
-    if type(value) is not int:
-        raise MalformedEvent(f"field {key!r} must be an integer")
-    return value
-
-
-def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return value if isinstance(value, str) else None
-
-
 def _decode_error(message: str, event_type: str | None = None) -> RealtimeModelErrorEvent:
     error: dict[str, Any] = {"type": "client_decode_error", "message": message}
     if event_type is not None:
@@ -129,6 +96,18 @@ def _decode_error(message: str, event_type: str | None = None) -> RealtimeModelE
 
 
 Handler = Callable[[RealtimeModelRawServerEvent, dict[str, Any]], list[RealtimeModelEvent]]
+
+
+def _text_delta(event: Callable[[str, str, str], RealtimeModelEvent]) -> Handler:
+    """The handler of a streamed text delta (an audio transcript's or a text output's)."""
+
+    def handle(raw: RealtimeModelRawServerEvent, d: dict[str, Any]) -> list[RealtimeModelEvent]:
+        item_id, delta, response_id = d.get("item_id"), d.get("delta"), d.get("response_id", "")
+        if type(item_id) is not str or type(delta) is not str or type(response_id) is not str:
+            raise MalformedEvent("needs string item_id, delta and response_id")
+        return [raw, event(item_id, delta, response_id)]
+
+    return handle
 
 
 class ServerEventDecoder:
@@ -152,8 +131,10 @@ class ServerEventDecoder:
         self._announced: set[str] = set()
         self._handlers: dict[str, Handler] = {
             "response.output_audio.delta": self._audio_delta,
-            "response.output_audio_transcript.delta": self._transcript_delta,
-            "response.output_text.delta": self._text_delta,
+            "response.output_audio_transcript.delta": _text_delta(
+                RealtimeModelTranscriptDeltaEvent
+            ),
+            "response.output_text.delta": _text_delta(RealtimeModelOutputTextDeltaEvent),
             "response.output_audio.done": self._audio_done,
             "response.function_call_arguments.done": self._arguments_done,
             "conversation.item.deleted": self._item_deleted,
@@ -194,7 +175,8 @@ class ServerEventDecoder:
         except Exception as exc:  # a decoder bug must not end the connection's read loop
             return [raw, _decode_error(f"{kind}: {type(exc).__name__}: {exc}", kind)]
 
-    # The three hot paths read only the fields they use.
+    # The three hot paths (audio here, the two text deltas in _text_delta) read only the fields
+    # they use.
 
     def _audio_delta(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
@@ -220,33 +202,17 @@ class ServerEventDecoder:
             ),
         ]
 
-    def _transcript_delta(
-        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
-    ) -> list[RealtimeModelEvent]:
-        item_id, delta, response_id = d.get("item_id"), d.get("delta"), d.get("response_id", "")
-        if type(item_id) is not str or type(delta) is not str or type(response_id) is not str:
-            raise MalformedEvent("needs string item_id, delta and response_id")
-        return [raw, RealtimeModelTranscriptDeltaEvent(item_id, delta, response_id)]
-
-    def _text_delta(
-        self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
-    ) -> list[RealtimeModelEvent]:
-        item_id, delta, response_id = d.get("item_id"), d.get("delta"), d.get("response_id", "")
-        if type(item_id) is not str or type(delta) is not str or type(response_id) is not str:
-            raise MalformedEvent("needs string item_id, delta and response_id")
-        return [raw, RealtimeModelOutputTextDeltaEvent(item_id, delta, response_id)]
-
     def _audio_done(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
     ) -> list[RealtimeModelEvent]:
-        item_id, index = _str(d, "item_id"), _int(d, "content_index", 0)
+        item_id, index = str_field(d, "item_id"), int_field(d, "content_index", 0)
         self.audio_done.add((item_id, index))
         return [raw, RealtimeModelAudioDoneEvent(item_id=item_id, content_index=index)]
 
     def _item_deleted(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
     ) -> list[RealtimeModelEvent]:
-        return [raw, RealtimeModelItemDeletedEvent(item_id=_str(d, "item_id"))]
+        return [raw, RealtimeModelItemDeletedEvent(item_id=str_field(d, "item_id"))]
 
     def _transcription(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
@@ -254,7 +220,7 @@ class ServerEventDecoder:
         return [
             raw,
             RealtimeModelInputAudioTranscriptionCompletedEvent(
-                item_id=_str(d, "item_id"), transcript=_str(d, "transcript")
+                item_id=str_field(d, "item_id"), transcript=str_field(d, "transcript")
             ),
         ]
 
@@ -264,9 +230,9 @@ class ServerEventDecoder:
         return [
             raw,
             RealtimeModelInputAudioTimeoutTriggeredEvent(
-                item_id=_str(d, "item_id"),
-                audio_start_ms=_int(d, "audio_start_ms"),
-                audio_end_ms=_int(d, "audio_end_ms"),
+                item_id=str_field(d, "item_id"),
+                audio_start_ms=int_field(d, "audio_start_ms"),
+                audio_end_ms=int_field(d, "audio_end_ms"),
             ),
         ]
 
@@ -275,7 +241,7 @@ class ServerEventDecoder:
     ) -> list[RealtimeModelEvent]:
         # Lenient on purpose: response sequencing depends on seeing every created/done.
         response = d.get("response")
-        rid = _opt_str(response, "id") if isinstance(response, dict) else None
+        rid = opt_str_field(response, "id") if isinstance(response, dict) else None
         return [raw, RealtimeModelTurnStartedEvent(response_id=rid)]
 
     def _response_done(
@@ -288,8 +254,8 @@ class ServerEventDecoder:
         return [
             raw,
             RealtimeModelTurnEndedEvent(
-                response_id=_opt_str(response, "id"),
-                status=_opt_str(response, "status"),
+                response_id=opt_str_field(response, "id"),
+                status=opt_str_field(response, "status"),
                 usage=usage if isinstance(usage, dict) else None,
             ),
         ]
@@ -325,10 +291,10 @@ class ServerEventDecoder:
     def _arguments_done(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
     ) -> list[RealtimeModelEvent]:
-        call_id, arguments = _str(d, "call_id"), _str(d, "arguments")
+        call_id, arguments = str_field(d, "call_id"), str_field(d, "arguments")
         known = self._calls.get(call_id, {})
-        name = _opt_str(d, "name") or known.get("name")
-        item_id = _opt_str(d, "item_id") or known.get("item_id")
+        name = opt_str_field(d, "name") or known.get("name")
+        item_id = opt_str_field(d, "item_id") or known.get("item_id")
         if not name:
             # Without a name the call cannot run; response.output_item.done will carry it.
             return [raw, RealtimeModelOtherEvent(data=d)]
@@ -359,7 +325,7 @@ class ServerEventDecoder:
             raise MalformedEvent("needs an 'item' object")
         kind = item.get("type")
         done = d["type"].endswith(".done")
-        previous = _opt_str(d, "previous_item_id")
+        previous = opt_str_field(d, "previous_item_id")
         if kind == "message":
             return [raw, RealtimeModelItemUpdatedEvent(item=message_item(item, previous, done))]
         if kind == "function_call":
@@ -369,8 +335,8 @@ class ServerEventDecoder:
     def _function_call(
         self, item: dict[str, Any], previous: str | None
     ) -> list[RealtimeModelEvent]:
-        item_id = _str(item, "id")
-        call_id = _str(item, "call_id")
+        item_id = str_field(item, "id")
+        call_id = str_field(item, "call_id")
         call = self._calls.setdefault(call_id, {})
         call["item_id"] = item_id
         if previous:
@@ -409,43 +375,3 @@ class ServerEventDecoder:
         self._calls.clear()
         self._announced.clear()
         self.audio_tracker.clear()
-
-
-def _part_type(part: Any) -> str:
-    kind = part.get("type") if isinstance(part, dict) else None
-    return kind if isinstance(kind, str) else ""
-
-
-def message_item(item: Mapping[str, Any], previous: str | None, done: bool) -> RealtimeItem:
-    """A GA message item as a history item; ``output_text``/``output_audio`` become text/audio."""
-    item_id = _str(item, "id")
-    role = item.get("role")
-    parts = item.get("content") or []
-    if not isinstance(parts, list):
-        raise MalformedEvent("message content must be a list")
-    content: list[dict[str, Any]] = []
-    if role == "assistant":
-        for part in parts:
-            kind = _ASSISTANT_PARTS.get(_part_type(part))
-            if kind == "text":
-                content.append({"type": "text", "text": part.get("text")})
-            elif kind == "audio":
-                content.append(
-                    {"type": "audio", "audio": part.get("audio"),
-                     "transcript": part.get("transcript")}
-                )
-        status = item.get("status")
-        if status not in _STATUSES:
-            status = "completed" if done else "in_progress"
-        return AssistantMessageItem.model_validate(
-            {"item_id": item_id, "previous_item_id": previous, "content": content,
-             "status": status}
-        )
-    if role not in ("user", "system"):
-        raise MalformedEvent(f"unknown message role {role!r}")
-    allowed = _USER_PARTS if role == "user" else frozenset({"input_text"})
-    content = [p for p in parts if _part_type(p) in allowed]
-    cls = UserMessageItem if role == "user" else SystemMessageItem
-    return cls.model_validate(
-        {"item_id": item_id, "previous_item_id": previous, "content": content}
-    )

@@ -160,12 +160,16 @@ def build_session_config(
             return True, s[flat]
         return False, None
 
-    inp: dict[str, Any] = {}
-    given, fmt = pick(audio_in, "format", "input_audio_format")
-    if given and fmt is not None:
-        inp["format"] = to_ga_format(fmt)
-    elif call_id is None:
-        inp["format"] = to_ga_format(defaults["input_audio_format"])
+    def audio_format(nested: Mapping[str, Any], flat: str) -> dict[str, Any]:
+        """``{"format": ...}`` as set, else the default; for a SIP call only when set."""
+        given, fmt = pick(nested, "format", flat)
+        if given and fmt is not None:
+            return {"format": to_ga_format(fmt)}
+        if call_id is None:
+            return {"format": to_ga_format(defaults[flat])}
+        return {}
+
+    inp = audio_format(audio_in, "input_audio_format")
     given, value = pick(audio_in, "transcription", "input_audio_transcription")
     inp["transcription"] = value if given else dict(defaults["input_audio_transcription"])
     given, value = pick(audio_in, "noise_reduction", "input_audio_noise_reduction")
@@ -176,12 +180,7 @@ def build_session_config(
         value if given else dict(defaults["turn_detection"])
     )
 
-    out: dict[str, Any] = {}
-    given, fmt = pick(audio_out, "format", "output_audio_format")
-    if given and fmt is not None:
-        out["format"] = to_ga_format(fmt)
-    elif call_id is None:
-        out["format"] = to_ga_format(defaults["output_audio_format"])
+    out = audio_format(audio_out, "output_audio_format")
     out["voice"] = audio_out.get("voice") or s.get("voice") or defaults["voice"]
     given, value = pick(audio_out, "speed", "speed")
     if given:
