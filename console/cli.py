@@ -23,6 +23,14 @@ EPILOG = """commands:
   rtconsole            open the console (default)
   rtconsole serve      run the local engine alone (see: rtconsole serve --help)
   rtconsole devices    list audio devices (see: rtconsole devices --help)
+  rtconsole sessions   list recorded sessions
+  rtconsole replay FILE [--speed X]     play a recorded session back in the console
+  rtconsole export FILE --format md|json   write a session's transcript
+
+sessions: every console session is journaled (wire events, what the panes showed, the
+operator's decisions; secrets redacted) under the user data directory, or under
+$RTCONSOLE_DATA_DIR/sessions when that is set; --record also keeps mic and speaker WAVs.
+The connection is restored by itself if it drops (ctrl+r retries at once).
 
 backend: OpenAI when OPENAI_API_KEY is set (or --backend openai), otherwise the built-in
 local engine, offline. Settings also come from the config file (see --config).
@@ -33,9 +41,18 @@ device means text mode with a notice. Native audio-library messages go to the lo
 (rtconsole.log and native.log in the user log directory), never to the terminal."""
 
 SUBCOMMANDS = {
-    "serve": ("console.engine.serve", "the local engine"),
-    "devices": ("console.audio.devices", "the audio device list"),
+    "serve": ("console.engine.serve", "main", "the local engine"),
+    "devices": ("console.audio.devices", "main", "the audio device list"),
+    "sessions": ("console.journal.commands", "sessions", "the session list"),
+    "export": ("console.journal.commands", "export_command", "export"),
+    "replay": ("console.ui.replay", "main", "replay"),
 }
+"""name -> (module, function taking argv and returning the exit status, what it is)"""
+
+RECONNECT: dict[str, Any] = {"enabled": True}
+"""The console always reconnects (the core's default delays: 0.5 s doubling to 10 s, 10 tries)."""
+RESPONSE_TIMEOUT_S = 30.0
+"""A server silent this long while a reply is awaited is reported in the transcript."""
 
 
 class UsageError(Exception):
@@ -184,11 +201,14 @@ async def open_session(
     *,
     listener: Any = None,
     lifecycle_clock: Any = None,
+    journal: Any = None,
 ) -> AsyncIterator[Any]:
     """Start (for the local backend) the engine, then run and enter a session; close both after.
 
     ``listener`` goes to the runner, so it replaces the starting agent's: pass a fan-out (see
-    ``console.ui.listener``) to keep the user's. ``lifecycle_clock`` is for tests."""
+    ``console.ui.listener``) to keep the user's. ``lifecycle_clock`` is for tests. ``journal``
+    (a JournalWriter) sees every wire event both ways, and learns the key or engine token in
+    use so it never writes them."""
     import asyncio
 
     from console.realtime import OpenAIRealtimeWebSocketModel, RealtimeRunner
@@ -210,6 +230,10 @@ async def open_session(
             model_config.update(engine.model_config())
         model_config.update(extra_config or {})
         transport = OpenAIRealtimeWebSocketModel()
+        if journal is not None:
+            key = model_config.get("api_key")
+            journal.redactor.add(key if isinstance(key, str) else None)
+            transport.add_wire_observer(journal.wire)
         runner: RealtimeRunner[Any] = RealtimeRunner(
             agents[0], model=transport, config=run_config,  # type: ignore[arg-type]
             listener=listener, lifecycle_clock=lifecycle_clock,
@@ -237,13 +261,13 @@ def _make_audio(config: ConsoleConfig, no_audio: bool) -> tuple[Any, str | None]
 
 
 def _delegate(command: str, argv: list[str]) -> int:
-    module_name, what = SUBCOMMANDS[command]
+    module_name, function, what = SUBCOMMANDS[command]
     try:
         module = importlib.import_module(module_name)
     except ImportError:
         print(f"{PROG} {command}: {what} is not available in this build", file=sys.stderr)
         return 2
-    result: int = module.main(argv)
+    result: int = getattr(module, function)(argv)
     return result
 
 
@@ -272,10 +296,15 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
 def session_run_config(
     config: ConsoleConfig, run_config: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    """The run config with the console's settings (the inactivity timeout) applied."""
-    if config.inactivity_timeout is None:
-        return run_config
-    return {**(run_config or {}), "user_inactivity_timeout_s": config.inactivity_timeout}
+    """The run config with the console's settings applied: reconnect on, the response timeout,
+    and the inactivity timeout when set. The agents' own run config wins where it says."""
+    merged: dict[str, Any] = {
+        "reconnect": dict(RECONNECT), "response_timeout_s": RESPONSE_TIMEOUT_S,
+        **(run_config or {}),
+    }
+    if config.inactivity_timeout is not None:
+        merged["user_inactivity_timeout_s"] = config.inactivity_timeout
+    return merged
 
 
 def log_dir() -> Path:
@@ -339,11 +368,16 @@ def run_console(args: argparse.Namespace) -> int:
         # Playback reports what was really played, so an interrupt truncates exactly there.
         extra["playback_tracker"] = audio.playback_tracker
     wanted = console_callbacks(agents, run_config)
+    from console.journal import open_journal
+
+    journal, journal_note = open_journal([plan.api_key], record=bool(args.record))
+    if journal_note:
+        notes.append(journal_note)
 
     def opener() -> Any:
         # The console's listener and the user's agent listener share the runner's one slot.
         listener = fan_out(app.listener, agents[0].listener, wanted)
-        return open_session(agents, plan, extra, run_config, listener=listener)
+        return open_session(agents, plan, extra, run_config, listener=listener, journal=journal)
 
     app = RtConsoleApp(
         agents=agents,
@@ -354,6 +388,7 @@ def run_console(args: argparse.Namespace) -> int:
         notes=notes,
         recording=bool(args.record),
         audio_status="text only" if audio is None else "",
+        journal=journal,
     )
     result = app.run()
     return int(result or 0)

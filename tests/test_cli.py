@@ -51,7 +51,8 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
 def test_help_lists_options_and_commands() -> None:
     result = rtconsole("--help")
     assert result.returncode == 0
-    for word in ("--backend", "--agents", "--url", "--model", "--voice", "serve", "devices"):
+    for word in ("--backend", "--agents", "--url", "--model", "--voice", "serve", "devices",
+                 "sessions", "replay", "export", "RTCONSOLE_DATA_DIR", "--record"):
         assert word in result.stdout
 
 
@@ -120,6 +121,16 @@ def test_broken_default_config_via_xdg(tmp_path: Path) -> None:
     (folder / "config.toml").write_text('[keymap]\napprove = 5\n')
     line = assert_one_line_error(rtconsole(env={"XDG_CONFIG_HOME": str(tmp_path)}), "config.toml:2")
     assert "keymap.approve" in line
+
+
+def test_session_commands_use_the_data_dir(tmp_path: Path) -> None:
+    env = {"RTCONSOLE_DATA_DIR": str(tmp_path)}
+    listing = rtconsole("sessions", env=env)
+    assert listing.returncode == 0
+    assert listing.stdout.strip() == f"no sessions in {tmp_path / 'sessions'}"
+    assert_one_line_error(rtconsole("replay", "nope", env=env), "rtconsole replay: error:", "nope")
+    assert_one_line_error(rtconsole("export", "nope", env=env), "rtconsole export: error:")
+    assert_one_line_error(rtconsole("replay", env=env), "rtconsole replay: error:")
 
 
 def test_subcommand_errors_are_one_line() -> None:

@@ -85,6 +85,9 @@ class Playback(DeviceStream):
         self._resampler: Resampler | None = None
         self._device_fifo = np.zeros(0, dtype=np.int16)
         self._decoding: ItemKey | None = None
+        self.on_played: Callable[[npt.NDArray[np.int16]], None] | None = None
+        """Called in the audio thread with each block that carried audio (a recording's
+        speaker track); it must only hand the block on, never block."""
 
     # -- loop side ----------------------------------------------------------------------------
 
@@ -172,6 +175,11 @@ class Playback(DeviceStream):
             playing = self.buffer.pending
         if played:
             self._report(played)
+            if self.on_played is not None:
+                try:
+                    self.on_played(out)
+                except Exception:
+                    log.exception("on_played callback failed")
         if self.meter is not None and (played or playing):
             rms, peak = levels_dbfs(out)
             self.meter.update(rms, peak)

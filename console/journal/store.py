@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+DATA_DIR_ENV = "RTCONSOLE_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """``$RTCONSOLE_DATA_DIR`` when set (tests, portable setups), else
+    ``platformdirs.user_data_path("rtconsole")``."""
+    override = os.environ.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_path("rtconsole"))
 
 
 def sessions_dir() -> Path:
-    """``platformdirs.user_data_path("rtconsole") / "sessions"``."""
-    import platformdirs
-
-    return platformdirs.user_data_path("rtconsole") / "sessions"
+    """Where journals are written: ``data_dir() / "sessions"``."""
+    return data_dir() / "sessions"
 
 
 def new_journal_path(directory: Path | None = None) -> Path:
@@ -39,20 +51,27 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
     except OSError as exc:
         raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
-        for number, line in enumerate(handle, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                if number == 1:
-                    raise JournalError(f"{path} is not an rtconsole journal") from None
-                continue
-            if number == 1 and (not isinstance(record, dict) or record.get("kind") != "meta"):
-                raise JournalError(f"{path} is not an rtconsole journal")
-            if isinstance(record, dict):
-                yield record
+        try:
+            yield from _records(path, handle)
+        except UnicodeDecodeError:
+            raise JournalError(f"{path} is not an rtconsole journal (not text)") from None
+
+
+def _records(path: Path, handle: IO[str]) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(handle, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == 1:
+                raise JournalError(f"{path} is not an rtconsole journal") from None
+            continue
+        if number == 1 and (not isinstance(record, dict) or record.get("kind") != "meta"):
+            raise JournalError(f"{path} is not an rtconsole journal")
+        if isinstance(record, dict):
+            yield record
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,14 @@ class JournalWriter:
 
     def meta(self, **fields: Any) -> None:
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self._started))
-        record = {"kind": "meta", "version": FORMAT_VERSION, "started": started, **fields}
+        record = {
+            "kind": "meta",
+            "version": FORMAT_VERSION,
+            "started": started,
+            # Wall-clock time of t=0, so a replay can show each record's own time of day.
+            "epoch": self._started,
+            **fields,
+        }
         self._write(record, flush=True)
 
     def wire(self, direction: str, data: dict[str, Any]) -> None:
@@ -103,3 +110,19 @@ class JournalWriter:
         for out in self._wavs.values():
             out.close()
         self._wavs.clear()
+
+
+def open_journal(
+    secrets: list[str | None], *, record: bool = False, directory: Path | None = None
+) -> tuple[JournalWriter | None, str | None]:
+    """A new session's journal in ``directory`` (default: the sessions folder), ``secrets``
+    registered with its redactor; or None and a one-line reason (the console runs on, unjournaled).
+    """
+    from .store import new_journal_path, sessions_dir
+
+    try:
+        path = new_journal_path(directory or sessions_dir())
+        journal = JournalWriter(path, redactor=Redactor(secrets), record_audio=record)
+    except OSError as exc:
+        return None, f"session not journaled: {exc.strerror or exc}"
+    return journal, None

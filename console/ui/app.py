@@ -9,16 +9,18 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 
 from .audio_control import AudioControl
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
+from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
 from .screens.main import MainScreen
@@ -30,8 +32,10 @@ from .themes import (
     user_theme_dir,
     variable_defaults,
 )
-from .widgets.approvals import short_arguments
 from .widgets.message_input import MessageInput
+
+if TYPE_CHECKING:
+    from console.journal import JournalWriter
 
 
 class SessionLike(Protocol):
@@ -44,6 +48,7 @@ class SessionLike(Protocol):
     async def interrupt(self, *, force_response_cancel: bool = False) -> None: ...
     def set_playback_pending(self, pending: bool) -> None: ...
     async def close(self) -> None: ...
+    async def reconnect_now(self) -> bool: ...
 
 
 SessionOpener = Callable[[], AbstractAsyncContextManager[Any]]
@@ -65,6 +70,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("approve_always", "approve_always", "Always approve", "Approve this tool from now on"),
     ("reject_always", "reject_always", "Always reject", "Reject this tool from now on"),
     ("interrupt", "interrupt", "Interrupt", "Stop the assistant's current reply"),
+    ("reconnect_now", "reconnect_now", "Retry now", "Reconnect now instead of waiting"),
     ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
@@ -73,13 +79,15 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class RtConsoleApp(AudioControl, SessionView, App[int]):
+class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
     """The operator console. Every source of nondeterminism (clocks, blink, frame rate, levels) is
     a constructor parameter so tests and snapshots are stable."""
 
     # Absolute, so subclasses defined elsewhere (tests, users) still find the stylesheet.
     CSS_PATH = Path(__file__).parent / "console.tcss"
     TITLE = "rtconsole"
+    LIVE: ClassVar[bool] = True
+    """False in a replay: no session is opened and none is missed."""
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+y", "approve", "Approve", id="approve", priority=True),
@@ -87,6 +95,7 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         Binding("f5", "approve_always", "Always yes", id="approve_always", priority=True),
         Binding("f6", "reject_always", "Always no", id="reject_always", priority=True),
         Binding("escape", "interrupt", "Interrupt", id="interrupt"),
+        Binding("ctrl+r", "reconnect_now", "Retry now", id="reconnect_now", priority=True),
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
@@ -112,6 +121,8 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         audio_status: str = "",
         theme_dirs: Sequence[Path] | None = None,
         on_rendered: Callable[[list[float]], None] | None = None,
+        journal: JournalWriter | None = None,
+        footer_note: Widget | None = None,
     ) -> None:
         self._theme_problems: list[str] = []
         super().__init__()
@@ -126,6 +137,8 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         self._recording = recording
         self._audio_status = audio_status
         self._playback_pending = False
+        self.journal = journal
+        """Where the session is journaled (None: not at all); written and closed by the app."""
         self.listener = ConsoleListener(self.post_message)
         """Posts the countdown and subagent callbacks; the opener gives it to the runner (see
         ``console.ui.listener.fan_out``)."""
@@ -142,7 +155,7 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         )
         self.main = MainScreen(
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
-            blink=blink, on_rendered=on_rendered,
+            blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
@@ -185,14 +198,21 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         status.agent = self.bridge.agent
         status.recording = self._recording
         status.audio = self._audio_status
+        self.start_journal(
+            backend=self.backend.name, model=self.backend.model, url=self.backend.url,
+            notes=self._notes,
+        )
         for note in self._notes:
             self.system_line(note)
         for problem in self._theme_problems:
             self.system_line(problem, kind="error")
         if self._frame_rate > 0:
             self.set_interval(1.0 / self._frame_rate, self.on_frame)
-        if self._open_session is None:
+        if self._open_session is None and self.LIVE:
             self.system_line("not connected: no session to open")
+
+    def on_unmount(self) -> None:
+        self.close_journal()
 
     def on_frame(self) -> None:
         """Frame-rate work: post what the bridge gathered; follow the audio layer's state."""
@@ -242,7 +262,7 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
             try:
                 await asyncio.wait_for(session.close(), timeout)
             except Exception as exc:
-                self.system_line(f"close failed: {describe_error(exc)}", kind="error")
+                self.console_line(f"close failed: {describe_error(exc)}", kind="error")
         for worker in self.workers:
             if worker.group == "session" and not worker.is_finished:
                 try:
@@ -260,7 +280,7 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         """Run a session call in a worker so no handler waits on the network."""
         session = self.session
         if session is None:
-            self.system_line(f"{label}: not connected", kind="error")
+            self.console_line(f"{label}: not connected", kind="error")
             return False
 
         async def run() -> None:
@@ -279,18 +299,21 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
             self.bridge.mark_turn_start()
-            self.activity()
+            self.journal_act("sent", text=text)
 
     def _decide(self, approve: bool, always: bool) -> None:
         approval = self.main.approvals.selected()
         if approval is None:
             self.notify("no pending approvals", timeout=2)
             return
-        self.main.approvals.resolve(approval.call_id)
         call_id = approval.call_id
-        verb = ("approved" if approve else "rejected") + (" always" if always else "")
-        args = short_arguments(approval.arguments, 80)
-        self.main.transcript.add("tool", "operator", f"{verb} {approval.tool} ({args})")
+        # Resolves it in the queue and writes the operator's line; the journal keeps who
+        # decided what, and when, for export.
+        self.journal_act(
+            "decision", call_id=call_id, tool=approval.tool, agent=approval.agent,
+            arguments=approval.arguments, decision="approved" if approve else "rejected",
+            always=always,
+        )
         if approve:
             self._session_command("approve", lambda s: s.approve_tool_call(call_id, always=always))
         else:
@@ -307,6 +330,14 @@ class RtConsoleApp(AudioControl, SessionView, App[int]):
 
     def action_reject_always(self) -> None:
         self._decide(False, True)
+
+    def action_reconnect_now(self) -> None:
+        session = self.session
+        state = getattr(session, "connection_state", None)
+        if session is None or state != "reconnecting":
+            self.notify(f"nothing to retry: {state or 'not connected'}", timeout=2)
+            return
+        self._session_command("retry now", lambda s: s.reconnect_now())
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

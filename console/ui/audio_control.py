@@ -11,6 +11,8 @@ from .levels import AudioPort, LevelSource, StaticLevels
 if TYPE_CHECKING:
     from textual.message import Message
 
+    from console.journal import JournalWriter
+
     from .screens.main import MainScreen
 
 TEXT_ONLY = "text only"
@@ -25,6 +27,7 @@ class AudioControl:
     """
 
     audio: AudioPort | None
+    journal: JournalWriter | None
     levels: LevelSource
     session: Any
     main: MainScreen
@@ -39,6 +42,8 @@ class AudioControl:
         # Provided by the app and SessionView; declared only for the type checker, so they
         # never shadow the real ones in the app's method resolution order.
         def system_line(self, text: str, *, kind: str = "system") -> None: ...
+        def console_line(self, text: str, *, kind: str = "system") -> None: ...
+        def journal_act(self, act: str, **fields: Any) -> None: ...
         def post_message(self, message: Message) -> bool: ...
         def notify(self, message: str, **options: Any) -> None: ...
         def activity(self) -> None: ...
@@ -51,12 +56,17 @@ class AudioControl:
         assert audio is not None
         if hasattr(audio, "on_notice"):
             audio.on_notice = lambda text: self.post_message(SessionBridge.Notice(text))
+        journal = self.journal
+        if journal is not None and journal.record_audio and hasattr(audio, "on_audio"):
+            audio.on_audio = journal.audio
         try:
             await audio.start(session)
             self._audio_live = True
         except Exception as exc:
-            self.system_line(f"audio unavailable, text only: {describe_error(exc)}", kind="error")
-            self.main.status.audio = TEXT_ONLY
+            self.console_line(
+                f"audio unavailable, text only: {describe_error(exc)}", kind="error"
+            )
+            self.journal_act("status", audio=TEXT_ONLY)
             await self._stop_audio()
             self.audio = None
             self.bridge.audio_sink = None
@@ -67,12 +77,15 @@ class AudioControl:
             try:
                 await self.audio.stop()
             except Exception as exc:
-                self.system_line(f"audio stop failed: {describe_error(exc)}", kind="error")
+                self.console_line(f"audio stop failed: {describe_error(exc)}", kind="error")
 
     def poll_audio(self, audio: AudioPort) -> None:
         """At frame rate: tell the session when local playback starts or stops being pending
         (its inactivity clock waits for playback), and notice devices lost mid-session. Two
         attribute reads per frame; the session hears only changes."""
+        drain = getattr(audio, "drain_recording", None)
+        if drain is not None:
+            drain()
         session = self.session
         if not self._audio_live or session is None:
             return
@@ -80,11 +93,10 @@ class AudioControl:
             # Both devices went away (the audio layer already posted which and why). The port
             # stays in ``audio`` so the session's end still closes it.
             self._audio_live = False
-            status = self.main.status
-            status.audio = TEXT_ONLY
-            status.push_to_talk = status.push_to_talk_mode = False
+            self.journal_act("status", audio=TEXT_ONLY, push_to_talk=False,
+                             push_to_talk_mode=False)
             self.bridge.audio_sink = None
-            self.system_line("audio lost: text mode (type to talk); the session goes on")
+            self.console_line("audio lost: text mode (type to talk); the session goes on")
             pending = False
         else:
             pending = audio.playback_pending
@@ -101,11 +113,11 @@ class AudioControl:
         # An operator's interrupt always cancels: the server cancels by itself only on speech.
         interrupt = lambda s: s.interrupt(force_response_cancel=True)  # noqa: E731
         if self._session_command("interrupt", interrupt):
-            self.system_line("interrupted by operator")
+            self.console_line("interrupted by operator")
 
     def action_toggle_mute(self) -> None:
         self.muted = not self.muted
-        self.main.status.muted = self.muted
+        self.journal_act("status", muted=self.muted)
         if self.audio is not None:
             self.audio.set_muted(self.muted)
         elif isinstance(self.levels, StaticLevels):
@@ -116,9 +128,7 @@ class AudioControl:
         """First press: push-to-talk mode, mic open. Then each press opens or closes the mic;
         closing it ends the turn (a commit when the session has no turn detection)."""
         self.push_to_talk = not self.push_to_talk
-        status = self.main.status
-        status.push_to_talk = self.push_to_talk
-        status.push_to_talk_mode = True
+        self.journal_act("status", push_to_talk=self.push_to_talk, push_to_talk_mode=True)
         if self.audio is not None:
             self.audio.set_push_to_talk(self.push_to_talk)
         self.notify("talk now" if self.push_to_talk else "mic closed", timeout=2)

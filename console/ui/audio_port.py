@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,10 @@ class AudioIOPort:
     def __init__(self, audio: AudioIO, on_notice: Callable[[str], None] | None = None) -> None:
         self.audio = audio
         self.on_notice = on_notice
+        self.on_audio: Callable[[str, bytes], None] | None = None
+        """Set (before ``start``) to record: called on the loop with ``("mic", pcm16)`` for
+        each chunk sent and ``("speaker", pcm16)`` for each block played, 24 kHz mono."""
+        self._played: deque[bytes] = deque()
 
     @property
     def levels(self) -> LevelSource:
@@ -45,7 +50,12 @@ class AudioIOPort:
     async def start(self, session: Any) -> None:
         loop = asyncio.get_running_loop()
         self.audio.on_device_lost = self._notice
-        self.audio.start(loop, session.send_audio)
+        send = session.send_audio
+        if self.on_audio is not None:
+            send = self._recording_send(session.send_audio)
+            # Played blocks come from the audio thread: queued there, written by the loop.
+            self.audio.playback.on_played = lambda block: self._played.append(block.tobytes())
+        self.audio.start(loop, send)
         if not self.audio.available:
             raise RuntimeError(self.audio.error or "no audio device")
         if self.audio.error:
@@ -55,8 +65,30 @@ class AudioIOPort:
         if self.on_notice is not None:
             self.on_notice(f"audio: {text}")
 
+    def _recording_send(self, send_audio: Callable[..., Any]) -> Callable[..., Any]:
+        from console.audio.codecs import WireDecoder
+
+        async def send(data: bytes, **options: Any) -> Any:
+            pump = self.audio.pump
+            if self.on_audio is not None and pump is not None:
+                # What goes out is in the session's input format; the WAV is PCM16 24 kHz.
+                pcm = WireDecoder(pump.encoder.format).decode(data)
+                self.on_audio("mic", pcm.astype("<i2").tobytes())
+            return await send_audio(data, **options)
+
+        return send
+
+    def drain_recording(self) -> None:
+        """Hand the blocks played since the last call to ``on_audio`` (the app, per frame)."""
+        played = self._played
+        while played:
+            block = played.popleft()
+            if self.on_audio is not None:
+                self.on_audio("speaker", block)
+
     async def stop(self) -> None:
         self.audio.close()
+        self.drain_recording()
 
     def on_session_event(self, event: object) -> None:
         self.audio.feed(event)

@@ -57,6 +57,11 @@ def _error_kind(error: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def _error_type(error: Any) -> str | None:
+    kind = error.get("type") if isinstance(error, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def _raw_type(data: Any) -> str | None:
     if isinstance(data, dict):
         kind = data.get("type")
@@ -181,6 +186,39 @@ class SessionBridge:
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    class ConnectionLost(Message):
+        """The connection dropped (or a reconnect attempt failed): the next attempt, numbered
+        ``attempt``, comes in ``retry_in_s`` seconds unless the operator retries now."""
+
+        def __init__(
+            self, attempt: int, retry_in_s: float, error: str, max_attempts: int | None
+        ) -> None:
+            super().__init__()
+            self.attempt, self.retry_in_s, self.error = attempt, retry_in_s, error
+            self.max_attempts = max_attempts
+
+    class Reconnecting(Message):
+        def __init__(self, attempt: int) -> None:
+            super().__init__()
+            self.attempt = attempt
+
+    class Reconnected(Message):
+        """Connected again on a new server session, the conversation re-created there."""
+
+        def __init__(
+            self,
+            attempt: int,
+            restored_items: int,
+            skipped_items: int,
+            resent: int,
+            dropped_audio_bytes: int,
+        ) -> None:
+            super().__init__()
+            self.attempt, self.restored_items, self.skipped_items = (
+                attempt, restored_items, skipped_items
+            )
+            self.resent, self.dropped_audio_bytes = resent, dropped_audio_bytes
 
     class SessionEnded(Message):
         def __init__(self, reason: str, error: str | None) -> None:
@@ -308,6 +346,10 @@ class SessionBridge:
                 self.post(self.ApprovalRequested(
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))
+            case ev.RealtimeError(error=error) if _error_type(error) == "connection_closed":
+                # A dropped connection: connection_lost (reconnecting) or session_closed (not)
+                # follows with the same words, so it is shown once, there.
+                pass
             case ev.RealtimeError(error=error):
                 shown_as = "listener" if _error_kind(error) == "listener" else "error"
                 self.post(self.ErrorReported(describe_error(error), shown_as))
@@ -316,10 +358,22 @@ class SessionBridge:
                 self.post(self.GuardrailTripped(text, names))
             case ev.RealtimeInputAudioTimeoutTriggered():
                 self.post(self.Notice("no speech heard: input audio timed out"))
+            case ev.RealtimeConnectionLost():
+                self.post(self.ConnectionLost(
+                    event.attempt, event.retry_in_s, describe_error(event.error),
+                    event.max_attempts,
+                ))
+            case ev.RealtimeReconnecting(attempt=attempt):
+                self.post(self.Reconnecting(attempt))
+            case ev.RealtimeReconnected():
+                self.post(self.Reconnected(
+                    event.attempt, event.restored_items, event.skipped_items, event.resent,
+                    event.dropped_audio_bytes,
+                ))
             case ev.RealtimeSessionClosed(reason=reason, error=error):
                 shown = describe_error(error) if error is not None else None
                 self.closed_reason = str(reason)
-                self.post(self.SessionEnded(str(reason), shown))
+                self.post(self.SessionEnded(describe_error(str(reason)), shown))
             case _:
                 pass
 

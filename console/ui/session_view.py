@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bridge import SessionBridge
+from .journaling import journaled
 from .listener import ConsoleListener
 from .widgets.approvals import PendingApproval, short_arguments
 from .widgets.history_tree import item_text
@@ -35,44 +36,96 @@ class SessionView:
     def key_for(self, binding_id: str) -> str:
         raise NotImplementedError
 
+    @journaled
     def on_session_bridge_connection_changed(self, message: B.ConnectionChanged) -> None:
-        self.main.status.connection = message.status
+        status = self.main.status
+        if status.connection == "reconnecting" and message.status in ("disconnected", "connecting"):
+            return  # the transport's own states while the session reconnects: keep saying so
+        status.connection = message.status
+        status.connection_detail = ""
 
+    @journaled
+    def on_session_bridge_connection_lost(self, message: B.ConnectionLost) -> None:
+        status = self.main.status
+        status.connection = "reconnecting"
+        status.connection_detail = f"in {message.retry_in_s:.1f} s (attempt {message.attempt})"
+        status.countdown = 0
+        of = f" of {message.max_attempts}" if message.max_attempts else ""
+        retry = f"{self.key_for('reconnect_now')} retries now"
+        if message.attempt == 1:
+            self.system_line(
+                f"connection lost: {message.error}; reconnecting in {message.retry_in_s:.1f} s "
+                f"(attempt 1{of}), {retry}", kind="error",
+            )
+        else:
+            self.system_line(
+                f"reconnect attempt {message.attempt - 1} failed: {message.error}; next in "
+                f"{message.retry_in_s:.1f} s (attempt {message.attempt}{of}), {retry}",
+                kind="error",
+            )
+
+    @journaled
+    def on_session_bridge_reconnecting(self, message: B.Reconnecting) -> None:
+        status = self.main.status
+        status.connection = "reconnecting"
+        status.connection_detail = f"(attempt {message.attempt})"
+
+    @journaled
+    def on_session_bridge_reconnected(self, message: B.Reconnected) -> None:
+        status = self.main.status
+        status.connection = "connected"
+        status.connection_detail = ""
+        items = "item" if message.restored_items == 1 else "items"
+        text = f"reconnected: conversation restored ({message.restored_items} {items}"
+        if message.skipped_items:
+            text += f", {message.skipped_items} not restorable"
+        if message.resent:
+            text += f", {message.resent} held sent"
+        self.system_line(text + ")")
+
+    @journaled
     def on_session_bridge_transcript_streamed(self, message: B.TranscriptStreamed) -> None:
         self.main.transcript.append_text(
             message.item_id, message.text, kind="assistant", label=message.agent,
             arrivals=message.arrivals,
         )
 
+    @journaled
     def on_session_bridge_user_spoke(self, message: B.UserSpoke) -> None:
         if message.text:
             self.main.transcript.add("user", "you", message.text, key=message.item_id)
 
+    @journaled
     def on_session_bridge_assistant_said(self, message: B.AssistantSaid) -> None:
         transcript = self.main.transcript
         known = transcript.text_of(message.item_id)
         if message.text and (known is None or len(message.text) > len(known)):
             transcript.add("assistant", message.agent, message.text, key=message.item_id)
 
+    @journaled
     def on_session_bridge_agent_started(self, message: B.AgentStarted) -> None:
         self.main.status.agent = message.agent
         self.main.graph.set_current(message.agent)
 
+    @journaled
     def on_session_bridge_handoff_taken(self, message: B.HandoffTaken) -> None:
         self.main.graph.mark_taken(message.source, message.target)
         self.main.status.agent = message.target
         self.main.transcript.add("handoff", "handoff", f"{message.source} → {message.target}")
 
+    @journaled
     def on_session_bridge_tool_started(self, message: B.ToolStarted) -> None:
         args = short_arguments(message.arguments, 100)
         self.main.transcript.add("tool", "tool", f"{message.tool} {args}")
 
+    @journaled
     def on_session_bridge_tool_ended(self, message: B.ToolEnded) -> None:
         output = short_arguments(message.output, 160)
         self.main.transcript.add("tool", "tool", f"{message.tool} → {output}")
         if message.call_id:
             self.main.approvals.resolve(message.call_id)
 
+    @journaled
     def on_session_bridge_approval_requested(self, message: B.ApprovalRequested) -> None:
         self.main.approvals.add(PendingApproval(
             message.call_id, message.agent, message.tool, message.arguments
@@ -84,13 +137,16 @@ class SessionView:
             f"{approve} approves, {reject} rejects",
         )
 
+    @journaled
     def on_session_bridge_error_reported(self, message: B.ErrorReported) -> None:
         self.main.transcript.add("error", message.source, message.text)
 
+    @journaled
     def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:
         names = ", ".join(message.guardrails)
         self.main.transcript.add("error", "guardrail", f"{names} tripped: reply stopped")
 
+    @journaled
     def on_session_bridge_history_changed(self, message: B.HistoryChanged) -> None:
         tree = self.main.history
         items = message.items
@@ -105,6 +161,7 @@ class SessionView:
         for item in tail:
             self._reflect_item(item, settled=message.full)
 
+    @journaled
     def on_session_bridge_item_added(self, message: B.ItemAdded) -> None:
         self.main.history.upsert(message.item)
         self._reflect_item(message.item)
@@ -132,28 +189,38 @@ class SessionView:
         if known is None or len(text) > len(known):
             transcript.add("assistant", self.bridge.agent, text, key=item.item_id)
 
+    @journaled
     def on_session_bridge_turn_ended(self, message: B.TurnEnded) -> None:
         if message.status not in (None, "completed"):
             self.system_line(f"reply {message.status}")
 
+    @journaled
     def on_session_bridge_latency_measured(self, message: B.LatencyMeasured) -> None:
         self.main.status.set_latency(message.milliseconds, message.kind)
 
+    @journaled
     def on_session_bridge_interrupted(self, message: B.Interrupted) -> None:
         self.main.transcript.add("system", "console", "assistant interrupted")
 
+    @journaled
     def on_session_bridge_notice(self, message: B.Notice) -> None:
         self.system_line(message.text)
 
+    @journaled
     def on_session_bridge_session_ended(self, message: B.SessionEnded) -> None:
         status = self.main.status
         status.connection = "disconnected"
+        status.connection_detail = ""
         status.countdown = 0
         status.subagents = ()
-        if message.error:
-            self.system_line(f"session closed: {message.error}", kind="error")
-        elif message.reason != "closed":
-            self.system_line(f"session closed: {message.reason}")
+        reason, error = message.reason, message.error
+        if reason.startswith("reconnect failed"):
+            # The reason names the attempts and already ends with the last error.
+            self.system_line(f"session closed: {reason}", kind="error")
+        elif error:
+            self.system_line(f"session closed: {error}", kind="error")
+        elif reason != "closed":
+            self.system_line(f"session closed: {reason}")
 
     # -- activity and the listener's callbacks ------------------------------------------------
 
@@ -161,24 +228,29 @@ class SessionView:
         """Someone spoke, typed or a reply began: the inactivity clock restarted from full."""
         self.main.status.countdown = 0
 
+    @journaled
     def on_session_bridge_user_speech_changed(self, message: B.UserSpeechChanged) -> None:
         self.main.meters.heard = message.started
         self.activity()
 
+    @journaled
     def on_session_bridge_turn_started(self, message: B.TurnStarted) -> None:
         self.activity()
 
+    @journaled
     def on_console_listener_countdown_ticked(self, message: L.CountdownTicked) -> None:
         # A tick delivered after the close (callbacks run in their own task) must not linger.
         if self.main.status.connection == "connected":
             self.main.status.countdown = message.remaining
 
+    @journaled
     def on_console_listener_subagent_started(self, message: L.SubagentStarted) -> None:
         status = self.main.status
         status.subagents = (*status.subagents, message.agent_name)
         self.activity()
         self.main.transcript.add("tool", "subagent", f"{message.agent_name} started")
 
+    @journaled
     def on_console_listener_subagent_finished(self, message: L.SubagentFinished) -> None:
         status = self.main.status
         running = list(status.subagents)

@@ -171,3 +171,22 @@ def test_sessions_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as exit_info:
         export_command([str(path), "--format", "pdf"])
     assert exit_info.value.code == 2
+
+
+def test_open_journal_in_the_data_dir_or_a_reason_why_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.journal import open_journal, sessions_dir
+
+    monkeypatch.setenv("RTCONSOLE_DATA_DIR", str(tmp_path / "data"))
+    assert sessions_dir() == tmp_path / "data" / "sessions"
+    journal, note = open_journal([FAKE_KEY], record=True)
+    assert journal is not None and note is None and journal.record_audio
+    assert journal.path.parent == sessions_dir()
+    journal.meta(note=f"key {FAKE_KEY}")
+    journal.close()
+    assert FAKE_KEY not in journal.path.read_text()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    journal, note = open_journal([], directory=blocked / "sessions")
+    assert journal is None and note is not None and note.startswith("session not journaled:")

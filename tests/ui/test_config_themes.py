@@ -49,9 +49,14 @@ def test_inactivity_timeout_from_the_file_and_the_flag() -> None:
 
     config = parse_config("inactivity_timeout = 45\n", Path("c.toml"))
     assert config.inactivity_timeout == 45.0 and ConsoleConfig().inactivity_timeout is None
-    assert session_run_config(ConsoleConfig(), None) is None
+    base = {"reconnect": {"enabled": True}, "response_timeout_s": 30.0}
+    assert session_run_config(ConsoleConfig(), None) == base
     merged = session_run_config(config, {"tool_timeout_s": 5})
-    assert merged == {"tool_timeout_s": 5, "user_inactivity_timeout_s": 45.0}
+    assert merged == {**base, "tool_timeout_s": 5, "user_inactivity_timeout_s": 45.0}
+    # The agents' own run config wins where it says something.
+    assert session_run_config(ConsoleConfig(), {"reconnect": {"enabled": False}})["reconnect"] == {
+        "enabled": False
+    }
     args = build_parser().parse_args(["--inactivity-timeout", "12.5"])
     assert config.override(inactivity_timeout=args.inactivity_timeout).inactivity_timeout == 12.5
 

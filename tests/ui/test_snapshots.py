@@ -161,3 +161,28 @@ def test_inactivity_countdown(snap_compare: Any) -> None:
 
 def test_subagent_running(snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=WIDE, run_before=post(*SUBAGENT))
+
+
+RECONNECTING = (
+    CONNECTED,
+    user("item_u8", "hello"),
+    assistant("item_a8", 'You said: "hello".'),
+    B.ConnectionLost(1, 0.5, "ConnectionClosedError: no close frame received or sent", 10),
+    B.Reconnecting(1),
+    B.ConnectionLost(2, 1.0, "ConnectionRefusedError: connect call failed", 10),
+    B.Reconnecting(2),
+    B.ConnectionLost(3, 2.0, "ConnectionRefusedError: connect call failed", 10),
+)
+RECONNECTED = (
+    *RECONNECTING,
+    B.Reconnecting(3),
+    B.Reconnected(3, 2, 0, 1, 0),
+)
+
+
+def test_reconnecting(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=post(*RECONNECTING))
+
+
+def test_reconnected(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=post(*RECONNECTED))

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from ..levels import LevelSource
@@ -41,8 +42,11 @@ class MainScreen(Screen[None]):
         frame_rate: float,
         blink: bool,
         on_rendered: Callable[[list[float]], None] | None = None,
+        footer_note: Widget | None = None,
     ) -> None:
         super().__init__(id="main-screen")
+        self.footer_note = footer_note
+        """Shown left of the keys on the footer line (replay's position and speed)."""
         self.transcript = TranscriptView(id="transcript", now=now, on_rendered=on_rendered)
         self.input = MessageInput(id="input", placeholder="Type a message, Enter to send")
         self.input.cursor_blink = blink
@@ -63,7 +67,12 @@ class MainScreen(Screen[None]):
                 yield self.history
                 yield self.meters
         yield self.status
-        yield Footer(id="footer")
+        if self.footer_note is None:
+            yield Footer(id="footer")
+            return
+        with Horizontal(id="footer-row"):
+            yield self.footer_note
+            yield Footer(id="footer")
 
     def on_mount(self) -> None:
         self.transcript.border_title = "Transcript"

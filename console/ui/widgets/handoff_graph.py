@@ -82,6 +82,13 @@ class HandoffGraph(Widget):
         self.taken.clear()
         self.refresh(layout=True)
 
+    def set_graph(self, graph: AgentGraph) -> None:
+        """Show ``graph`` as given (a replay has the recorded graph, not the agents)."""
+        self.graph = graph
+        self.current = graph.nodes[0] if graph.nodes else None
+        self.taken.clear()
+        self.refresh(layout=True)
+
     def set_current(self, name: str) -> None:
         if name not in self.graph.edges:
             self.graph.nodes.append(name)

@@ -68,6 +68,8 @@ class HistoryTree(Tree[str]):
         self._signatures: dict[str, tuple[Any, ...]] = {}
         self._turn: TreeNode[str] | None = None
         self._turns = 0
+        self._widest = 0
+        """The widest item label so far, in cells."""
 
     @property
     def item_ids(self) -> list[str]:
@@ -89,14 +91,21 @@ class HistoryTree(Tree[str]):
         if node is not None and self._signatures.get(item_id) == sig:
             return
         self._signatures[item_id] = sig
+        label = item_label(item)
+        wider = label.cell_len > self._widest
+        self._widest = max(self._widest, label.cell_len)
         if node is None:
             parent = self._turn_for(item)
-            node = parent.add(item_label(item), data=item_id, expand=False)
+            node = parent.add(label, data=item_id, expand=False)
             self._item_nodes[item_id] = node
             for child in item_children(item):
                 node.add_leaf(child)
             return
-        node.set_label(item_label(item))
+        node.set_label(label)
+        if wider:
+            # Tree measures its width when lines are added, not on a relabel: without this a
+            # label that grew (a streamed reply) would stay partly out of horizontal reach.
+            self._invalidate()
         children = list(item_children(item))
         if len(children) == len(node.children):
             # Relabel in place: same shape, so the tree's layout does not change.
@@ -120,6 +129,7 @@ class HistoryTree(Tree[str]):
         self._signatures.clear()
         self._turn = None
         self._turns = 0
+        self._widest = 0
 
     def _turn_for(self, item: Any) -> TreeNode[str]:
         if getattr(item, "role", None) == "user" or self._turn is None:

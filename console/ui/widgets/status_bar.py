@@ -21,6 +21,7 @@ class StatusBar(Widget):
         "status--connected",
         "status--connecting",
         "status--disconnected",
+        "status--reconnecting",
         "status--on",
         "status--alert",
     }
@@ -28,6 +29,8 @@ class StatusBar(Widget):
     backend: reactive[str] = reactive("")
     model: reactive[str] = reactive("")
     connection: reactive[str] = reactive("disconnected")
+    connection_detail: reactive[str] = reactive("")
+    """Said after the connection state, e.g. "in 2.0 s (attempt 3)" while reconnecting."""
     agent: reactive[str] = reactive("")
     latency: reactive[str] = reactive("")
     recording: reactive[bool] = reactive(False)
@@ -52,10 +55,11 @@ class StatusBar(Widget):
         on = self.get_component_rich_style("status--on")
         alert = self.get_component_rich_style("status--alert")
         conn = self.get_component_rich_style(f"status--{self.connection}", default=value)
-        marks = {"connected": "●", "connecting": "◌", "disconnected": "○"}
-        parts: list[tuple[str, str, object]] = [
-            ("", f"{marks.get(self.connection, '○')} {self.connection}", conn),
-        ]
+        marks = {"connected": "●", "connecting": "◌", "reconnecting": "◌", "disconnected": "○"}
+        state = f"{marks.get(self.connection, '○')} {self.connection}"
+        if self.connection_detail:
+            state = f"{state} {self.connection_detail}"
+        parts: list[tuple[str, str, object]] = [("", state, conn)]
         if self.countdown > 0:
             parts.append(("", f"inactive: {self.countdown} s", alert))
         if self.subagents:

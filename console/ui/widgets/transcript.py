@@ -110,7 +110,9 @@ class TranscriptView(ScrollView, can_focus=True):
         arrivals: list[float] | None = None,
     ) -> None:
         """Stream ``chunk`` onto the entry under ``key``, creating it on the first delta."""
-        if arrivals:
+        if arrivals and self._on_rendered is not None:
+            # Kept only for someone to hand them to: otherwise a long session would pile up one
+            # float per delta.
             self._pending.extend(arrivals)
         if key not in self._keys:
             self.add(kind, label, chunk, key=key)

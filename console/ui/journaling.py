@@ -1,0 +1,139 @@
+"""The app's journal side: the meta line, each handled message, and the operator's own acts.
+
+What the panes show comes from two sources, and the journal keeps both in the order they changed
+the screen: messages (bridge and listener), recorded as their handler runs (``journaled``), and
+the console's own acts (a decision, a line it writes, a status toggle), recorded where they
+happen and applied by ``apply_act``, which the live app and replay share.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import console
+
+from .bridge import SessionBridge
+from .journal_codec import MessageEncoder
+from .widgets.approvals import short_arguments
+from .widgets.handoff_graph import AgentGraph
+
+if TYPE_CHECKING:
+    from textual.message import Message
+
+    from console.journal import JournalWriter
+
+    from .screens.main import MainScreen
+
+log = logging.getLogger("console.ui.journaling")
+
+M = TypeVar("M", bound="Message")
+Handler = Callable[[Any, M], None]
+
+
+def journaled(handler: Handler[M]) -> Handler[M]:
+    """Mark a message handler: the message goes to the journal (if any) as the handler runs."""
+
+    @functools.wraps(handler)
+    def run(self: Any, message: M) -> None:
+        self.journal_message(message)
+        handler(self, message)
+
+    return run
+
+
+def decision_line(tool: str, arguments: str, approve: bool, always: bool) -> str:
+    verb = ("approved" if approve else "rejected") + (" always" if always else "")
+    return f"{verb} {tool} ({short_arguments(arguments, 80)})"
+
+
+def graph_meta(graph: AgentGraph) -> dict[str, Any]:
+    return {"nodes": list(graph.nodes), "edges": {k: list(v) for k, v in graph.edges.items()}}
+
+
+STATUS_FIELDS = frozenset({"muted", "push_to_talk", "push_to_talk_mode", "audio", "countdown"})
+"""Status bar fields the console sets by itself (not from a message); acts may set them."""
+
+
+class Journaling:
+    """Mixed into the app; needs ``journal`` (None: nothing is written), ``bridge`` and ``main``."""
+
+    journal: JournalWriter | None
+    bridge: SessionBridge
+    main: MainScreen
+    _encoder: MessageEncoder | None = None
+
+    def start_journal(self, **meta: Any) -> None:
+        """Write the meta line: ``meta`` plus what replay needs to draw the same screen."""
+        if self.journal is None:
+            return
+        self._encoder = MessageEncoder()
+        status = self.main.status
+        self.journal.meta(
+            version=console.__version__,
+            agent=self.bridge.agent,
+            graph=graph_meta(self.main.graph.graph),
+            status={"backend": status.backend, "model": status.model,
+                    "recording": status.recording, "audio": status.audio},
+            **meta,
+        )
+
+    def close_journal(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+
+    def journal_message(self, message: Message) -> None:
+        journal, encoder = self.journal, self._encoder
+        if journal is None or encoder is None:
+            return
+        try:
+            record = encoder.encode(
+                message, agent=self.bridge.agent, streamed=self.bridge.streamed
+            )
+            if record is not None:
+                journal.event(record.pop("type"), **record)
+            if isinstance(message, SessionBridge.HandoffTaken):
+                # What `rtconsole export` lists as the handoffs.
+                journal.event("handoff", **{"from": message.source, "to": message.target})
+        except Exception:
+            # A journal that cannot be written (disk full...) must never stop the console.
+            log.exception("journal write failed")
+
+    def journal_act(self, act: str, **fields: Any) -> None:
+        """Record a console act (see ``apply_act``) and apply it."""
+        if self.journal is not None:
+            try:
+                if act == "decision":
+                    self.journal.decision(by="operator", **fields)
+                else:
+                    self.journal.event(f"console.{act}", fields=fields)
+            except Exception:
+                log.exception("journal write failed")
+        self.apply_act(act, fields)
+
+    def apply_act(self, act: str, fields: dict[str, Any]) -> None:
+        """What an act does to the panes, live and in replay alike."""
+        main = self.main
+        if act == "line":
+            main.transcript.add(fields.get("kind", "system"), str(fields.get("label", "console")),
+                                str(fields.get("text", "")))
+        elif act == "decision":
+            main.approvals.resolve(str(fields.get("call_id")))
+            line = decision_line(
+                str(fields.get("tool")), str(fields.get("arguments", "")),
+                fields.get("decision") == "approved", bool(fields.get("always")),
+            )
+            main.transcript.add("tool", "operator", line)
+        elif act == "status":
+            for name, value in fields.items():
+                if name in STATUS_FIELDS:
+                    setattr(main.status, name, value)
+        elif act == "sent":
+            main.status.countdown = 0  # typing is user activity: the inactivity clock restarts
+
+    def console_line(self, text: str, *, kind: str = "system") -> None:
+        """A line the console writes by itself (not from a message): shown and journaled."""
+        label = "error" if kind == "error" else "console"
+        self.journal_act("line", kind=kind, label=label, text=text)

@@ -1,0 +1,352 @@
+"""`rtconsole replay FILE`: a journaled session played back in the console, read-only, offline.
+
+The journal holds every message the live console handled and every act of its own (see
+``console.ui.journaling``), each with its time. Replay hands them, in order and in time (scaled
+by the speed), to the same handlers, so every pane goes through the states it went through live.
+There is no session and no network: the input and the approval keys only say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from console.journal.store import JournalError, read_records
+
+from .app import BackendInfo, RtConsoleApp
+from .journal_codec import MESSAGE_TYPES, MessageDecoder
+from .widgets.handoff_graph import AgentGraph
+from .widgets.message_input import MessageInput
+from .widgets.replay_bar import ReplayBar, speed_text
+
+READ_ONLY = "replay: read-only"
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("toggle_pause", "Pause or resume", "Pause the replay, or resume it"),
+    ("step", "Step", "Show the next recorded event (and pause)"),
+    ("faster", "Faster", "Double the replay speed"),
+    ("slower", "Slower", "Halve the replay speed"),
+    ("next_theme", "Theme", "Switch to the next colour theme"),
+)
+"""(action, palette title, help) of the replay's own commands."""
+SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A journal loaded for replay: its meta line and the records replay applies, in order."""
+
+    path: Path
+    meta: dict[str, Any]
+    steps: list[dict[str, Any]]
+
+    @property
+    def duration(self) -> float:
+        return float(self.steps[-1].get("t", 0.0)) if self.steps else 0.0
+
+
+def _replayable(record: dict[str, Any]) -> bool:
+    kind = record.get("kind")
+    if kind == "decision":
+        return True
+    kind_type = str(record.get("type", ""))
+    return kind == "event" and (kind_type in MESSAGE_TYPES or kind_type.startswith("console."))
+
+
+def load_recording(path: Path) -> Recording:
+    """Read a journal for replay. Raises JournalError (missing, unreadable, not a journal)."""
+    if not path.is_file():
+        raise JournalError(f"no such session journal: {path}")
+    records = read_records(path)
+    meta = next(records, None)
+    if meta is None:
+        raise JournalError(f"{path} is empty: not an rtconsole journal")
+    return Recording(path, meta, [record for record in records if _replayable(record)])
+
+
+def _graph(meta: dict[str, Any]) -> AgentGraph:
+    raw = meta.get("graph")
+    if not isinstance(raw, dict):
+        return AgentGraph()
+    nodes = [str(n) for n in raw.get("nodes") or []]
+    edges_raw = raw.get("edges")
+    edges = {str(k): [str(t) for t in v] for k, v in (edges_raw or {}).items()}
+    return AgentGraph(nodes, edges)
+
+
+class ReplayInput(MessageInput):
+    """The input line, looking as it did live, that edits nothing: every key it would take says
+    why, and the player's keys (space, n, + and -) reach their bindings even while it has focus."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return False
+
+    def insert_text_at_cursor(self, text: str) -> None:
+        self.app.notify(READ_ONLY, timeout=2)
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        self.app.notify(READ_ONLY, timeout=2)
+
+    def action_send(self) -> None:
+        self.app.notify(READ_ONLY, timeout=2)
+
+
+class ReplayApp(RtConsoleApp, inherit_bindings=False):
+    """The console showing a recording. ``tick_s`` is how often the player moves on (0: only
+    ``step``/``play_to`` move it: tests); ``timer`` is the wall clock scaled by the speed."""
+
+    LIVE: ClassVar[bool] = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause", id="replay_pause", priority=True),
+        Binding("n", "step", "Step", id="replay_step", priority=True),
+        Binding("plus,right_square_bracket", "faster", "Faster", id="replay_faster",
+                priority=True),
+        Binding("minus,left_square_bracket", "slower", "Slower", id="replay_slower",
+                priority=True),
+        Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # The live keys stay bound (and remappable) so they can say why they do nothing.
+        Binding("ctrl+y", "approve", "Approve", id="approve", show=False, priority=True),
+        Binding("ctrl+n", "reject", "Reject", id="reject", show=False, priority=True),
+        Binding("f5", "approve_always", "Always yes", id="approve_always", show=False,
+                priority=True),
+        Binding("f6", "reject_always", "Always no", id="reject_always", show=False,
+                priority=True),
+        Binding("escape", "interrupt", "Interrupt", id="interrupt", show=False),
+        Binding("f8", "toggle_mute", "Mute", id="mute", show=False),
+        Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk", show=False),
+        Binding("ctrl+r", "reconnect_now", "Retry now", id="reconnect_now", show=False,
+                priority=True),
+    ]
+
+    def __init__(
+        self,
+        recording: Recording,
+        *,
+        speed: float = 1.0,
+        paused: bool = False,
+        tick_s: float = 1 / 30,
+        timer: Callable[[], float] = time.perf_counter,
+        **options: Any,
+    ) -> None:
+        meta = recording.meta
+        status = meta.get("status") if isinstance(meta.get("status"), dict) else {}
+        assert isinstance(status, dict)
+        self.recording = recording
+        self.bar = ReplayBar()
+        self._epoch = float(meta.get("epoch") or 0.0)
+        self._now = datetime.fromtimestamp(self._epoch)
+        options.setdefault("backend", BackendInfo(
+            str(status.get("backend") or meta.get("backend") or "replay"),
+            str(status.get("model") or meta.get("model") or ""),
+        ))
+        options.setdefault("notes", [str(n) for n in meta.get("notes") or []])
+        options.setdefault("recording", bool(status.get("recording")))
+        options.setdefault("audio_status", str(status.get("audio") or ""))
+        options.setdefault("now", lambda: self._now)
+        super().__init__(agents=(), open_session=None, footer_note=self.bar, **options)
+        self.main.graph.set_graph(_graph(meta))
+        live_input = self.main.input
+        self.main.input = ReplayInput(id="input", placeholder=live_input.placeholder)
+        self.main.input.cursor_blink = live_input.cursor_blink
+        self.bridge.agent = str(meta.get("agent") or "")
+        self._decoder = MessageDecoder()
+        self.position = 0
+        """How many steps have been applied."""
+        self.replay_time = 0.0
+        """Seconds into the recording the replay has reached."""
+        self.speed = speed
+        self.paused = paused
+        self._tick_s = tick_s
+        self._timer = timer
+        self._last_tick: float | None = None
+        self.bar.duration = recording.duration
+        self.bar.speed = speed
+
+    # -- the player ------------------------------------------------------------------------------
+
+    @property
+    def ended(self) -> bool:
+        return self.position >= len(self.recording.steps)
+
+    def on_mount(self) -> None:
+        self._show_state()
+        if self._tick_s > 0:
+            self.set_interval(self._tick_s, self._tick)
+
+    def _tick(self) -> None:
+        now = self._timer()
+        last, self._last_tick = self._last_tick, now
+        if self.paused or self.ended or last is None:
+            return
+        self.play_to(self.replay_time + (now - last) * self.speed)
+
+    def play_to(self, seconds: float) -> int:
+        """Apply every step up to ``seconds`` into the recording; returns how many."""
+        applied = 0
+        steps = self.recording.steps
+        while self.position < len(steps) and float(steps[self.position].get("t", 0.0)) <= seconds:
+            self._apply(steps[self.position])
+            self.position += 1
+            applied += 1
+        self.replay_time = min(max(self.replay_time, seconds), self.recording.duration)
+        self._show_state()
+        return applied
+
+    def play_all(self) -> int:
+        return self.play_to(float("inf"))
+
+    def step(self) -> bool:
+        """Apply the next step now, whatever its time. False at the end."""
+        if self.ended:
+            return False
+        step = self.recording.steps[self.position]
+        self._apply(step)
+        self.position += 1
+        self.replay_time = float(step.get("t", 0.0))
+        self._show_state()
+        return True
+
+    def _show_state(self) -> None:
+        self.bar.state = "ended" if self.ended else "paused" if self.paused else "playing"
+        self.bar.position = self.replay_time
+        self.bar.speed = self.speed
+
+    def _apply(self, record: dict[str, Any]) -> None:
+        self._now = datetime.fromtimestamp(self._epoch + float(record.get("t", 0.0)))
+        if record.get("kind") == "decision":
+            self.apply_act("decision", record)
+            return
+        kind = str(record.get("type", ""))
+        if kind.startswith("console."):
+            fields = record.get("fields")
+            act = kind.removeprefix("console.")
+            self.apply_act(act, fields if isinstance(fields, dict) else {})
+            return
+        decoded = self._decoder.decode(record)
+        if decoded is None:
+            return
+        if decoded.agent is not None:
+            self.bridge.agent = decoded.agent
+        self.bridge.streamed.update(decoded.streamed)
+        # The same handler the live message reached, called now so it runs at this step's time.
+        handler = getattr(self, decoded.message.handler_name, None)
+        if handler is not None:
+            handler(decoded.message)
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self._last_tick = None
+        self._show_state()
+
+    def action_step(self) -> None:
+        self.paused = True
+        if not self.step():
+            self.notify("replay: at the end", timeout=2)
+        self._show_state()
+
+    def _change_speed(self, up: bool) -> None:
+        faster = [s for s in SPEEDS if s > self.speed]
+        slower = [s for s in SPEEDS if s < self.speed]
+        if up and faster:
+            self.speed = faster[0]
+        elif not up and slower:
+            self.speed = slower[-1]
+        self._show_state()
+        self.notify(f"replay speed {speed_text(self.speed)}", timeout=1)
+
+    def action_faster(self) -> None:
+        self._change_speed(True)
+
+    def action_slower(self) -> None:
+        self._change_speed(False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        # Textual's own (quit, keys, screenshot...), then the player's; none of the live ones.
+        yield from App.get_system_commands(self, screen)
+        for action, title, help_text in COMMANDS:
+            yield SystemCommand(title, help_text, self._palette_action(action))
+
+    def _read_only(self) -> None:
+        self.notify(READ_ONLY, timeout=2)
+
+    def action_approve(self) -> None:
+        self._read_only()
+
+    def action_reject(self) -> None:
+        self._read_only()
+
+    def action_approve_always(self) -> None:
+        self._read_only()
+
+    def action_reject_always(self) -> None:
+        self._read_only()
+
+    def action_interrupt(self) -> None:
+        self._read_only()
+
+    def action_toggle_mute(self) -> None:
+        self._read_only()
+
+    def action_toggle_push_to_talk(self) -> None:
+        self._read_only()
+
+    def action_reconnect_now(self) -> None:
+        self._read_only()
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = _Parser(
+        prog="rtconsole replay",
+        description="Play a recorded session back in the console (no network, read-only). "
+        "Keys: space pauses, n steps one event, + and - change the speed.",
+    )
+    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="playback speed (default 1)")
+    parser.add_argument("--paused", action="store_true", help="start paused (step with n)")
+    args = parser.parse_args(list(argv))
+    from console.journal.commands import resolve_journal
+
+    from .config import ConfigError, load_config
+
+    try:
+        recording = load_recording(resolve_journal(args.file))
+        config = load_config()
+    except (JournalError, ConfigError) as exc:
+        print(f"rtconsole replay: error: {exc}", file=sys.stderr)
+        return 2
+    app = ReplayApp(recording, speed=args.speed, paused=args.paused, config=config)
+    return int(app.run() or 0)

@@ -1,0 +1,105 @@
+"""The journal codec: messages to records and back, with the history written as changes only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from console.realtime.items import (
+    AssistantAudio,
+    AssistantMessageItem,
+    InputText,
+    RealtimeToolCallItem,
+    UserMessageItem,
+)
+from console.ui.app import RtConsoleApp
+from console.ui.bridge import SessionBridge as B
+from console.ui.journal_codec import MESSAGE_TYPES, MessageDecoder, MessageEncoder
+from console.ui.listener import ConsoleListener as L
+
+
+def user(item_id: str, text: str) -> UserMessageItem:
+    return UserMessageItem(item_id=item_id, content=[InputText(text=text)])
+
+
+def reply(item_id: str, text: str, status: str = "completed") -> AssistantMessageItem:
+    return AssistantMessageItem(item_id=item_id, status=status,
+                                content=[AssistantAudio(transcript=text)])
+
+
+def through_json(record: dict[str, Any] | None) -> dict[str, Any]:
+    assert record is not None
+    return json.loads(json.dumps(record))  # as the journal file holds it
+
+
+def test_plain_messages_round_trip_with_all_their_fields() -> None:
+    encoder, decoder = MessageEncoder(), MessageDecoder()
+    messages = [
+        B.ConnectionChanged("connected"),
+        B.LatencyMeasured(182.5, "audio"),
+        B.ToolStarted("Triage", "get_weather", '{"city": "Paris"}', "call_1"),
+        B.ApprovalRequested("Billing", "refund_order", "{}", "call_2"),
+        B.ErrorReported("boom", "listener"),
+        B.GuardrailTripped("text", ["no_card_numbers"]),
+        B.ConnectionLost(2, 1.0, "reset", 10),
+        B.Reconnected(2, 5, 1, 1, 960),
+        B.TurnStarted(),
+        B.SessionEnded("closed", None),
+        L.CountdownTicked(3),
+        L.SubagentStarted("research"),
+    ]
+    for message in messages:
+        decoded = decoder.decode(through_json(encoder.encode(message)))
+        assert decoded is not None
+        assert type(decoded.message) is type(message)
+        assert {k: v for k, v in vars(decoded.message).items() if not k.startswith("_")} == {
+            k: v for k, v in vars(message).items() if not k.startswith("_")
+        }
+
+
+def test_history_is_written_as_changes_and_rebuilt_exactly() -> None:
+    encoder, decoder = MessageEncoder(), MessageDecoder()
+    u1, a1 = user("u1", "hello"), reply("a1", "hi", "in_progress")
+    call = RealtimeToolCallItem(item_id="c1", call_id="k1", name="tool", arguments="{}",
+                                status="completed", output="ok")
+    steps: list[tuple[list[Any], bool]] = [
+        ([u1, a1], False),
+        ([u1, reply("a1", "hi there", "in_progress")], False),
+        ([u1, reply("a1", "hi there.")], True),
+        ([u1, reply("a1", "hi there."), call], True),  # one new item at the end
+        ([reply("a1", "hi there."), call], True),  # u1 deleted: a new order
+    ]
+    records = []
+    for items, full in steps:
+        record = through_json(encoder.encode(B.HistoryChanged(items, full),
+                                             agent="Triage", streamed={"a1"}))
+        records.append(record)
+        decoded = decoder.decode(record)
+        assert decoded is not None and isinstance(decoded.message, B.HistoryChanged)
+        assert decoded.message.full is full
+        assert [i.model_dump() for i in decoded.message.items] == [i.model_dump() for i in items]
+        assert decoded.agent == "Triage" and decoded.streamed == ["a1"]
+    fields = [r["fields"] for r in records]
+    # Only what changed is written: u1 once, a1 each time its text grew, the call once.
+    assert [[i["item_id"] for i in f["items"]] for f in fields] == [
+        ["u1", "a1"], ["a1"], ["a1"], ["c1"], []
+    ]
+    assert "order" not in fields[2] and fields[3]["append"] == ["c1"]
+    assert fields[4]["order"] == ["a1", "c1"]
+
+
+def test_item_added_keeps_the_item_and_the_bridge_state() -> None:
+    encoder, decoder = MessageEncoder(), MessageDecoder()
+    record = through_json(encoder.encode(B.ItemAdded(user("u9", "typed")), agent="Billing",
+                                         streamed={"a1"}))
+    decoded = decoder.decode(record)
+    assert decoded is not None and isinstance(decoded.message, B.ItemAdded)
+    assert decoded.message.item == user("u9", "typed")
+    assert decoded.agent == "Billing" and decoded.streamed == []
+
+
+def test_every_replayable_message_has_a_journaled_handler() -> None:
+    for name, cls in MESSAGE_TYPES.items():
+        handler = getattr(RtConsoleApp, cls.handler_name, None)
+        assert handler is not None, f"no handler for {name}"
+        assert hasattr(handler, "__wrapped__"), f"{cls.handler_name} is not @journaled"
