@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from .redact import Redactor
+from .wav import WavRecorder
 
 FORMAT_VERSION = 1
 # Server events after which a turn is complete: the file is flushed so a crash loses at most the
@@ -41,7 +41,7 @@ class JournalWriter:
         self._started = clock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
-        self._wavs: dict[str, wave.Wave_write] = {}
+        self._wavs: dict[str, WavRecorder] = {}
 
     @property
     def closed(self) -> bool:
@@ -54,7 +54,7 @@ class JournalWriter:
         line = json.dumps(self.redactor.value(record), ensure_ascii=False, default=str)
         self._file.write(line + "\n")
         if flush:
-            self._file.flush()
+            self.flush()
 
     def meta(self, **fields: Any) -> None:
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self._started))
@@ -90,16 +90,15 @@ class JournalWriter:
             return
         out = self._wavs.get(channel)
         if out is None:
-            out = wave.open(str(self.path.with_suffix(f".{channel}.wav")), "wb")  # noqa: SIM115
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
+            out = WavRecorder(self.path.with_suffix(f".{channel}.wav"), rate)
             self._wavs[channel] = out
-        out.writeframesraw(pcm16)
+        out.write(pcm16)
 
     def flush(self) -> None:
         if self._file is not None:
             self._file.flush()
+            for out in self._wavs.values():
+                out.sync()
 
     def close(self) -> None:
         if self._file is None:

@@ -190,3 +190,25 @@ def test_open_journal_in_the_data_dir_or_a_reason_why_not(
     blocked.write_text("")
     journal, note = open_journal([], directory=blocked / "sessions")
     assert journal is None and note is not None and note.startswith("session not journaled:")
+
+
+def test_a_recording_cut_off_by_a_crash_still_opens(tmp_path: Path) -> None:
+    import wave
+
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from console.journal import JournalWriter
+        w = JournalWriter(Path({str(tmp_path / "c.jsonl")!r}), record_audio=True)
+        w.meta()
+        w.audio("speaker", b"\\x01\\x00" * 2400)
+        w.wire("recv", {{"type": "response.done", "response": {{}}}})
+        w.audio("speaker", b"\\x02\\x00" * 480)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    with wave.open(str(tmp_path / "c.speaker.wav")) as wav:
+        assert wav.getnframes() == 2400  # everything up to the turn end
