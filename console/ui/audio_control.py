@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .audio_port import AudioUnavailable
 from .bridge import SessionBridge, describe_error
 from .levels import AudioPort, LevelSource, StaticLevels
 
@@ -63,9 +64,13 @@ class AudioControl:
             await audio.start(session)
             self._audio_live = True
         except Exception as exc:
-            self.console_line(
-                f"audio unavailable, text only: {describe_error(exc)}", kind="error"
-            )
+            if isinstance(exc, AudioUnavailable):
+                # An expected condition (a terminal with no sound devices), not a failure.
+                self.console_line(f"no audio, text only: {exc}")
+            else:
+                self.console_line(
+                    f"audio unavailable, text only: {describe_error(exc)}", kind="error"
+                )
             self.journal_act("status", audio=TEXT_ONLY)
             await self._stop_audio()
             self.audio = None

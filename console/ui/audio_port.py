@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from console.audio.io import AudioIO
 
 
+class AudioUnavailable(Exception):
+    """No microphone or speaker could be opened: the console goes on in text mode."""
+
+
 class AudioIOPort:
     """The console's view of AudioIO. Push-to-talk: the key toggles talking; the first press
     also switches capture from voice activity to push-to-talk mode, and from then on the mic is
@@ -57,7 +61,7 @@ class AudioIOPort:
             self.audio.playback.on_played = lambda block: self._played.append(block.tobytes())
         self.audio.start(loop, send)
         if not self.audio.available:
-            raise RuntimeError(self.audio.error or "no audio device")
+            raise AudioUnavailable(self.audio.error or "no audio device")
         if self.audio.error:
             self._notice(self.audio.error)
 
