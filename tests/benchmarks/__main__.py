@@ -20,7 +20,8 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
         for figure, value, unit, target in module.run():
-            shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            shown = f"{value:,.0f}" if whole else f"{value:,.2f}"
             rows.append((name.removeprefix("bench_"), figure, shown, unit, target))
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     headers = ("benchmark", "figure", "value", "unit", "target")

@@ -8,7 +8,16 @@ import pytest
 
 from console.engine import LocalEngine
 
-from .support import Client
+from .support import FIXTURES, HAS_ESPEAK, Client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _set_up_as_the_readme_says() -> None:
+    """These tests need what the README's set-up installs: a clear failure, never a skip."""
+    if not HAS_ESPEAK:
+        pytest.fail("the engine tests need espeak-ng: apt-get install espeak-ng")
+    if not FIXTURES.exists():
+        pytest.fail(f"the engine tests need the recorded sessions in {FIXTURES}")
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from console.engine.voice import SyntheticVoice, Voice
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openai-realtime"
 HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
+
 WEATHER_TOOL = {
     "type": "function",
     "name": "get_weather",

@@ -13,8 +13,6 @@ from console.engine.formats import PCM, PCMA, PCMU
 from console.engine.voice import SyntheticVoice, make_voice, parse_wav
 from console.engine.words import split_deltas, split_sentences
 
-from .support import HAS_ESPEAK
-
 ALL_SAMPLES = np.arange(-32768, 32768, dtype="<i2").tobytes()
 
 
@@ -72,7 +70,6 @@ def test_synthetic_voice_is_deterministic_and_speech_like() -> None:
     assert not np.array_equal(a, voice.synthesize("Hello there, how are you today?", "echo"))
 
 
-@pytest.mark.skipif(not HAS_ESPEAK, reason="espeak-ng not installed")
 def test_espeak_voice_gives_24khz_speech() -> None:
     voice = make_voice("espeak")
     assert voice.name == "espeak"

@@ -11,7 +11,7 @@ from openai import AsyncOpenAI
 
 from console.engine import LocalEngine
 
-from .support import HAS_ESPEAK, WEATHER_TOOL, validate
+from .support import WEATHER_TOOL, validate
 
 
 def _client(engine: LocalEngine) -> AsyncOpenAI:
@@ -38,7 +38,7 @@ async def _until(conn: Any, kind: str) -> list[Any]:
     "voice",
     [
         "synthetic",
-        pytest.param("espeak", marks=pytest.mark.skipif(not HAS_ESPEAK, reason="no espeak-ng")),
+        "espeak",
     ],
 )
 async def test_text_turn_streams_transcript_and_audio(voice: str) -> None:

@@ -7,12 +7,9 @@ design; how many deltas a part streams does too, so runs of one delta type count
 
 from __future__ import annotations
 
-import pytest
-
 from console.engine import LocalEngine
 
 from .support import (
-    FIXTURES,
     Client,
     collapse,
     received_types,
@@ -20,8 +17,6 @@ from .support import (
     silence_pcm,
     speech_pcm,
 )
-
-pytestmark = pytest.mark.skipif(not FIXTURES.exists(), reason="recordings not found")
 
 TRANSCRIPTION = (
     "conversation.item.input_audio_transcription.delta",

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 
 import numpy as np
-import pytest
 
 from console.engine import LocalEngine
 from console.engine.g711 import ulaw_encode
 from console.engine.vad import EnergyVad, SpeechStarted, SpeechStopped
 
-from .support import HAS_ESPEAK, WEATHER_TOOL, Client, silence_pcm, speech_pcm, tone
+from .support import WEATHER_TOOL, Client, silence_pcm, speech_pcm, tone
 
 VAD_SESSION = {
     "type": "session.update",
@@ -171,10 +169,6 @@ async def test_mu_law_input_and_a_law_output(client: Client) -> None:
     assert events[-1]["response"]["audio"]["output"]["format"] == {"type": "audio/pcma"}
 
 
-@pytest.mark.skipif(
-    not HAS_ESPEAK or importlib.util.find_spec("pocketsphinx") is None,
-    reason="needs espeak-ng and pocketsphinx",
-)
 async def test_pocketsphinx_hears_espeak() -> None:
     """Offline recognition is rough; the transcript must be real words, and the reply use them."""
     async with LocalEngine(voice="synthetic", transcriber="pocketsphinx", pace=None) as engine:
