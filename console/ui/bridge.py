@@ -340,6 +340,8 @@ class SessionBridge:
                 self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
             case ev.RealtimeToolEnd(agent=agent, tool=tool, output=output, call_id=call):
                 self.post(self.ToolEnded(agent_name(agent), tool_name(tool), str(output), call))
+                # The output starts a new response: time that one, not the operator's wait.
+                self.mark_turn_start()
             case ev.RealtimeToolApprovalRequired(
                 agent=agent, tool=tool, arguments=arguments, call_id=call
             ):

@@ -121,6 +121,18 @@ def test_latency_from_turn_start_to_first_output() -> None:
     assert abs(latency[0].milliseconds - 250.0) < 1e-6 and latency[0].kind == "text"
 
 
+def test_after_a_tool_the_latency_of_the_new_response_leaves_out_the_approval_wait() -> None:
+    bridge, posted, clock = make()
+    clock.now = 10.0
+    bridge.mark_turn_start()  # the user asked; the answer is a call that waits for approval
+    clock.now = 40.0  # the operator approves half a minute later
+    bridge.handle(ev.RealtimeToolEnd(TRIAGE, refund_order, "done", INFO, call_id="c1"))
+    clock.now = 40.2
+    bridge.handle(delta("Refunded"))
+    [latency] = [m for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
+    assert abs(latency.milliseconds - 200.0) < 1e-6
+
+
 def test_every_event_goes_straight_to_the_audio_sink() -> None:
     received: list[Any] = []
     bridge = SessionBridge(lambda m: None, audio_sink=received.append)
