@@ -96,13 +96,6 @@ class SessionBridge:
             super().__init__()
             self.item_id, self.text = item_id, text
 
-    class AssistantSaid(Message):
-        """An assistant item's full text as the history has it (fills in missed deltas)."""
-
-        def __init__(self, item_id: str, agent: str, text: str) -> None:
-            super().__init__()
-            self.item_id, self.agent, self.text = item_id, agent, text
-
     class AgentStarted(Message):
         def __init__(self, agent: str) -> None:
             super().__init__()

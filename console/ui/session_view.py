@@ -96,13 +96,6 @@ class SessionView:
             self.main.transcript.add("user", "you", message.text, key=message.item_id)
 
     @journaled
-    def on_session_bridge_assistant_said(self, message: B.AssistantSaid) -> None:
-        transcript = self.main.transcript
-        known = transcript.text_of(message.item_id)
-        if message.text and (known is None or len(message.text) > len(known)):
-            transcript.add("assistant", message.agent, message.text, key=message.item_id)
-
-    @journaled
     def on_session_bridge_agent_started(self, message: B.AgentStarted) -> None:
         self.main.status.agent = message.agent
         self.main.graph.set_current(message.agent)
@@ -159,20 +152,15 @@ class SessionView:
             for item in tail:
                 tree.upsert(item)
         for item in tail:
-            self._reflect_item(item, settled=message.full)
+            self._reflect_item(item)
 
     @journaled
     def on_session_bridge_item_added(self, message: B.ItemAdded) -> None:
         self.main.history.upsert(message.item)
         self._reflect_item(message.item)
 
-    def _reflect_item(self, item: Any, *, settled: bool = False) -> None:
-        """Typed user text, and assistant text that never streamed, reach the transcript here.
-
-        An item streamed as deltas keeps its delta-built line: history items are live objects
-        that may already hold deltas still on their way through the bridge, so their text is
-        only trusted once the turn has ended (``settled``), and only to fill in what is missing.
-        """
+    def _reflect_item(self, item: Any) -> None:
+        """Typed user text, and assistant text that never streamed, reach the transcript here."""
         role = getattr(item, "role", None)
         if role not in ("user", "assistant"):
             return
@@ -183,9 +171,12 @@ class SessionView:
         if role == "user":
             transcript.add("user", "you", text, key=item.item_id)
             return
-        known = transcript.text_of(item.item_id)
-        if item.item_id in self.bridge.streamed and not settled:
+        if transcript.is_streamed(item.item_id):
+            # History items are live: one may already hold deltas the bridge has not passed on
+            # yet, so a line built from deltas is theirs alone. A line filled in here (an item
+            # that never streamed, or whose deltas are still on their way) gives way to them.
             return
+        known = transcript.text_of(item.item_id)
         if known is None or len(text) > len(known):
             transcript.add("assistant", self.bridge.agent, text, key=item.item_id)
 

@@ -33,7 +33,9 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], steps: int 
         if condition():
             return
         await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
+    app = pilot.app
+    shown = "\n".join(app.main.transcript.plain_lines()) if isinstance(app, RtConsoleApp) else ""
+    raise AssertionError(f"condition not reached; the transcript shows:\n{shown}")
 
 
 def lines(app: RtConsoleApp) -> str:

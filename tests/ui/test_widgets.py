@@ -36,6 +36,21 @@ async def test_transcript_streams_in_place_and_wraps() -> None:
         assert transcript.plain_lines()[-1].strip().endswith("jumps")
 
 
+async def test_deltas_replace_a_line_filled_in_from_the_history() -> None:
+    # The history is live: a turn-end pass may show an item's text before its deltas get
+    # through the bridge. The deltas then own the line; nothing is said twice.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.main.transcript
+        transcript.add("assistant", "Triage", "The tool says:", key="a1")
+        assert not transcript.is_streamed("a1")
+        transcript.append_text("a1", "The tool says:", label="Triage")
+        transcript.append_text("a1", " sunny.", label="Triage")
+        await pilot.pause()
+        assert transcript.text_of("a1") == "The tool says: sunny."
+        assert transcript.plain_lines()[-1].endswith("Triage     The tool says: sunny.")
+
+
 async def test_transcript_with_thousands_of_lines_stays_at_the_end() -> None:
     app = make_app()
     rendered: list[list[float]] = []
