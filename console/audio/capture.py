@@ -186,11 +186,8 @@ class Capture(DeviceStream):
         import pyaudio
 
         index = device.index if device is not None else None
-        rates = [force_rate] if force_rate else [PCM_RATE]
-        if not force_rate and device is not None and int(device.default_sample_rate) != PCM_RATE:
-            rates.append(int(device.default_sample_rate))
         errors = []
-        for rate in rates:
+        for rate in self.candidate_rates(device, force_rate):
             frames = self.chunk_frames * rate // PCM_RATE
             try:
                 with quiet_stderr():

@@ -229,11 +229,8 @@ class Playback(DeviceStream):
         import pyaudio
 
         index = device.index if device is not None else None
-        rates = [force_rate] if force_rate else [PCM_RATE]
-        if not force_rate and device is not None and int(device.default_sample_rate) != PCM_RATE:
-            rates.append(int(device.default_sample_rate))
         errors = []
-        for rate in rates:
+        for rate in self.candidate_rates(device, force_rate):
             frames = max(1, self.period_frames * rate // PCM_RATE)
             self.rate = rate
             self._resampler = Resampler(PCM_RATE, rate) if rate != PCM_RATE else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .codecs import PCM_RATE
+from .devices import AudioDevice
 from .quiet import quiet_stderr
 
 log = logging.getLogger(__name__)
@@ -17,6 +19,16 @@ class DeviceStream:
     _stream: Any = None
     _stopping = False
     last_callback_at: float | None = None
+
+    @staticmethod
+    def candidate_rates(device: AudioDevice | None, force_rate: int | None) -> list[int]:
+        """Rates to try opening at: 24 kHz first (no resampling), then the device's own."""
+        if force_rate:
+            return [force_rate]
+        rates = [PCM_RATE]
+        if device is not None and int(device.default_sample_rate) != PCM_RATE:
+            rates.append(int(device.default_sample_rate))
+        return rates
 
     def health(self, now: float, stall_s: float = 3.0) -> str | None:
         """Why the stream is dead, or None while its device keeps calling back."""
