@@ -26,8 +26,8 @@ _SECRET_KEYS = frozenset(
 )
 # Shapes of credentials that may turn up inside free text (error messages, URLs, headers).
 _SECRET_PATTERNS = (
-    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"),
+    re.compile(r"sk-[A-Za-z0-9_\-]{6,}"),
+    re.compile(r"(?i)bearer\s+\S+"),
     re.compile(r"(?i)(openai-insecure-api-key\.)[A-Za-z0-9._~+/=\-]{8,}"),
     re.compile(r"(?i)([?&](?:api_key|token|key)=)[^&\s\"']+"),
 )

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import AsyncIterable, Callable, Sequence
 from typing import Any
 
 from textual.message import Message
 
+from console.journal.redact import Redactor
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
 
 log = logging.getLogger("console.ui.bridge")
 
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
+_REDACTOR = Redactor()
 
 
 def describe_error(error: Any, limit: int = 300) -> str:
@@ -33,7 +33,7 @@ def describe_error(error: Any, limit: int = 300) -> str:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     else:
         text = str(error)
-    text = _SECRET.sub("[redacted]", " ".join(text.split()))
+    text = _REDACTOR.text(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -168,9 +168,9 @@ def start_pulse(keepalive: bool = True) -> PulseServer:
     return server
 
 
-@pytest.fixture(scope="session")
-def pulse() -> Iterator[PulseServer]:
-    """The session's PulseAudio null sink, with the process environment pointed at it."""
+@contextlib.contextmanager
+def pulse_environment() -> Iterator[PulseServer]:
+    """A PulseAudio null sink, with the process environment pointed at it until the end."""
     server = start_pulse()
     saved = {k: os.environ.get(k) for k in server.env}
     os.environ.update(server.env)
@@ -183,6 +183,13 @@ def pulse() -> Iterator[PulseServer]:
             else:
                 os.environ[key] = value
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pulse() -> Iterator[PulseServer]:
+    """The session's PulseAudio null sink, with the process environment pointed at it."""
+    with pulse_environment() as server:
+        yield server
 
 
 class MonitorRecorder:

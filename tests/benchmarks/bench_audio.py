@@ -17,7 +17,6 @@ Takes about 85 s.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 from typing import Any
@@ -30,7 +29,7 @@ from console.audio.devices import open_pyaudio, terminate_pyaudio
 from console.audio.meters import levels_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioDoneEvent, RealtimeModelAudioEvent
-from tests.audio.conftest import RATE, start_pulse, tone
+from tests.audio.conftest import RATE, pulse_environment, tone
 
 STREAM_S = 60
 ITEM_S = 10
@@ -243,20 +242,10 @@ def _micro() -> list[tuple[str, float, str, str]]:
 
 
 def run() -> list[tuple[str, float, str, str]]:
-    server = start_pulse()
-    saved = {k: os.environ.get(k) for k in server.env}
-    os.environ.update(server.env)
-    try:
+    with pulse_environment():
         streamed = asyncio.run(_stream())
         wall, audio_domain = asyncio.run(_interrupts())
         floor = _portaudio_floor()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        server.stop()
     return [
         ("capture->send added latency p50", streamed["lat_p50"], "ms", "beyond the 20 ms chunk"),
         ("capture->send added latency p95", streamed["lat_p95"], "ms", "< 5"),

@@ -199,20 +199,10 @@ async def _stream_with_audio() -> dict[str, float]:
 
 
 def _audio_figures() -> list[tuple[str, float, str, str]]:
-    from tests.audio.conftest import start_pulse
+    from tests.audio.conftest import pulse_environment
 
-    server = start_pulse()
-    saved = {k: os.environ.get(k) for k in server.env}
-    os.environ.update(server.env)
-    try:
+    with pulse_environment():
         figures = asyncio.run(_stream_with_audio())
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        server.stop()
     return [
         (f"playback underruns, {AUDIO_SECONDS} s audio + UI", figures["underruns"], "count", "0"),
         ("audio played (last reply's tracker)", figures["played_s"], "s", f"{ITEM_S}"),

@@ -173,7 +173,9 @@ async def test_errors_become_agent_errors_and_a_raising_listener_is_reported() -
     assert listener.calls == [("error", "bad"), ("stopped",)]
 
 
-async def test_countdown_fires_five_to_one_at_whole_seconds_then_times_out() -> None:
+def _timed(timeout_s: float) -> tuple[FakeClock, Recorder, LifecycleTracker, list[float]]:
+    """A started tracker with an inactivity timeout on a fake clock; times of timeouts go in
+    the list."""
     clock = FakeClock()
     listener = Recorder(clock)
     timed_out: list[float] = []
@@ -184,11 +186,16 @@ async def test_countdown_fires_five_to_one_at_whole_seconds_then_times_out() -> 
     tracker = LifecycleTracker(
         listener,
         report_error=_no_report,
-        inactivity_timeout_s=12,
+        inactivity_timeout_s=timeout_s,
         on_timeout=on_timeout,
         clock=clock,
     )
     tracker.start()
+    return clock, listener, tracker, timed_out
+
+
+async def test_countdown_fires_five_to_one_at_whole_seconds_then_times_out() -> None:
+    clock, listener, tracker, timed_out = _timed(12)
     start = clock.t
     tracker.connected()
     for _ in range(50):
@@ -200,21 +207,7 @@ async def test_countdown_fires_five_to_one_at_whole_seconds_then_times_out() -> 
 
 
 async def test_activity_stops_the_clock_and_quiet_restarts_it_in_full() -> None:
-    clock = FakeClock()
-    listener = Recorder(clock)
-    timed_out: list[float] = []
-
-    async def on_timeout() -> None:
-        timed_out.append(clock.t)
-
-    tracker = LifecycleTracker(
-        listener,
-        report_error=_no_report,
-        inactivity_timeout_s=6,
-        on_timeout=on_timeout,
-        clock=clock,
-    )
-    tracker.start()
+    clock, listener, tracker, timed_out = _timed(6)
     tracker.connected()
     await tracker.on_event(raw(type="input_audio_buffer.speech_started"))  # clock stops
     for _ in range(20):
@@ -254,21 +247,7 @@ def test_unreachable_callbacks_warn_once(caplog: pytest.LogCaptureFixture) -> No
 async def test_the_clock_waits_while_the_connection_is_down() -> None:
     from console.realtime.model_events import RealtimeModelConnectionStatusEvent
 
-    clock = FakeClock()
-    listener = Recorder(clock)
-    timed_out: list[float] = []
-
-    async def on_timeout() -> None:
-        timed_out.append(clock.t)
-
-    tracker = LifecycleTracker(
-        listener,
-        report_error=_no_report,
-        inactivity_timeout_s=6,
-        on_timeout=on_timeout,
-        clock=clock,
-    )
-    tracker.start()
+    clock, listener, tracker, timed_out = _timed(6)
     tracker.connected()
     await tracker.on_event(RealtimeModelConnectionStatusEvent(status="disconnected"))
     for _ in range(50):
