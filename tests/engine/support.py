@@ -24,7 +24,7 @@ from console.engine.jobs import Event, run_sync
 from console.engine.transcribe import PlaceholderTranscriber, Transcriber
 from console.engine.voice import SyntheticVoice, Voice
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openai-realtime"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openai-realtime"
 HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
 

@@ -16,7 +16,7 @@ from console.journal import JournalWriter, Redactor, list_sessions
 from console.journal.export import export, transcript_entries
 from console.journal.store import JournalError, read_records
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "openai-realtime"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openai-realtime"
 FAKE_KEY = "sk-proj-FAKEKEY0123456789abcdefXYZ"
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openai-realtime"
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "openai-realtime"
 
 
 def recording_paths() -> list[Path]:
-    """The shared recordings, plus files or folders listed in ``RTCONSOLE_RECORDINGS``."""
-    paths = sorted(SHARED.glob("*.jsonl")) if SHARED.is_dir() else []
+    """The recordings in tests/fixtures, plus files or folders listed in ``RTCONSOLE_RECORDINGS``."""
+    paths = sorted(RECORDINGS.glob("*.jsonl")) if RECORDINGS.is_dir() else []
     for entry in filter(None, os.environ.get("RTCONSOLE_RECORDINGS", "").split(os.pathsep)):
         p = Path(entry)
         paths.extend(sorted(p.glob("*.jsonl")) if p.is_dir() else [p])
