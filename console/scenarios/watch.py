@@ -177,7 +177,8 @@ class TurnWatcher:
         elif kind == "input_audio_buffer.speech_stopped":
             self._speaking = False
         elif kind == "input_audio_buffer.committed":
-            self._asked = True
+            # A committed buffer ends the caller's speech, VAD's stop or not (push to talk).
+            self._asked, self._speaking = True, False
             if self._mark is None:
                 self._mark = self._clock()
         elif kind == "conversation.item.input_audio_transcription.completed":
