@@ -8,7 +8,15 @@ import wave
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from console.engine.scenario import Scenario as EngineScript
 from console.engine.scenario import ScenarioError
@@ -124,7 +132,16 @@ class Scenario(_Strict):
     engine: dict[str, Any] | None = None
     """Engine-side script (local backend): exact replies and tool calls, see the README."""
     turns: list[CallerTurn] = Field(min_length=1)
-    path: Path = Field(default=Path("scenario.toml"), exclude=True)
+    _path: Path = PrivateAttr(default=Path("scenario.toml"))
+
+    @property
+    def path(self) -> Path:
+        """The file it was read from (relative audio files are found beside it)."""
+        return self._path
+
+    def read_from(self, path: Path) -> Scenario:
+        self._path = path
+        return self
 
     @property
     def title(self) -> str:
@@ -155,7 +172,7 @@ def load_scenario(path: Path) -> Scenario:
         ) from None
     lines = key_lines(text)
     try:
-        scenario = Scenario.model_validate({**data, "path": path})
+        scenario = Scenario.model_validate(data).read_from(path)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = _data_loc(data, error["loc"])

@@ -163,3 +163,15 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> N
     assert done.returncode == 2, done.stderr
     [error] = done.stderr.splitlines()
     assert error.startswith("rtconsole test: error: ") and message in error
+
+
+def test_the_wheel_ships_the_demo_suite() -> None:
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["console.scenarios"]
+    package = root / "console" / "scenarios"
+    shipped = {p.relative_to(package).as_posix() for p in DEMO_SUITE.glob("*.toml")}
+    assert shipped and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in shipped)
