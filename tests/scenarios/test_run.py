@@ -163,3 +163,23 @@ async def test_a_turn_that_never_settles_times_out_and_the_rest_is_skipped(
     ]
     assert [c.name for c in step.record.calls] == ["wait_forever"]
     assert result.skipped_steps == 1 and not result.passed
+
+
+async def test_another_server_by_url_with_a_key_that_never_reaches_the_journal(
+    tmp_path: Path,
+) -> None:
+    # The --backend openai path (a URL and a key, no engine of our own), against a local
+    # engine started apart, as `rtconsole serve` would be.
+    from console.engine import LocalEngine
+    from console.scenarios.runner import Backend
+
+    async with LocalEngine(pace=None) as engine:
+        assert engine.token is not None
+        backend = Backend("openai", url=engine.url, api_key=engine.token)
+        assert engine.token not in repr(backend)
+        options = RunOptions(agents=demo, backend=backend, journal_dir=tmp_path, tap=ConsoleTap)
+        [result] = await run_all([load_scenario(FILES / "failing.toml")], options)
+    assert [step.passed for step in result.steps] == [False, True]
+    assert result.journal is not None
+    text = result.journal.read_text()
+    assert "get_weather" in text and engine.token not in text
