@@ -83,27 +83,32 @@ async def run_scenario(scenario: Scenario, options: RunOptions) -> ScenarioResul
             agents, run_config = options.agents()
             model_config = await _model_config(stack, scenario, options.backend)
             journal = _open_journal(options.journal_dir, scenario, model_config)
-            transport = OpenAIRealtimeWebSocketModel()
-            runner: RealtimeRunner[Any] = RealtimeRunner(
-                agents[0], model=transport, config=run_config  # type: ignore[arg-type]
-            )
-            session = await runner.run(model_config=model_config)  # type: ignore[arg-type]
             if journal is not None:
-                transport.add_wire_observer(journal.wire)
                 if options.tap is not None:
                     tap = options.tap(journal, agents, options.backend.name)
                     tap.start()
                 else:
                     journal.meta(agent=agents[0].name, backend=options.backend.name,
                                  scenario=scenario.title)
+            transport = OpenAIRealtimeWebSocketModel()
+            if journal is not None:
+                transport.add_wire_observer(journal.wire)
+            runner: RealtimeRunner[Any] = RealtimeRunner(
+                agents[0], model=transport, config=run_config  # type: ignore[arg-type]
+            )
+            session = await runner.run(model_config=model_config)  # type: ignore[arg-type]
             watcher = TurnWatcher(session, clock, tap)
             transport.add_wire_observer(watcher.wire)
-            async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                await stack.enter_async_context(session)
-            consumer = asyncio.get_running_loop().create_task(watcher.consume())
-            stack.push_async_callback(_finished, session, consumer)
-            async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                await watcher.session_ready.wait()
+            try:
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await stack.enter_async_context(session)
+                    consumer = asyncio.get_running_loop().create_task(watcher.consume())
+                    stack.push_async_callback(_finished, session, consumer)
+                    await watcher.session_ready.wait()
+            except TimeoutError:
+                raise ConnectionError(
+                    f"no session after {CONNECT_TIMEOUT_S:g} s (session.updated never came)"
+                ) from None
             await _turns(scenario, session, watcher, result, clock)
     except Exception as exc:
         result.error = _one_line(exc)

@@ -183,3 +183,19 @@ async def test_another_server_by_url_with_a_key_that_never_reaches_the_journal(
     assert result.journal is not None
     text = result.journal.read_text()
     assert "get_weather" in text and engine.token not in text
+
+
+async def test_a_server_that_cannot_be_reached_fails_the_scenario_in_one_line(
+    tmp_path: Path,
+) -> None:
+    from console.scenarios.runner import Backend
+
+    key = "sk-test-0123456789abcdef"
+    # Port 9 (discard) on loopback: nothing listens there.
+    backend = Backend("openai", url="ws://127.0.0.1:9/v1/realtime", api_key=key)
+    options = RunOptions(agents=demo, backend=backend, journal_dir=tmp_path, tap=ConsoleTap)
+    [result] = await run_all([load_scenario(FILES / "scripted.toml")], options)
+    assert not result.passed and result.steps == []
+    assert result.error is not None and "\n" not in result.error
+    assert key not in result.error
+    assert result.journal is not None and key not in result.journal.read_text()
