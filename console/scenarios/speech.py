@@ -1,5 +1,4 @@
-"""Caller speech as the console sends it: PCM16 mono 24 kHz in 20 ms chunks, from a WAV file
-or from text spoken by the local engine's voice (espeak-ng)."""
+"""Caller speech as the console sends it (PCM16 24 kHz, 20 ms chunks), from a WAV or espeak-ng."""
 
 from __future__ import annotations
 
@@ -10,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from console.engine.dsp import float_to_pcm16, pcm16_to_float, resample
-from console.engine.voice import Voice, make_voice
+from console.engine.formats import PCM_RATE as RATE
+from console.engine.voice import make_voice
 
-RATE = 24_000
-CHUNK_BYTES = 960
+CHUNK_BYTES = RATE * 2 // 50
 """20 ms of PCM16 at 24 kHz, the console's capture chunk."""
 TRAILING_SILENCE_MS = 1000
 """Silence after the words, so server VAD hears the caller stop (the engine waits 200 ms,
@@ -31,10 +30,10 @@ def read_wav(path: Path) -> bytes:
     return float_to_pcm16(resample(pcm16_to_float(frames), rate, RATE))
 
 
-def speak(text: str, voice: Voice | None = None) -> bytes:
-    """``text`` spoken by the engine's voice, as PCM16 at 24 kHz (call from a worker thread)."""
-    voice = voice or make_voice("auto")
-    return float_to_pcm16(voice.synthesize(text, CALLER_VOICE))
+def speak(text: str) -> bytes:
+    """``text`` spoken by the engine's voice (espeak-ng, else its synthetic stand-in), as PCM16
+    at 24 kHz; call from a worker thread."""
+    return float_to_pcm16(make_voice("auto").synthesize(text, CALLER_VOICE))
 
 
 def with_silence(pcm: bytes, ms: int = TRAILING_SILENCE_MS) -> bytes:
