@@ -130,9 +130,14 @@ def main(
         results = asyncio.run(_run(scenarios, options, args.jobs, args.verbose))
     except KeyboardInterrupt:
         return 130
-    if args.junit is not None:
-        write_junit(results, args.junit)
     print(summary(results))
+    if args.junit is not None:
+        try:
+            write_junit(results, args.junit)
+        except OSError as exc:
+            print(f"{PROG}: error: cannot write {args.junit}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
     return 0 if all(result.passed for result in results) else 1
 
 

@@ -127,7 +127,7 @@ class Scenario(_Strict):
 
     name: str = ""
     description: str = ""
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: float = Field(default=60.0, gt=0)
     """How long a turn may take to settle before it fails."""
     engine: dict[str, Any] | None = None
     """Engine-side script (local backend): exact replies and tool calls, see the README."""

@@ -92,3 +92,13 @@ def test_k_runs_only_the_matching_scenarios(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0].startswith("PASS scripted reply")
     assert done.stdout.splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_junit_that_cannot_be_written_is_an_error_after_the_summary(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    done = rtconsole("test", FILES, "-k", "script", "--junit", tmp_path / "taken" / "j.xml",
+                     data_dir=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout.splitlines()[-1] == "1 passed, 0 failed"
+    [error] = done.stderr.splitlines()
+    assert error.startswith(f"rtconsole test: error: cannot write {tmp_path / 'taken'}")

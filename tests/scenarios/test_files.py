@@ -43,7 +43,7 @@ def test_a_scenario_file_reads_into_its_turns(scenario_file: Callable[..., Path]
     assert second.expect.agent == "Triage" and second.expect.approval == ["refund_order"]
     [tool] = second.expect.tools
     assert (tool.name, tool.arguments) == ("get_weather", {"city": "Paris"})
-    assert scenario.title == "good" and scenario.timeout_s == 30
+    assert scenario.title == "good" and scenario.timeout_s == 60
 
 
 def test_the_demo_suite_loads_and_covers_the_issue() -> None:
