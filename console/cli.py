@@ -26,6 +26,7 @@ EPILOG = """commands:
   rtconsole sessions   list recorded sessions
   rtconsole replay FILE [--speed X]     play a recorded session back in the console
   rtconsole export FILE --format md|json   write a session's transcript
+  rtconsole test [FILES_OR_DIRS] --agents MODULE:ATTR   run scenario tests (see: --help)
 
 sessions: every console session is journaled (wire events, what the panes showed, the
 operator's decisions; secrets redacted) under the user data directory, or under
@@ -394,8 +395,28 @@ def run_console(args: argparse.Namespace) -> int:
     return int(result or 0)
 
 
+def scenario_agents(spec: str | None) -> Any:
+    """`rtconsole test`'s agents: a source of fresh ones per scenario (the demo agents, with
+    their run config, when ``spec`` is None). A bad spec fails here, as a usage error."""
+    if spec is None:
+        from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
+
+        return lambda: (demo_agents(), dict(DEMO_RUN_CONFIG))
+    load_agents(spec)
+    return lambda: (load_agents(spec), None)
+
+
+def run_tests(argv: list[str]) -> int:
+    from console.scenarios.command import main as test_main
+    from console.ui.scenario_tap import ConsoleTap
+
+    return test_main(argv, load_agents=scenario_agents, tap=ConsoleTap)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "test":
+        return run_tests(args_list[1:])
     if args_list and args_list[0] in SUBCOMMANDS:
         return _delegate(args_list[0], args_list[1:])
     try:

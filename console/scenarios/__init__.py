@@ -1,0 +1,1 @@
+"""Scenario tests for voice agents: scenario files, their runner, reports and JUnit XML."""

@@ -1,0 +1,177 @@
+"""`rtconsole test`: find scenario files, run them, print the report, write JUnit XML."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import NoReturn
+
+from .junit import write_junit
+from .model import Scenario, ScenarioFileError, load_scenario
+from .outcome import ScenarioResult
+from .report import scenario_lines, summary
+from .runner import AgentSource, Backend, RunOptions, run_all
+from .tap import TapFactory
+
+PROG = "rtconsole test"
+AgentLoader = Callable[[str | None], AgentSource]
+"""--agents value (None: the demo agents) -> an agent source; raises with a one-line message
+(a usage error) when the value is bad."""
+
+
+class UsageError(Exception):
+    """A bad command line or scenario file: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def demo_suite() -> Path:
+    """The scenario suite of the demo agents, shipped inside the package."""
+    return Path(str(resources.files("console.scenarios") / "suites" / "demo"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run scenario files (TOML) against your agents through the real stack: "
+        "the core, the transport and the local engine over a loopback WebSocket (offline), "
+        "or the OpenAI Realtime API. Exit status 0 when all pass, 1 when any fails, 2 for "
+        "usage errors (including bad scenario files). Without files and --agents: the demo "
+        "agents and their suite.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, metavar="SCENARIO_FILES_OR_DIRS",
+                        help="scenario files, or folders searched for *.toml")
+    parser.add_argument("--agents", metavar="MODULE:ATTR",
+                        help="your RealtimeAgent, a list of them (first starts), or a "
+                        "zero-argument factory (use a factory with --jobs above 1, so "
+                        "scenarios share no agent state); default: the demo agents")
+    parser.add_argument("--backend", choices=("local", "openai"), default="local",
+                        help="local engine (default, offline) or OpenAI (needs OPENAI_API_KEY)")
+    parser.add_argument("--model", default="gpt-realtime", help="realtime model (OpenAI)")
+    parser.add_argument("--url", help="WebSocket URL of another realtime server")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    parser.add_argument("-k", dest="pattern", metavar="PATTERN",
+                        help="only scenarios whose name or file name contains PATTERN "
+                        "(case-insensitive)")
+    parser.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                        help="run N scenarios at a time (default 1)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show what happened in every turn, not only in failed ones")
+    parser.add_argument("--journal-dir", type=Path, metavar="DIR",
+                        help="where failing scenarios keep their journals (default: the "
+                        "sessions folder, so `rtconsole replay` and `rtconsole sessions` "
+                        "find them)")
+    return parser
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def scenario_files(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders searched (recursively, sorted) for ``*.toml``."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.toml"))
+            if not found:
+                raise UsageError(f"{path}: no scenario files (*.toml) in this folder")
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such scenario file or folder")
+    return files
+
+
+def select(scenarios: Sequence[Scenario], pattern: str | None) -> list[Scenario]:
+    if not pattern:
+        return list(scenarios)
+    wanted = pattern.lower()
+    return [s for s in scenarios if wanted in s.title.lower() or wanted in s.path.name.lower()]
+
+
+def main(
+    argv: Sequence[str], *, load_agents: AgentLoader, tap: TapFactory | None = None
+) -> int:
+    """The command; ``load_agents`` and ``tap`` come from the CLI, which wires the layers."""
+    try:
+        args = build_parser().parse_args(list(argv))
+        paths = list(args.paths) or ([demo_suite()] if args.agents is None else [])
+        if not paths:
+            raise UsageError("give scenario files or folders to run with --agents")
+        scenarios = select([load_scenario(p) for p in scenario_files(paths)], args.pattern)
+        if not scenarios:
+            raise UsageError(f"no scenario matches -k {args.pattern!r}")
+        backend = _backend(args)
+        try:
+            agents = load_agents(args.agents)
+        except Exception as exc:
+            raise UsageError(str(exc)) from None
+    except (UsageError, ScenarioFileError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    options = RunOptions(agents=agents, backend=backend, journal_dir=_journal_dir(args), tap=tap)
+    try:
+        results = asyncio.run(_run(scenarios, options, args.jobs, args.verbose))
+    except KeyboardInterrupt:
+        return 130
+    print(summary(results))
+    if args.junit is not None:
+        try:
+            write_junit(results, args.junit)
+        except OSError as exc:
+            print(f"{PROG}: error: cannot write {args.junit}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
+    return 0 if all(result.passed for result in results) else 1
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    if args.backend == "local":
+        return Backend("local", args.model, args.url)
+    key = os.environ.get("OPENAI_API_KEY", "").strip()
+    if not key and not args.url:
+        raise UsageError("--backend openai needs OPENAI_API_KEY in the environment (or --url)")
+    return Backend("openai", args.model, args.url, key)
+
+
+def _journal_dir(args: argparse.Namespace) -> Path:
+    if args.journal_dir is not None:
+        return Path(args.journal_dir)
+    from console.journal import sessions_dir
+
+    return sessions_dir()
+
+
+async def _run(
+    scenarios: Sequence[Scenario], options: RunOptions, jobs: int, verbose: bool
+) -> list[ScenarioResult]:
+    done: dict[int, ScenarioResult] = {}
+    shown = 0
+
+    def report(index: int, result: ScenarioResult) -> None:
+        # In the order given, whatever order they finish in, so --jobs never changes the output
+        # but for the times.
+        nonlocal shown
+        done[index] = result
+        while shown in done:
+            lines = scenario_lines(done.pop(shown), verbose=verbose)
+            print("\n".join(lines), flush=True)
+            shown += 1
+
+    return await run_all(scenarios, options, jobs=jobs, on_result=report)

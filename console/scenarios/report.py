@@ -1,0 +1,36 @@
+"""The text report: each scenario and its steps, what failed (expected vs happened), a summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .outcome import ScenarioResult
+
+
+def scenario_lines(result: ScenarioResult, *, verbose: bool = False) -> list[str]:
+    """The scenario's verdict and its steps; a failed step (every step, ``verbose``) with what
+    happened in it."""
+    verdict = "PASS" if result.passed else "FAIL"
+    lines = [f"{verdict} {result.name} ({result.path}) {result.seconds:.2f} s"]
+    for step in result.steps:
+        mark = "ok  " if step.passed else "FAIL"
+        lines.append(f"  {mark} turn {step.number}: {step.label} ({step.seconds:.2f} s)")
+        if step.passed and not verbose:
+            continue
+        if not step.passed:
+            lines.append("       not as expected:")
+            lines += [f"         {failure}" for failure in step.failures]
+        lines.append("       happened:")
+        lines += [f"         {line}" for line in step.record.transcript()]
+    if result.skipped_steps:
+        lines.append(f"  skip {result.skipped_steps} later turn(s) not run")
+    if result.error:
+        lines.append(f"  error: {result.error}")
+    if result.journal is not None:
+        lines.append(f"  journal: {result.journal} (rtconsole replay {result.journal})")
+    return lines
+
+
+def summary(results: Sequence[ScenarioResult]) -> str:
+    passed = sum(result.passed for result in results)
+    return f"{passed} passed, {len(results) - passed} failed"
