@@ -21,10 +21,10 @@ def is_subset(expected: Any, actual: Any) -> bool:
         return isinstance(actual, list) and len(expected) == len(actual) and all(
             is_subset(e, a) for e, a in zip(expected, actual, strict=True)
         )
-    numbers = (int, float)
-    if isinstance(expected, numbers) and isinstance(actual, numbers):
-        return not isinstance(expected, bool) and not isinstance(actual, bool) and \
-            float(expected) == float(actual)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual  # true is not 1
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return float(expected) == float(actual)
     return bool(expected == actual)
 
 

@@ -29,7 +29,7 @@ def key_lines(text: str) -> dict[Path, int]:
             continue
         header = _HEADER.match(line)
         if header:
-            table = _resolve(_parts(header.group(2)), counts, lines)
+            table = _resolve(_parts(header.group(2)), counts)
             if header.group(1) == "[[":
                 index = counts.get(table, -1) + 1
                 counts[table] = index
@@ -44,7 +44,7 @@ def key_lines(text: str) -> dict[Path, int]:
     return lines
 
 
-def _resolve(parts: Sequence[str], counts: dict[Path, int], lines: dict[Path, int]) -> Path:
+def _resolve(parts: Sequence[str], counts: dict[Path, int]) -> Path:
     """A header's path, with the current entry's index after each array of tables in it."""
     path: Path = ()
     for i, part in enumerate(parts):

@@ -19,6 +19,8 @@ from console.scenarios.outcome import ToolCall, TurnRecord
     ({"trip": {"to": "Rome"}}, {"trip": {"to": "Rome", "from": "Oslo"}}, True),
     ({"missing": 1}, {}, False),
     ({"flag": True}, {"flag": 1}, False),
+    ({"flag": True}, {"flag": True}, True),
+    ({"flag": False}, {"flag": 0}, False),
     ({"tags": ["a", "b"]}, {"tags": ["a", "b"]}, True),
     ({"tags": ["a"]}, {"tags": ["a", "b"]}, False),
 ])
