@@ -21,14 +21,16 @@ a stream opens, so the fixture sets them in ``os.environ`` and restores them aft
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,7 +195,11 @@ def pulse() -> Iterator[PulseServer]:
 
 
 class MonitorRecorder:
-    """Records what the null sink plays (its monitor source) with parec, an independent client."""
+    """Records what the null sink plays (its monitor source) with parec, an independent client.
+
+    A reader thread keeps what parec has delivered so far, so a test waits on the recording
+    itself (parec is recording; the sound has come and gone), never on a sleep that a loaded
+    machine can outlast."""
 
     def __init__(self, server: PulseServer, latency_ms: int = 10) -> None:
         self._proc = subprocess.Popen(
@@ -210,11 +216,50 @@ class MonitorRecorder:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        self._data = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while chunk := self._proc.stdout.read1(4096):
+            with self._lock:
+                self._data += chunk
+
+    def samples(self) -> npt.NDArray[np.int16]:
+        with self._lock:
+            data = bytes(self._data[: len(self._data) & ~1])
+        return np.frombuffer(data, dtype="<i2").copy()
+
+    async def recording(self, timeout: float = 30.0) -> None:
+        """Return once parec delivers audio (the keep-alive's silence), so nothing played from
+        now on is missed."""
+        await self._until(lambda samples: len(samples) >= RATE // 50, timeout, "no audio")
+
+    async def quiet_after_sound(self, quiet_ms: int = 150, timeout: float = 30.0) -> None:
+        """Return once something sounded and then ``quiet_ms`` of silence have been recorded."""
+
+        def done(samples: npt.NDArray[np.int16]) -> bool:
+            first, end = sounding_span(samples)
+            return end > first and len(samples) - end >= RATE * quiet_ms // 1000
+
+        await self._until(done, timeout, "no sound followed by silence")
+
+    async def _until(
+        self, condition: Callable[[npt.NDArray[np.int16]], bool], timeout: float, what: str
+    ) -> None:
+        for _ in range(int(timeout / 0.01)):
+            if condition(self.samples()):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"monitor recording: {what} after {timeout} s")
 
     def stop(self) -> npt.NDArray[np.int16]:
         self._proc.send_signal(signal.SIGINT)
-        out, _ = self._proc.communicate(timeout=10)
-        return np.frombuffer(out[: len(out) & ~1], dtype="<i2").copy()
+        self._proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+        return self.samples()
 
 
 def tone(freq: float, ms: float, amplitude: float = 0.5, rate: int = RATE) -> npt.NDArray[np.int16]:

@@ -30,14 +30,10 @@ async def test_playback_at_48khz_keeps_pitch_length_and_tracker_figures(
     try:
         playback.open(pa, None, force_rate=48_000)
         assert playback.rate == 48_000
-        await asyncio.sleep(0.3)
+        await recorder.recording()
         playback.feed(tone(1000, 400).tobytes(), "item_48", 0)
         playback.end("item_48", 0)
-        for _ in range(300):
-            await asyncio.sleep(0.01)
-            if not playback.pending:
-                break
-        await asyncio.sleep(0.2)
+        await recorder.quiet_after_sound()
     finally:
         recorded = recorder.stop()
         playback.close()

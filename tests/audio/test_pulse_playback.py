@@ -50,11 +50,10 @@ def feed_item(audio: AudioIO, item: str, wire: bytes, chunk_bytes: int, done: bo
 
 async def record_while(pulse: PulseServer, audio: AudioIO, play: Callable[[], None]) -> np.ndarray:
     recorder = MonitorRecorder(pulse)
-    await asyncio.sleep(0.3)  # parec connected and recording silence
+    await recorder.recording()
     play()
-    await asyncio.sleep(0.05)
     await wait_for(lambda: not audio.playback.pending)
-    await asyncio.sleep(0.2)
+    await recorder.quiet_after_sound()
     return recorder.stop()
 
 
@@ -107,7 +106,7 @@ async def test_interrupt_stops_playback_fast_and_the_tracker_holds_what_was_play
 ) -> None:
     signal = tone(500, 3000, amplitude=0.5).tobytes()
     recorder = MonitorRecorder(pulse)
-    await asyncio.sleep(0.3)
+    await recorder.recording()
     feed_item(speaker, "item_long", signal, 4800, done=False)
     tracker = speaker.tracker
     await wait_for(lambda: (tracker.get_state()["elapsed_ms"] or 0) >= 700)
@@ -116,7 +115,7 @@ async def test_interrupt_stops_playback_fast_and_the_tracker_holds_what_was_play
     device_wait_ms = speaker.playback.dac_latency_s * 1000
     # The server's late deltas for the interrupted item must never sound.
     feed_item(speaker, "item_long", signal[:9600], 960, done=True)
-    await asyncio.sleep(0.4)
+    await recorder.quiet_after_sound(quiet_ms=400)
     recorded = recorder.stop()
     first, end = sounding_span(recorded)
     played_ms = (end - first) / RATE * 1000
