@@ -194,6 +194,15 @@ def pulse() -> Iterator[PulseServer]:
         yield server
 
 
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 30.0) -> None:
+    """Poll ``condition`` on the loop; generous, as a loaded machine runs audio late, not wrong."""
+    for _ in range(int(limit_s / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 class MonitorRecorder:
     """Records what the null sink plays (its monitor source) with parec, an independent client.
 
@@ -249,11 +258,7 @@ class MonitorRecorder:
     async def _until(
         self, condition: Callable[[npt.NDArray[np.int16]], bool], timeout: float, what: str
     ) -> None:
-        for _ in range(int(timeout / 0.01)):
-            if condition(self.samples()):
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"monitor recording: {what} after {timeout} s")
+        await until(lambda: condition(self.samples()), f"the monitor: {what}", timeout)
 
     def stop(self) -> npt.NDArray[np.int16]:
         self._proc.send_signal(signal.SIGINT)

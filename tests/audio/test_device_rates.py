@@ -15,7 +15,15 @@ from console.audio.devices import open_pyaudio, terminate_pyaudio
 from console.audio.playback import Playback
 from console.realtime.model import RealtimePlaybackTracker
 
-from .conftest import RATE, MonitorRecorder, PulseServer, dominant_frequency, sounding_span, tone
+from .conftest import (
+    RATE,
+    MonitorRecorder,
+    PulseServer,
+    dominant_frequency,
+    sounding_span,
+    tone,
+    until,
+)
 from .test_pulse_capture import write_wav
 
 
@@ -57,11 +65,12 @@ async def test_capture_at_48khz_still_yields_24khz_20ms_chunks(
     try:
         capture.open(pa, None, force_rate=48_000)
         assert capture.rate == 48_000
-        await asyncio.sleep(0.2)
+        await until(lambda: capture.chunks_in > 0, "the first captured chunk")
         subprocess.run(
             ["paplay", "--device=rtnull", str(wav)], env={**os.environ, **pulse.env}, check=True
         )
-        await asyncio.sleep(0.3)
+        done = capture.chunks_in + 15
+        await until(lambda: capture.chunks_in >= done, "300 ms more of captured audio")
     finally:
         capture.close()
         terminate_pyaudio(pa)
