@@ -30,9 +30,10 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -203,6 +204,25 @@ async def until(condition: Callable[[], bool], what: str, limit_s: float = 30.0)
     raise AssertionError(f"timed out waiting for {what}")
 
 
+T = TypeVar("T")
+
+
+async def clean_take(take: Callable[[], Awaitable[tuple[T, int]]], attempts: int = 10) -> T:
+    """The result of the first take of ``take`` whose playback PortAudio did not flag as an
+    underflow (``take`` returns its result and the underflows it saw).
+
+    A playback thread starved on a loaded machine lets the device run dry, and PortAudio flags
+    that block: audio was lost between us and the sink, so the recording cannot be measured.
+    Such takes are played again; a real defect fails every take, flagged or not."""
+    flagged = []
+    for _ in range(attempts):
+        result, underflows = await take()
+        if not underflows:
+            return result
+        flagged.append(underflows)
+    raise AssertionError(f"every take was cut by device underflows (per take: {flagged})")
+
+
 class MonitorRecorder:
     """Records what the null sink plays (its monitor source) with parec, an independent client.
 
@@ -281,6 +301,27 @@ def sounding_span(signal_: npt.NDArray[np.int16], threshold: float = 0.02) -> tu
     if not len(loud):
         return 0, 0
     return int(loud[0] * win), int((loud[-1] + 1) * win)
+
+
+def tone_ms(signal_: npt.NDArray[np.int16], amplitude: float = 0.5) -> float:
+    """How many ms of a tone of ``amplitude`` (x full scale) the recording holds, from its energy.
+
+    A sound server whose client stream runs dry for a moment plays silence and then the rest:
+    the tone comes out in pieces with nothing lost (PortAudio flags it when something is lost,
+    see ``clean_take``). The energy gives the pieces' total length whatever the gaps (a tone's
+    mean square is A²/2), where the span from first to last sound would count the gaps too."""
+    energy = float(np.sum(signal_.astype(np.float64) ** 2))
+    return energy / ((amplitude * 32767) ** 2 / 2) / RATE * 1000
+
+
+def loud_blocks(signal_: npt.NDArray[np.int16], threshold: float = 0.02) -> npt.NDArray[np.int16]:
+    """The 1 ms blocks of ``signal_`` above ``threshold`` x full scale, end to end: the sound
+    without any gaps in it."""
+    win = RATE // 1000
+    n = len(signal_) // win
+    blocks = signal_[: n * win].reshape(n, win)
+    env = np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1))
+    return blocks[env > threshold * 32768].reshape(-1)
 
 
 def dominant_frequency(signal_: npt.NDArray[np.int16], rate: int = RATE) -> float:
