@@ -208,18 +208,9 @@ def plan_backend(
     if backend == "local" and not config.url:
         why = "--backend local" if config.backend == "local" else "no OPENAI_API_KEY set"
         note = f"{why}: running on the built-in local engine (offline)"
-    if config.url:
-        # A server of the user's own gets its own token (or none), never the OpenAI key,
-        # unless the URL is OpenAI's.
-        key = token or (key if _is_openai(config.url) else "")
+    if config.url and token:
+        key = token  # the --url server's own token; without one, OPENAI_API_KEY as before
     return Plan(backend, model, config.voice, config.url, key, note)
-
-
-def _is_openai(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname or ""
-    return host == "openai.com" or host.endswith(".openai.com")
 
 
 @asynccontextmanager

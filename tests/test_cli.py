@@ -231,11 +231,11 @@ def test_a_server_of_your_own_takes_a_token_and_is_named_by_its_host() -> None:
     assert flag.api_key == "engine-token" and flag.label == "127.0.0.1:8765"
     env = plan_backend(config, {"OPENAI_API_KEY": key, "RTCONSOLE_TOKEN": "from-env"})
     assert env.api_key == "from-env"
-    # The OpenAI key goes to OpenAI only; a server of your own without a token gets none.
-    assert plan_backend(config, {"OPENAI_API_KEY": key}).api_key == ""
-    proxy = plan_backend(ConsoleConfig(url="wss://api.openai.com/v1/realtime"), {
-        "OPENAI_API_KEY": key})
-    assert proxy.api_key == key and proxy.label == "api.openai.com"
+    # Without a token, the OpenAI key (an OpenAI-compatible proxy); without either, none.
+    assert plan_backend(config, {"OPENAI_API_KEY": key}).api_key == key
+    assert plan_backend(config, {}).api_key == ""
+    proxy = plan_backend(ConsoleConfig(url="wss://api.openai.com/v1/realtime"), {})
+    assert proxy.label == "api.openai.com"
     assert plan_backend(ConsoleConfig(), {}).label == "local engine"
     assert plan_backend(ConsoleConfig(), {"OPENAI_API_KEY": key}).label == "openai"
     with pytest.raises(UsageError, match="--url"):
