@@ -304,6 +304,11 @@ def test_no_devices_in_a_real_terminal_shows_text_mode_and_no_native_noise(
     text = ESCAPES.sub(b"", bytes(screen)).decode("utf-8", "replace")
     for noise in NATIVE_NOISE:
         assert noise not in text
+    # On quit, after the TUI has left the screen: the one line saying where the journal is.
+    journals = list((tmp_path / "data" / "rtconsole" / "sessions").glob("*.jsonl"))
+    assert len(journals) == 1
+    assert text.rstrip().endswith(f"session journal: {journals[0]}")  # last thing written
+    assert text.count("session journal:") == 1
     assert (tmp_path / "state" / "rtconsole" / "log" / "rtconsole.log").exists()
 
 
