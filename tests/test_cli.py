@@ -344,3 +344,39 @@ def test_no_audio_skips_the_device_check() -> None:
 
     args = build_parser().parse_args(["--no-audio", "--input-device", "99"])
     _check_choices(_settings(args), args)  # nothing to open, so nothing to check
+
+
+# -- rtconsole serve prints the command that connects to it ---------------------------------------
+
+
+@pytest.mark.parametrize("auth", [[], ["--no-auth"]])
+async def test_serve_prints_the_console_command_that_connects_to_it(auth: list[str]) -> None:
+    import shlex
+
+    from console.cli import _settings, build_parser, open_session
+    from console.realtime import RealtimeAgent
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "serve", "--voice", "synthetic", *auth],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        command = ""
+        for _ in range(40):
+            line = proc.stdout.readline()
+            if "console: " in line:
+                command = line.split("console: ", 1)[1].strip()
+                break
+        words = shlex.split(command)
+        assert words[0] == "rtconsole" and "--url" in words
+        assert ("--token" in words) == (not auth)
+        # Exactly those flags, parsed as `rtconsole` parses them, reach the engine.
+        args = build_parser().parse_args(words[1:])
+        plan = plan_backend(_settings(args), {}, token=args.token)
+        async with open_session([RealtimeAgent(name="a")], plan) as session:
+            assert session.connection_state == "connected"
+    finally:
+        proc.terminate()
+        proc.wait(10)
