@@ -329,7 +329,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         """Run a session call in a worker so no handler waits on the network."""
         session = self.session
         if session is None:
-            self.console_line(f"{label}: not connected", kind="error")
+            retry = self.first_connection.waiting
+            then = f" ({self.key_for('reconnect_now')} retries the connection now)" if retry else ""
+            self.console_line(f"{label}: not connected{then}", kind="error")
             return False
 
         async def run() -> None:

@@ -50,6 +50,9 @@ async def test_ctrl_r_after_a_refused_first_connection_connects_once_the_server_
             await wait_for(pilot, lambda: status.connection == "disconnected"
                            and "(attempt 1)" in status.connection_detail)
             assert status.backend == f"127.0.0.1:{engine.port}"
+            await say(pilot, "anyone there?")  # says what to do, not just "not connected"
+            await wait_for(pilot, lambda: "send: not connected (ctrl+r retries the connection "
+                           "now)" in shown(app))
             await engine.start()
             await pilot.press("ctrl+r")
             await wait_for(pilot, lambda: status.connection == "connected", steps=3000)
