@@ -284,16 +284,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         return failure
 
     def _first_connection_failed(self, failure: str, delay: float | None) -> None:
-        retry = self.key_for("reconnect_now")
         words = explain(failure, self.backend.url, local=self.backend.name == "local engine")
-        attempt = self.first_connection.failures
-        if delay is None:
-            then, detail = f"{retry} tries again", f"{retry} retries"
-        else:
-            then = f"retrying in {delay:.1f} s, {retry} retries now"
-            detail = f"retry in {delay:.1f} s"
-        line, detail = f"{words}; {then}", f"{detail} (attempt {attempt})"
-        self.post_message(FirstConnectionFailed(line, detail))
+        self.post_message(FirstConnectionFailed.build(
+            words, delay, self.first_connection.failures, self.key_for("reconnect_now")
+        ))
 
     @on(FirstConnectionFailed)
     def _show_first_connection_failed(self, message: FirstConnectionFailed) -> None:

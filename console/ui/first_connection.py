@@ -64,6 +64,18 @@ class FirstConnectionFailed(Message):
         super().__init__()
         self.line, self.detail = line, detail
 
+    @classmethod
+    def build(
+        cls, words: str, delay: float | None, attempt: int, retry_key: str
+    ) -> FirstConnectionFailed:
+        """From ``explain``'s words, the wait before the next try (None: none) and the key."""
+        if delay is None:
+            then, detail = f"{retry_key} tries again", f"{retry_key} retries"
+        else:
+            then = f"retrying in {delay:.1f} s, {retry_key} retries now"
+            detail = f"retry in {delay:.1f} s"
+        return cls(f"{words}; {then}", f"{detail} (attempt {attempt})")
+
 
 class FirstConnection:
     """Retries of a session that never connected: the same delays as a dropped connection's,
