@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the session runs (default: auto = openai if OPENAI_API_KEY is set, else local)",
     )
     parser.add_argument("--url", help="WebSocket URL of an OpenAI-compatible realtime server")
+    parser.add_argument(
+        "--token", help="bearer token for the --url server (or RTCONSOLE_TOKEN; OpenAI itself "
+        "uses OPENAI_API_KEY)",
+    )
     parser.add_argument("--model", help="realtime model name (default: gpt-realtime)")
     parser.add_argument("--voice", help="voice of the assistant (default: the server's)")
     parser.add_argument(
@@ -176,12 +180,27 @@ class Plan:
     def __repr__(self) -> str:
         return f"Plan(backend={self.backend!r}, model={self.model!r}, url={self.url!r})"
 
+    @property
+    def label(self) -> str:
+        """The backend as the status bar names it: ours, OpenAI, or the --url server's host."""
+        if self.url:
+            from console.ui.first_connection import endpoint
 
-def plan_backend(config: ConsoleConfig, environ: dict[str, str] | None = None) -> Plan:
+            return endpoint(self.url)
+        return "local engine" if self.backend == "local" else "openai"
+
+
+def plan_backend(
+    config: ConsoleConfig, environ: dict[str, str] | None = None, token: str | None = None
+) -> Plan:
     environ = dict(os.environ) if environ is None else environ
     key = environ.get("OPENAI_API_KEY", "").strip()
+    token = (token or environ.get("RTCONSOLE_TOKEN", "")).strip()
     model = config.model or "gpt-realtime"
     backend = config.backend
+    if token and not config.url:
+        raise UsageError("--token (or RTCONSOLE_TOKEN) is for a server given with --url; "
+                         "OpenAI itself takes OPENAI_API_KEY")
     if backend == "auto":
         backend = "openai" if key or config.url else "local"
     if backend == "openai" and not key and not config.url:
@@ -190,6 +209,8 @@ def plan_backend(config: ConsoleConfig, environ: dict[str, str] | None = None) -
     if backend == "local" and not config.url:
         why = "--backend local" if config.backend == "local" else "no OPENAI_API_KEY set"
         note = f"{why}: running on the built-in local engine (offline)"
+    if config.url and token:
+        key = token  # the --url server's own token; without one, OPENAI_API_KEY as before
     return Plan(backend, model, config.voice, config.url, key, note)
 
 
@@ -223,6 +244,8 @@ async def open_session(
             model_config["url"] = plan.url
         if plan.api_key:
             model_config["api_key"] = plan.api_key
+        elif plan.url:
+            model_config["headers"] = {}  # a server that takes no token: connect without one
         if plan.backend == "local" and not plan.url:
             from console.engine import LocalEngine
 
@@ -276,9 +299,9 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
     from console.ui.config import ConfigError, DeviceConfig, load_config
 
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, must_exist=args.config is not None)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"--config: {exc}" if args.config else str(exc)) from None
     devices = config.devices
     if args.input_device or args.output_device or args.headset:
         devices = DeviceConfig(
@@ -292,6 +315,27 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
         agents=args.agents, theme=args.theme, devices=devices,
         inactivity_timeout=args.inactivity_timeout,
     )
+
+
+def _check_choices(config: ConsoleConfig, args: argparse.Namespace) -> None:
+    """Before the terminal is taken: the theme and any device the user named must exist."""
+    from console.ui.device_check import DeviceNotFound, check_named_devices
+    from console.ui.themes import theme_names
+
+    source = "the config file" if args.config is None else str(args.config)
+    names = theme_names()
+    if config.theme not in names:
+        where = "--theme" if args.theme else f"theme in {source}"
+        raise UsageError(f"{where} {config.theme!r}: no such theme; themes: {', '.join(names)}")
+    if args.no_audio or not config.devices.enabled:
+        return
+    try:
+        check_named_devices(config.devices, {
+            "input": "--input-device" if args.input_device else f"devices.input in {source}",
+            "output": "--output-device" if args.output_device else f"devices.output in {source}",
+        })
+    except DeviceNotFound as exc:
+        raise UsageError(str(exc)) from None
 
 
 def session_run_config(
@@ -340,7 +384,8 @@ def divert_logs(folder: Path | None = None) -> Path | None:
 
 def run_console(args: argparse.Namespace) -> int:
     config = _settings(args)
-    plan = plan_backend(config)
+    plan = plan_backend(config, token=args.token)
+    _check_choices(config, args)
     run_config: dict[str, Any] | None = None
     if config.agents:
         agents = load_agents(config.agents)
@@ -351,6 +396,7 @@ def run_console(args: argparse.Namespace) -> int:
     run_config = session_run_config(config, run_config)
     # Before anything loads PortAudio, and before the app takes the terminal's stream.
     divert_logs()
+    from console.realtime.reconnect import ReconnectPolicy
     from console.ui.app import BackendInfo, RtConsoleApp
     from console.ui.listener import console_callbacks, fan_out
 
@@ -358,12 +404,10 @@ def run_console(args: argparse.Namespace) -> int:
     audio, audio_note = _make_audio(config, args.no_audio)
     if audio_note and audio_note != "audio off: text only":
         notes.append(audio_note)
-    if not config.agents:
-        notes.append(
-            "demo agents: ask about the weather, billing refunds, travel bookings, or ask "
-            "for research (a subagent)"
-        )
-    backend_name = "local engine" if plan.backend == "local" and not plan.url else plan.backend
+    hint = None if config.agents else (
+        "demo agents: ask about the weather, billing refunds, travel bookings, or ask "
+        "for research (a subagent)"
+    )
     extra: dict[str, Any] = {}
     if audio is not None:
         # Playback reports what was really played, so an interrupt truncates exactly there.
@@ -371,7 +415,8 @@ def run_console(args: argparse.Namespace) -> int:
     wanted = console_callbacks(agents, run_config)
     from console.journal import open_journal
 
-    journal, journal_note = open_journal([plan.api_key], record=bool(args.record))
+    secrets = [plan.api_key, os.environ.get("OPENAI_API_KEY")]
+    journal, journal_note = open_journal(secrets, record=bool(args.record))
     if journal_note:
         notes.append(journal_note)
 
@@ -383,15 +428,20 @@ def run_console(args: argparse.Namespace) -> int:
     app = RtConsoleApp(
         agents=agents,
         open_session=opener,
-        backend=BackendInfo(backend_name, plan.model, plan.url),
+        backend=BackendInfo(plan.label, plan.model, plan.url),
         config=config,
         audio=audio,
         notes=notes,
         recording=bool(args.record),
         audio_status="text only" if audio is None else "",
         journal=journal,
+        first_connection_retry=ReconnectPolicy.from_config((run_config or {}).get("reconnect")),
+        hint=hint,
     )
     result = app.run()
+    if journal is not None:
+        # After the TUI has given the terminal back: where this session was written.
+        print(f"session journal: {journal.path}")
     return int(result or 0)
 
 

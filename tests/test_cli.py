@@ -22,6 +22,9 @@ import pytest
 import console
 from console.cli import Plan, UsageError, load_agents, plan_backend
 from console.ui.config import ConsoleConfig
+from tests.audio.conftest import PulseServer, pulse
+
+__all__ = ["pulse"]  # the audio tests' PulseAudio fixture, for the named-device tests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,6 +118,32 @@ def test_broken_config_names_file_and_line(tmp_path: Path) -> None:
     assert "invalid TOML" in line
 
 
+def test_a_config_file_that_is_not_there(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    assert_one_line_error(rtconsole("--config", str(missing)), "--config", str(missing),
+                          "no such config file")
+
+
+def test_an_unknown_theme_lists_the_themes() -> None:
+    line = assert_one_line_error(rtconsole("--theme", "nosuch"), "--theme", "nosuch")
+    for name in ("rtconsole-dark", "rtconsole-light", "rtconsole-high-contrast"):
+        assert name in line
+
+
+def test_an_unknown_theme_in_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('theme = "nosuch"\n')
+    assert_one_line_error(rtconsole("--config", str(config)), str(config), "rtconsole-dark")
+
+
+def test_an_unknown_keymap_action_names_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('theme = "rtconsole-dark"\n\n[keymap]\napprove = "ctrl+o"\nnosuch = "f3"\n')
+    line = assert_one_line_error(rtconsole("--config", str(config)), f"{config}:5",
+                                 "keymap.nosuch")
+    assert "approve" in line and "reconnect_now" in line  # the ids there are
+
+
 def test_broken_default_config_via_xdg(tmp_path: Path) -> None:
     folder = tmp_path / "rtconsole"
     folder.mkdir()
@@ -194,6 +223,25 @@ def test_backend_selection_and_key_never_shown() -> None:
     assert custom == Plan("openai", "m", None, "ws://127.0.0.1:9/v1/realtime", "", None)
 
 
+def test_a_server_of_your_own_takes_a_token_and_is_named_by_its_host() -> None:
+    url = "ws://127.0.0.1:8765/v1/realtime"
+    key = "sk-openai-never-sent-elsewhere"
+    config = ConsoleConfig(url=url)
+    flag = plan_backend(config, {"OPENAI_API_KEY": key}, token="engine-token")
+    assert flag.api_key == "engine-token" and flag.label == "127.0.0.1:8765"
+    env = plan_backend(config, {"OPENAI_API_KEY": key, "RTCONSOLE_TOKEN": "from-env"})
+    assert env.api_key == "from-env"
+    # Without a token, the OpenAI key (an OpenAI-compatible proxy); without either, none.
+    assert plan_backend(config, {"OPENAI_API_KEY": key}).api_key == key
+    assert plan_backend(config, {}).api_key == ""
+    proxy = plan_backend(ConsoleConfig(url="wss://api.openai.com/v1/realtime"), {})
+    assert proxy.label == "api.openai.com"
+    assert plan_backend(ConsoleConfig(), {}).label == "local engine"
+    assert plan_backend(ConsoleConfig(), {"OPENAI_API_KEY": key}).label == "openai"
+    with pytest.raises(UsageError, match="--url"):
+        plan_backend(ConsoleConfig(), {}, token="t")
+
+
 # -- in a terminal: native audio noise never reaches the screen ------------------------------
 
 NATIVE_NOISE = ("ALSA lib", "Expression '", "Cannot connect to server", "jack server", "JackShm")
@@ -217,7 +265,7 @@ def _read_until(fd: int, buffer: bytearray, done: Callable[[bytes], bool], reads
     return done(ESCAPES.sub(b"", bytes(buffer)))
 
 
-def test_a_bad_device_in_a_real_terminal_shows_text_mode_and_no_native_noise(
+def test_no_devices_in_a_real_terminal_shows_text_mode_and_no_native_noise(
     tmp_path: Path,
 ) -> None:
     # No sound server and no sound card: opening PortAudio makes ALSA print dozens of lines.
@@ -228,8 +276,8 @@ def test_a_bad_device_in_a_real_terminal_shows_text_mode_and_no_native_noise(
         "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_RUNTIME_DIR": str(tmp_path / "run"), "PULSE_SERVER": "unix:/nonexistent",
     })
-    argv = [sys.executable, "-m", "console.cli", "--input-device", "no such microphone",
-            "--output-device", "no such speaker"]
+    # No device named and none there: text mode with a notice (a named one would be an error).
+    argv = [sys.executable, "-m", "console.cli"]
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console on a real terminal
         os.chdir(ROOT)
@@ -256,4 +304,79 @@ def test_a_bad_device_in_a_real_terminal_shows_text_mode_and_no_native_noise(
     text = ESCAPES.sub(b"", bytes(screen)).decode("utf-8", "replace")
     for noise in NATIVE_NOISE:
         assert noise not in text
+    # On quit, after the TUI has left the screen: the one line saying where the journal is.
+    journals = list((tmp_path / "data" / "rtconsole" / "sessions").glob("*.jsonl"))
+    assert len(journals) == 1
+    assert text.rstrip().endswith(f"session journal: {journals[0]}")  # last thing written
+    assert text.count("session journal:") == 1
     assert (tmp_path / "state" / "rtconsole" / "log" / "rtconsole.log").exists()
+
+
+# -- named audio devices: they must exist ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "direction"),
+    [("--input-device", "99", "input"), ("--output-device", "nosuchspeaker", "output")],
+)
+def test_a_named_device_that_is_not_there_lists_the_devices(
+    pulse: PulseServer, flag: str, value: str, direction: str
+) -> None:
+    from console.audio.devices import list_devices
+
+    result = rtconsole(flag, value, env=pulse.env)
+    line = assert_one_line_error(result, flag, value, f"{direction} devices:", "rtconsole devices")
+    there = [d for d in list_devices() if d.supports(direction)]  # type: ignore[arg-type]
+    assert there, "the null sink gives devices in both directions"
+    for device in there:
+        assert repr(device.name) in line
+
+
+def test_a_named_device_with_no_devices_at_all_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    env = {"XDG_RUNTIME_DIR": str(tmp_path / "run"), "PULSE_SERVER": "unix:/nonexistent"}
+    assert_one_line_error(rtconsole("--input-device", "headset mic", env=env), "--input-device",
+                          "headset mic")
+
+
+def test_no_audio_skips_the_device_check() -> None:
+    from console.cli import _check_choices, _settings, build_parser
+
+    args = build_parser().parse_args(["--no-audio", "--input-device", "99"])
+    _check_choices(_settings(args), args)  # nothing to open, so nothing to check
+
+
+# -- rtconsole serve prints the command that connects to it ---------------------------------------
+
+
+@pytest.mark.parametrize("auth", [[], ["--no-auth"]])
+async def test_serve_prints_the_console_command_that_connects_to_it(auth: list[str]) -> None:
+    import shlex
+
+    from console.cli import _settings, build_parser, open_session
+    from console.realtime import RealtimeAgent
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "serve", "--voice", "synthetic", *auth],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        command = ""
+        for _ in range(40):
+            line = proc.stdout.readline()
+            if "console: " in line:
+                command = line.split("console: ", 1)[1].strip()
+                break
+        words = shlex.split(command)
+        assert words[0] == "rtconsole" and "--url" in words
+        assert ("--token" in words) == (not auth)
+        # Exactly those flags, parsed as `rtconsole` parses them, reach the engine.
+        args = build_parser().parse_args(words[1:])
+        plan = plan_backend(_settings(args), {}, token=args.token)
+        async with open_session([RealtimeAgent(name="a")], plan) as session:
+            assert session.connection_state == "connected"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -27,3 +27,15 @@ def test_ci_runs_the_readme_commands_unchanged() -> None:
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert install.removesuffix(" && .venv/bin/rtconsole") in ci_lines
     assert test in ci_lines
+
+
+def test_the_readme_scenario_example_is_a_valid_scenario(tmp_path: Path) -> None:
+    from console.engine import load_scenario
+
+    text = (ROOT / "README.md").read_text()
+    (example,) = re.findall(r"```toml\n(.*?)```", text, re.S)
+    path = tmp_path / "scenario.toml"
+    path.write_text(example)
+    scenario = load_scenario(path)
+    assert scenario.name == "weather demo" and len(scenario.turns) == 2
+    assert scenario.turns[0].calls[0].name == "get_weather"

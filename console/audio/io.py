@@ -290,21 +290,34 @@ class AudioIO:
             self._tasks.append(loop.create_task(self._watch(), name="audio-watchdog"))
         return self.available
 
-    async def _watch(self, every_s: float = 0.25) -> None:
+    async def _watch(self, every_s: float = 0.25, confirm: int = 4) -> None:
+        # A stream is given up only after ``confirm`` checks in a row find it dead: a process
+        # frozen for seconds (the machine loaded, a native call holding the GIL) stops the
+        # device's callbacks and this loop alike, and must not read as a stalled device. Once
+        # the loop runs again the callbacks do too; a device that is really gone stays silent.
+        strikes = {"capture": 0, "playback": 0}
         while True:
             await asyncio.sleep(every_s)
             now = self.clock()
-            if self.can_capture and (reason := self.capture.health(now)):
-                self.can_capture = False
-                self.capture.close()
-                self._lost(f"microphone lost: {reason}")
-            if self.can_play and (reason := self.playback.health(now)):
-                self.can_play = False
-                self.playback.close()
-                self.playback.interrupt()
-                self._lost(f"speaker lost: {reason}")
+            for name, stream in (("capture", self.capture), ("playback", self.playback)):
+                usable = self.can_capture if name == "capture" else self.can_play
+                reason = stream.health(now) if usable else None
+                strikes[name] = strikes[name] + 1 if reason else 0
+                if reason and strikes[name] >= confirm:
+                    self._give_up(name, reason)
             if not self.available:
                 return
+
+    def _give_up(self, name: str, reason: str) -> None:
+        if name == "capture":
+            self.can_capture = False
+            self.capture.close()
+            self._lost(f"microphone lost: {reason}")
+        else:
+            self.can_play = False
+            self.playback.close()
+            self.playback.interrupt()
+            self._lost(f"speaker lost: {reason}")
 
     def _lost(self, reason: str) -> None:
         self.error = reason

@@ -76,6 +76,9 @@ class Playback(DeviceStream):
         self.sounding_until = 0.0
         """Clock time until which audio already handed to the device is still coming out."""
         self.callbacks = 0
+        self.device_underflows = 0
+        """Blocks PortAudio flagged as an output underflow: the device ran dry before the
+        callback came (a starved thread on a loaded machine), so some audio was lost there."""
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reports: deque[tuple[ItemKey, int]] = deque()
@@ -204,6 +207,8 @@ class Playback(DeviceStream):
         now = self.clock()
         self.last_callback_at = now
         self.callbacks += 1
+        if status & pyaudio.paOutputUnderflow:
+            self.device_underflows += 1
         try:
             out = self.render(frame_count)
         except Exception:

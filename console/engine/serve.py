@@ -43,8 +43,10 @@ async def _run(engine: LocalEngine) -> None:
     if engine.require_auth and engine.token:
         print(f"token: {engine.token}")
         print(f"  clients send it as 'Authorization: Bearer {engine.token}'")
+        print(f"  console: rtconsole --url {engine.url} --token {engine.token}")
     else:
         print("token: none (--no-auth): any client on this network may connect")
+        print(f"  console: rtconsole --url {engine.url}")
     base = engine.url.rsplit("/realtime", 1)[0]
     print(f"  openai client: AsyncOpenAI(api_key=..., websocket_base_url='{base}')")
     print(f"  voice: {engine.voice.name}; transcription: {engine.transcriber.name}")

@@ -29,25 +29,42 @@ def sessions(argv: list[str]) -> int:
         description="List recorded console sessions, newest first.",
     )
     parser.add_argument("--dir", type=Path, help=f"where journals are (default: {sessions_dir()})")
+    parser.add_argument(
+        "--all", action="store_true", help="also list launches that never connected"
+    )
     args = parser.parse_args(argv)
     directory: Path = args.dir or sessions_dir()
-    infos = list_sessions(directory)
+    every = list_sessions(directory)
+    infos = every if args.all else [info for info in every if info.connected]
+    hidden = len(every) - len(infos)
     if not infos:
-        print(f"no sessions in {directory}")
+        print(f"no sessions in {directory}" + _hidden_note(hidden))
         return 0
-    rows = [("date", "agent", "turns", "duration", "file")]
+    rows = [("date", "agents", "turns", "duration", "file")]
     for info in infos:
         date = info.started.replace("T", " ")[:19]
         mark = "" if info.complete else " (interrupted)"
+        if not info.connected:
+            mark += " (never connected)"
+        agents = ", ".join(info.agents) or info.agent
         rows.append(
-            (date, info.agent, str(info.turns), _duration(info.duration_s), info.path.name + mark)
+            (date, agents, str(info.turns), _duration(info.duration_s), info.path.name + mark)
         )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+    if hidden:
+        print(_hidden_note(hidden).strip())
     return 0
+
+
+def _hidden_note(hidden: int) -> str:
+    if not hidden:
+        return ""
+    launches = "launch" if hidden == 1 else "launches"
+    return f" ({hidden} {launches} that never connected not shown; --all lists them)"
 
 
 def resolve_journal(name: str) -> Path:

@@ -82,20 +82,31 @@ class JournalInfo:
     turns: int
     duration_s: float
     complete: bool
+    agents: tuple[str, ...] = ()
+    """Every agent that held the call, in the order they first did (the starting one first)."""
+    connected: bool = True
+    """The server said something: False for a launch whose connection never came up."""
 
 
 def summarize(path: Path) -> JournalInfo:
     meta: dict[str, Any] = {}
     turns = 0
     last_t = 0.0
-    complete = False
+    complete = connected = False
+    held: dict[str, None] = {}  # ordered set
     for record in read_records(path):
         kind = record.get("kind")
         last_t = max(last_t, float(record.get("t", 0.0) or 0.0))
         if kind == "meta":
             meta = record
-        elif kind == "recv" and record.get("data", {}).get("type") == "response.done":
-            turns += 1
+            if meta.get("agent"):
+                held.setdefault(str(meta["agent"]), None)
+        elif kind == "recv":
+            connected = True
+            if record.get("data", {}).get("type") == "response.done":
+                turns += 1
+        elif kind == "event" and record.get("type") == "handoff" and record.get("to"):
+            held.setdefault(str(record["to"]), None)
         elif kind == "event" and record.get("type") == "journal_closed":
             complete = True
     return JournalInfo(
@@ -105,6 +116,8 @@ def summarize(path: Path) -> JournalInfo:
         turns=turns,
         duration_s=last_t,
         complete=complete,
+        agents=tuple(held),
+        connected=connected,
     )
 
 

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from .audio_control import AudioControl
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
+from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
@@ -36,6 +37,7 @@ from .widgets.message_input import MessageInput
 
 if TYPE_CHECKING:
     from console.journal import JournalWriter
+    from console.realtime.reconnect import ReconnectPolicy
 
 
 class SessionLike(Protocol):
@@ -123,6 +125,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         on_rendered: Callable[[list[float]], None] | None = None,
         journal: JournalWriter | None = None,
         footer_note: Widget | None = None,
+        first_connection_retry: ReconnectPolicy | None = None,
+        hint: str | None = None,
     ) -> None:
         self._theme_problems: list[str] = []
         super().__init__()
@@ -143,6 +147,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         """Posts the countdown and subagent callbacks; the opener gives it to the runner (see
         ``console.ui.listener.fan_out``)."""
         self.session: Any = None
+        self.connected_once = False
+        """The session got connected at least once (so its end is not a failed first try)."""
+        self.first_connection = FirstConnection(first_connection_retry)
+        self._hint = hint
         self.closing = False
         self.muted = False
         self.push_to_talk = False
@@ -227,13 +235,32 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             self.run_worker(self._run_session(), name="session", group="session", exclusive=True)
 
     async def _run_session(self) -> None:
-        """The one worker that consumes session events (via the bridge) until the session ends."""
+        """The one worker that consumes session events (via the bridge) until the session ends;
+        a session that never connected is tried again (see ``FirstConnection``)."""
+        assert self._open_session is not None
+        while True:
+            failure = await self._session_once()
+            if failure is None or self.connected_once or self.closing:
+                break
+            delay = self.first_connection.next_delay()
+            self._first_connection_failed(failure, delay)
+            await self.first_connection.wait(delay)
+            if self.closing:
+                return
+
+    async def _session_once(self) -> str | None:
+        """Open, run and close one session; the error, if it ended in one."""
         assert self._open_session is not None
         self.post_message(SessionBridge.ConnectionChanged("connecting"))
         failure: str | None = None
         try:
             async with self._open_session() as session:
                 self.session = session
+                if not self.connected_once and self._hint:
+                    # Only once there is a session to ask: a console that never connected
+                    # should not invite questions.
+                    self.post_message(SessionBridge.Notice(self._hint))
+                self.connected_once = True
                 self.post_message(SessionBridge.ConnectionChanged("connected"))
                 if self.audio is not None:
                     await self._start_audio(session)
@@ -241,7 +268,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            failure = f"session failed: {describe_error(exc)}"
+            failure = describe_error(exc)
         finally:
             self.session = None
             if self.audio is not None:
@@ -249,14 +276,30 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self.bridge.flush()
         self.post_message(SessionBridge.ConnectionChanged("disconnected"))
         if failure is not None:
-            self.post_message(SessionBridge.ErrorReported(failure))
+            if self.connected_once:
+                self.post_message(SessionBridge.ErrorReported(f"session failed: {failure}"))
         elif not self.closing and self.bridge.closed_reason in (None, "closed"):
             # Any other reason (a timeout, the server) is already shown with the close.
             self.post_message(SessionBridge.Notice("session ended"))
+        return failure
+
+    def _first_connection_failed(self, failure: str, delay: float | None) -> None:
+        words = explain(failure, self.backend.url, local=self.backend.name == "local engine")
+        self.post_message(FirstConnectionFailed.build(
+            words, delay, self.first_connection.failures, self.key_for("reconnect_now")
+        ))
+
+    @on(FirstConnectionFailed)
+    def _show_first_connection_failed(self, message: FirstConnectionFailed) -> None:
+        self.console_line(message.line, kind="error")
+        status = self.main.status
+        status.connection = "disconnected"
+        status.connection_detail = message.detail
 
     async def close_session(self, timeout: float = 5.0) -> None:
         """Close the session and wait (bounded) for the worker to see the end of the events."""
         self.closing = True
+        self.first_connection.retry_now()
         session = self.session
         if session is not None:
             try:
@@ -280,7 +323,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         """Run a session call in a worker so no handler waits on the network."""
         session = self.session
         if session is None:
-            self.console_line(f"{label}: not connected", kind="error")
+            retry = self.first_connection.waiting
+            then = f" ({self.key_for('reconnect_now')} retries the connection now)" if retry else ""
+            self.console_line(f"{label}: not connected{then}", kind="error")
             return False
 
         async def run() -> None:
@@ -332,6 +377,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self._decide(False, True)
 
     def action_reconnect_now(self) -> None:
+        if self.first_connection.retry_now():
+            self.notify("retrying the connection now", timeout=2)
+            return
         session = self.session
         state = getattr(session, "connection_state", None)
         if session is None or state != "reconnecting":

@@ -10,6 +10,13 @@ from pathlib import Path
 from typing import Any
 
 BACKENDS = ("auto", "openai", "local")
+BINDING_IDS = (
+    "approve", "reject", "approve_always", "reject_always", "interrupt", "reconnect_now", "mute",
+    "push_to_talk", "theme", "clear", "quit", "send", "focus_next", "focus_previous",
+    "replay_pause", "replay_step", "replay_faster", "replay_slower",
+)
+"""The ids ``[keymap]`` may remap: every Binding id of the console and replay (a test keeps this
+in step with the Binding declarations, so the file can be checked without importing Textual)."""
 
 
 class ConfigError(Exception):
@@ -101,6 +108,11 @@ def parse_config(text: str, path: Path) -> ConsoleConfig:
     if not isinstance(keymap, dict):
         raise _fail(path, text, "keymap", "must be a table")
     for binding_id, keys in keymap.items():
+        if binding_id not in BINDING_IDS:
+            raise _fail(
+                path, text, f"keymap.{binding_id}",
+                f"is not an action id; the ids are: {', '.join(BINDING_IDS)}",
+            )
         if not isinstance(keys, str) or not keys:
             raise _fail(path, text, f"keymap.{binding_id}", "must be a key string like 'ctrl+y'")
     values["keymap"] = dict(keymap)
@@ -132,12 +144,15 @@ def _parse_devices(raw: Any, path: Path, text: str) -> DeviceConfig:
     return DeviceConfig(**raw)
 
 
-def load_config(path: Path | None = None) -> ConsoleConfig:
-    """Read the config file; a missing file means defaults, a broken one raises ConfigError."""
+def load_config(path: Path | None = None, *, must_exist: bool = False) -> ConsoleConfig:
+    """Read the config file; a missing file means defaults (unless ``must_exist``: a file the
+    user named), a broken one raises ConfigError."""
     path = path or default_config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"{path}: no such config file") from None
         return ConsoleConfig()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None

@@ -109,3 +109,9 @@ def variable_defaults(theme: Theme) -> dict[str, str]:
         "rt-graph-taken": theme.secondary or theme.primary,
     }
     return {name: value or theme.primary for name, value in derived.items()}
+
+
+def theme_names() -> list[str]:
+    """The names of every theme the console can use: shipped, and the user's own."""
+    themes, _problems = load_themes([*builtin_theme_dirs(), user_theme_dir()])
+    return [theme.name for theme in themes]

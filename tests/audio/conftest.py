@@ -21,16 +21,19 @@ a stream opens, so the fixture sets them in ``os.environ`` and restores them aft
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -192,8 +195,40 @@ def pulse() -> Iterator[PulseServer]:
         yield server
 
 
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 30.0) -> None:
+    """Poll ``condition`` on the loop; generous, as a loaded machine runs audio late, not wrong."""
+    for _ in range(int(limit_s / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+T = TypeVar("T")
+
+
+async def clean_take(take: Callable[[], Awaitable[tuple[T, int]]], attempts: int = 10) -> T:
+    """The result of the first take of ``take`` whose playback PortAudio did not flag as an
+    underflow (``take`` returns its result and the underflows it saw).
+
+    A playback thread starved on a loaded machine lets the device run dry, and PortAudio flags
+    that block: audio was lost between us and the sink, so the recording cannot be measured.
+    Such takes are played again; a real defect fails every take, flagged or not."""
+    flagged = []
+    for _ in range(attempts):
+        result, underflows = await take()
+        if not underflows:
+            return result
+        flagged.append(underflows)
+    raise AssertionError(f"every take was cut by device underflows (per take: {flagged})")
+
+
 class MonitorRecorder:
-    """Records what the null sink plays (its monitor source) with parec, an independent client."""
+    """Records what the null sink plays (its monitor source) with parec, an independent client.
+
+    A reader thread keeps what parec has delivered so far, so a test waits on the recording
+    itself (parec is recording; the sound has come and gone), never on a sleep that a loaded
+    machine can outlast."""
 
     def __init__(self, server: PulseServer, latency_ms: int = 10) -> None:
         self._proc = subprocess.Popen(
@@ -210,11 +245,46 @@ class MonitorRecorder:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        self._data = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while chunk := self._proc.stdout.read1(4096):
+            with self._lock:
+                self._data += chunk
+
+    def samples(self) -> npt.NDArray[np.int16]:
+        with self._lock:
+            data = bytes(self._data[: len(self._data) & ~1])
+        return np.frombuffer(data, dtype="<i2").copy()
+
+    async def recording(self, timeout: float = 30.0) -> None:
+        """Return once parec delivers audio (the keep-alive's silence), so nothing played from
+        now on is missed."""
+        await self._until(lambda samples: len(samples) >= RATE // 50, timeout, "no audio")
+
+    async def quiet_after_sound(self, quiet_ms: int = 150, timeout: float = 30.0) -> None:
+        """Return once something sounded and then ``quiet_ms`` of silence have been recorded."""
+
+        def done(samples: npt.NDArray[np.int16]) -> bool:
+            first, end = sounding_span(samples)
+            return end > first and len(samples) - end >= RATE * quiet_ms // 1000
+
+        await self._until(done, timeout, "no sound followed by silence")
+
+    async def _until(
+        self, condition: Callable[[npt.NDArray[np.int16]], bool], timeout: float, what: str
+    ) -> None:
+        await until(lambda: condition(self.samples()), f"the monitor: {what}", timeout)
 
     def stop(self) -> npt.NDArray[np.int16]:
         self._proc.send_signal(signal.SIGINT)
-        out, _ = self._proc.communicate(timeout=10)
-        return np.frombuffer(out[: len(out) & ~1], dtype="<i2").copy()
+        self._proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+        return self.samples()
 
 
 def tone(freq: float, ms: float, amplitude: float = 0.5, rate: int = RATE) -> npt.NDArray[np.int16]:
@@ -231,6 +301,27 @@ def sounding_span(signal_: npt.NDArray[np.int16], threshold: float = 0.02) -> tu
     if not len(loud):
         return 0, 0
     return int(loud[0] * win), int((loud[-1] + 1) * win)
+
+
+def tone_ms(signal_: npt.NDArray[np.int16], amplitude: float = 0.5) -> float:
+    """How many ms of a tone of ``amplitude`` (x full scale) the recording holds, from its energy.
+
+    A sound server whose client stream runs dry for a moment plays silence and then the rest:
+    the tone comes out in pieces with nothing lost (PortAudio flags it when something is lost,
+    see ``clean_take``). The energy gives the pieces' total length whatever the gaps (a tone's
+    mean square is A²/2), where the span from first to last sound would count the gaps too."""
+    energy = float(np.sum(signal_.astype(np.float64) ** 2))
+    return energy / ((amplitude * 32767) ** 2 / 2) / RATE * 1000
+
+
+def loud_blocks(signal_: npt.NDArray[np.int16], threshold: float = 0.02) -> npt.NDArray[np.int16]:
+    """The 1 ms blocks of ``signal_`` above ``threshold`` x full scale, end to end: the sound
+    without any gaps in it."""
+    win = RATE // 1000
+    n = len(signal_) // win
+    blocks = signal_[: n * win].reshape(n, win)
+    env = np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1))
+    return blocks[env > threshold * 32768].reshape(-1)
 
 
 def dominant_frequency(signal_: npt.NDArray[np.int16], rate: int = RATE) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 
 from console.audio import AudioIO
 from console.realtime.model_events import RealtimeModelAudioEvent
@@ -43,7 +44,7 @@ async def test_losing_both_devices_mid_session_falls_back_to_text_mode(
         assert sent, "the mic delivered nothing before the server went away"
         assert doomed.pid is not None
         os.kill(doomed.pid, signal.SIGKILL)
-        for _ in range(500):
+        for _ in range(1500):
             if not audio.available:
                 break
             await asyncio.sleep(0.01)
@@ -73,6 +74,55 @@ async def test_a_device_that_stops_calling_back_counts_as_stalled(pulse: PulseSe
         # Seen from five seconds on: no callback since means the device stopped delivering.
         assert audio.capture.health(now + 5) == "input device stalled"
         assert audio.playback.health(now + 5) == "output device stalled"
+    finally:
+        await audio.aclose()
+
+
+async def test_a_frozen_process_is_not_a_stalled_device_and_a_silent_one_is(
+    pulse: PulseServer,
+) -> None:
+    """The watchdog's first look after a freeze (a loaded machine, a native call holding the GIL)
+    finds the last callback seconds old; the devices call back again at once, so nothing is
+    lost. Only a device that stays silent while the watchdog keeps running is given up."""
+    lost: list[str] = []
+    looks: list[float] = []
+    jumps = iter([5.0])
+
+    def watchdog_running() -> bool:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # not on the loop: the capture callback's thread
+            return False
+        return task is not None and task.get_name() == "audio-watchdog"
+
+    def watchdog_clock() -> float:
+        if not watchdog_running():
+            return time.monotonic()  # the echo gate and the mic pump read it too
+        looks.append(time.monotonic())
+        return time.monotonic() + next(jumps, 0.0)
+
+    async def send(data: bytes) -> None:
+        return None
+
+    audio = AudioIO(on_device_lost=lost.append)
+    try:
+        assert audio.start(asyncio.get_running_loop(), send), audio.error
+        audio.clock = watchdog_clock  # the streams keep their own clock
+        for _ in range(3000):
+            if len(looks) >= 12:
+                break
+            await asyncio.sleep(0.01)
+        assert len(looks) >= 12
+        assert lost == [] and audio.can_capture and audio.can_play
+
+        audio.clock = lambda: time.monotonic() + 5.0  # now every look finds them silent
+        for _ in range(3000):
+            if not audio.available:
+                break
+            await asyncio.sleep(0.01)
+        assert lost == [
+            "microphone lost: input device stalled", "speaker lost: output device stalled"
+        ]
     finally:
         await audio.aclose()
 

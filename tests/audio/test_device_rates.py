@@ -15,37 +15,51 @@ from console.audio.devices import open_pyaudio, terminate_pyaudio
 from console.audio.playback import Playback
 from console.realtime.model import RealtimePlaybackTracker
 
-from .conftest import RATE, MonitorRecorder, PulseServer, dominant_frequency, sounding_span, tone
+from .conftest import (
+    RATE,
+    MonitorRecorder,
+    PulseServer,
+    clean_take,
+    dominant_frequency,
+    loud_blocks,
+    sounding_span,
+    tone,
+    tone_ms,
+    until,
+)
 from .test_pulse_capture import write_wav
 
 
 async def test_playback_at_48khz_keeps_pitch_length_and_tracker_figures(
     pulse: PulseServer,
 ) -> None:
-    pa = open_pyaudio()
-    tracker = RealtimePlaybackTracker()
-    playback = Playback(tracker=tracker, jitter_chunks=1)
-    playback.attach(asyncio.get_running_loop())
-    recorder = MonitorRecorder(pulse)
-    try:
-        playback.open(pa, None, force_rate=48_000)
-        assert playback.rate == 48_000
-        await asyncio.sleep(0.3)
-        playback.feed(tone(1000, 400).tobytes(), "item_48", 0)
-        playback.end("item_48", 0)
-        for _ in range(300):
-            await asyncio.sleep(0.01)
-            if not playback.pending:
-                break
-        await asyncio.sleep(0.2)
-    finally:
-        recorded = recorder.stop()
-        playback.close()
-        terminate_pyaudio(pa)
-    first, end = sounding_span(recorded)
-    assert (end - first) / RATE * 1000 == pytest.approx(400, abs=20)
-    assert dominant_frequency(recorded[first + 1200 : end - 1200]) == pytest.approx(1000, abs=5)
-    assert tracker.get_state()["elapsed_ms"] == pytest.approx(400)
+    async def take() -> tuple[tuple[np.ndarray, float | None], int]:
+        pa = open_pyaudio()
+        tracker = RealtimePlaybackTracker()
+        playback = Playback(tracker=tracker, jitter_chunks=1)
+        playback.attach(asyncio.get_running_loop())
+        recorder = MonitorRecorder(pulse)
+        try:
+            playback.open(pa, None, force_rate=48_000)
+            assert playback.rate == 48_000
+            await recorder.recording()
+            before = playback.device_underflows
+            playback.feed(tone(1000, 400).tobytes(), "item_48", 0)
+            playback.end("item_48", 0)
+            await until(lambda: not playback.pending, "the tone handed to the device")
+            await recorder.quiet_after_sound()
+            underflows = playback.device_underflows - before
+        finally:
+            recorded = recorder.stop()
+            playback.close()
+            terminate_pyaudio(pa)
+        return (recorded, tracker.get_state()["elapsed_ms"]), underflows
+
+    recorded, elapsed_ms = await clean_take(take)
+    # Resampled to the device's 48 kHz and back to the sink's 24 kHz: as long, the same pitch.
+    assert tone_ms(recorded) == pytest.approx(400, abs=20)
+    assert dominant_frequency(loud_blocks(recorded)) == pytest.approx(1000, abs=5)
+    assert elapsed_ms == pytest.approx(400)
 
 
 async def test_capture_at_48khz_still_yields_24khz_20ms_chunks(
@@ -61,11 +75,12 @@ async def test_capture_at_48khz_still_yields_24khz_20ms_chunks(
     try:
         capture.open(pa, None, force_rate=48_000)
         assert capture.rate == 48_000
-        await asyncio.sleep(0.2)
+        await until(lambda: capture.chunks_in > 0, "the first captured chunk")
         subprocess.run(
             ["paplay", "--device=rtnull", str(wav)], env={**os.environ, **pulse.env}, check=True
         )
-        await asyncio.sleep(0.3)
+        done = capture.chunks_in + 15
+        await until(lambda: capture.chunks_in >= done, "300 ms more of captured audio")
     finally:
         capture.close()
         terminate_pyaudio(pa)

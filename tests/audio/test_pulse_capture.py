@@ -16,7 +16,7 @@ from console.audio import AudioIO
 from console.audio.codecs import ulaw_decode
 from console.audio.resample import resample
 
-from .conftest import RATE, PulseServer, dominant_frequency, sounding_span, tone
+from .conftest import RATE, PulseServer, dominant_frequency, sounding_span, tone, until
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
@@ -62,12 +62,16 @@ async def capture_file(
     assert audio.start(asyncio.get_running_loop(), sink.send_audio, sink.commit), audio.error
     assert audio.can_capture and not audio.can_play
     try:
-        await asyncio.sleep(0.2)
+        await until(lambda: audio.capture.chunks_in > 0, "the mic's first chunk")
         proc = play_file(pulse, path)
         if during is not None:
             during()
         await wait_process(proc)
-        await asyncio.sleep(0.3)
+        # The file's tail has left paplay; 300 ms more of captured audio holds all of it.
+        done = audio.capture.chunks_in + 15
+        pump = audio.pump
+        assert pump is not None
+        await until(lambda: pump.sent + pump.skipped >= done, "300 ms more of mic audio")
     finally:
         await audio.aclose()
     return sink

@@ -14,7 +14,15 @@ from console.audio.meters import rms_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioDoneEvent, RealtimeModelAudioEvent
 
-from .conftest import RATE, MonitorRecorder, PulseServer, dominant_frequency, sounding_span, tone
+from .conftest import (
+    RATE,
+    MonitorRecorder,
+    PulseServer,
+    clean_take,
+    dominant_frequency,
+    sounding_span,
+    tone,
+)
 
 
 async def nothing(_: bytes) -> None:
@@ -48,14 +56,20 @@ def feed_item(audio: AudioIO, item: str, wire: bytes, chunk_bytes: int, done: bo
         audio.feed(RealtimeModelAudioDoneEvent(item, 0))
 
 
-async def record_while(pulse: PulseServer, audio: AudioIO, play: Callable[[], None]) -> np.ndarray:
+async def record_while(
+    pulse: PulseServer, audio: AudioIO, play: Callable[[], None]
+) -> tuple[np.ndarray, int]:
+    """What the sink played while ``play()`` ran, and the device underflows PortAudio flagged."""
     recorder = MonitorRecorder(pulse)
-    await asyncio.sleep(0.3)  # parec connected and recording silence
-    play()
-    await asyncio.sleep(0.05)
-    await wait_for(lambda: not audio.playback.pending)
-    await asyncio.sleep(0.2)
-    return recorder.stop()
+    try:
+        await recorder.recording()
+        before = audio.playback.device_underflows
+        play()
+        await wait_for(lambda: not audio.playback.pending)
+        await recorder.quiet_after_sound()
+    finally:
+        recorded = recorder.stop()
+    return recorded, audio.playback.device_underflows - before
 
 
 async def test_a_tone_played_comes_back_from_the_monitor(
@@ -65,8 +79,11 @@ async def test_a_tone_played_comes_back_from_the_monitor(
     levels: list[float] = []
     speaking: list[bool] = []
 
+    takes = iter(range(100))
+
     def play() -> None:
-        feed_item(speaker, "item_tone", signal.tobytes(), 4800)  # 100 ms deltas
+        # 100 ms deltas; each take is a new item, as a replay of one would be refused.
+        feed_item(speaker, f"item_tone{next(takes)}", signal.tobytes(), 4800)
 
     async def watch_meter() -> None:
         while True:
@@ -75,7 +92,7 @@ async def test_a_tone_played_comes_back_from_the_monitor(
             await asyncio.sleep(0.02)
 
     watcher = asyncio.create_task(watch_meter())
-    recorded = await record_while(pulse, speaker, play)
+    recorded = await clean_take(lambda: record_while(pulse, speaker, play))
     watcher.cancel()
     first, end = sounding_span(recorded)
     assert (end - first) / RATE * 1000 == pytest.approx(600, abs=20)
@@ -83,7 +100,8 @@ async def test_a_tone_played_comes_back_from_the_monitor(
     assert dominant_frequency(body) == pytest.approx(1000, abs=5)
     assert rms_dbfs(body) == pytest.approx(-9.03, abs=1.0)
     state = speaker.tracker.get_state()
-    assert state["current_item_id"] == "item_tone" and state["elapsed_ms"] == pytest.approx(600)
+    assert str(state["current_item_id"]).startswith("item_tone")
+    assert state["elapsed_ms"] == pytest.approx(600)
     assert max(levels) == pytest.approx(-9.03, abs=1.5)  # the speaker meter moved with it
     assert any(speaking) and not speaker.levels.assistant_speaking
     assert speaker.playback.underruns == 0
@@ -95,7 +113,10 @@ async def test_g711_ulaw_is_decoded_and_upsampled_for_the_device(
     speaker.set_audio_format("audio/pcmu")
     wire = WireEncoder("g711_ulaw").encode(tone(700, 500, amplitude=0.5))
     assert len(wire) == 4000
-    recorded = await record_while(pulse, speaker, lambda: feed_item(speaker, "item_g", wire, 800))
+    takes = iter(range(100))
+    recorded = await clean_take(lambda: record_while(
+        pulse, speaker, lambda: feed_item(speaker, f"item_g{next(takes)}", wire, 800)
+    ))
     first, end = sounding_span(recorded)
     assert (end - first) / RATE * 1000 == pytest.approx(500, abs=20)
     assert dominant_frequency(recorded[first + 2400 : end - 2400]) == pytest.approx(700, abs=5)
@@ -106,21 +127,34 @@ async def test_interrupt_stops_playback_fast_and_the_tracker_holds_what_was_play
     pulse: PulseServer, speaker: AudioIO
 ) -> None:
     signal = tone(500, 3000, amplitude=0.5).tobytes()
-    recorder = MonitorRecorder(pulse)
-    await asyncio.sleep(0.3)
-    feed_item(speaker, "item_long", signal, 4800, done=False)
     tracker = speaker.tracker
-    await wait_for(lambda: (tracker.get_state()["elapsed_ms"] or 0) >= 700)
-    assert speaker.interrupt() is True
-    handed_ms = tracker.get_state()["elapsed_ms"] or 0.0  # what a truncate built now carries
-    device_wait_ms = speaker.playback.dac_latency_s * 1000
-    # The server's late deltas for the interrupted item must never sound.
-    feed_item(speaker, "item_long", signal[:9600], 960, done=True)
-    await asyncio.sleep(0.4)
-    recorded = recorder.stop()
+    takes = iter(range(100))
+
+    async def take() -> tuple[tuple[np.ndarray, float, float, float, int], int]:
+        item = f"item_long{next(takes)}"
+        dropped = speaker.playback.buffer.late_dropped
+        recorder = MonitorRecorder(pulse)
+        try:
+            await recorder.recording()
+            before = speaker.playback.device_underflows
+            feed_item(speaker, item, signal, 4800, done=False)
+            await wait_for(lambda: (tracker.get_state()["elapsed_ms"] or 0) >= 700)
+            assert speaker.interrupt() is True
+            handed_ms = tracker.get_state()["elapsed_ms"] or 0.0  # what a truncate carries
+            device_wait_ms = speaker.playback.dac_latency_s * 1000
+            # The server's late deltas for the interrupted item must never sound.
+            feed_item(speaker, item, signal[:9600], 960, done=True)
+            await recorder.quiet_after_sound(quiet_ms=400)
+            underflows = speaker.playback.device_underflows - before
+        finally:
+            recorded = recorder.stop()
+        final_ms = tracker.get_state()["elapsed_ms"] or 0.0
+        late = speaker.playback.buffer.late_dropped - dropped
+        return (recorded, handed_ms, device_wait_ms, final_ms, late), underflows
+
+    recorded, handed_ms, device_wait_ms, final_ms, late = await clean_take(take)
     first, end = sounding_span(recorded)
     played_ms = (end - first) / RATE * 1000
-    final_ms = tracker.get_state()["elapsed_ms"] or 0.0
     figures = f"played {played_ms:.1f}, handed {handed_ms:.1f}, final {final_ms:.1f} ms"
     assert played_ms < 1500, figures  # it did stop
     # The truncate's audio_end_ms matches the audio really played, within 40 ms.
@@ -130,5 +164,5 @@ async def test_interrupt_stops_playback_fast_and_the_tracker_holds_what_was_play
     # fade, measured on the recorded signal against what had been heard at that moment.
     heard_at_interrupt_ms = handed_ms - device_wait_ms
     assert played_ms - heard_at_interrupt_ms <= 40, f"{figures}, device wait {device_wait_ms:.1f}"
-    assert speaker.playback.buffer.late_dropped == 10
+    assert late == 10
     assert not speaker.playback.pending

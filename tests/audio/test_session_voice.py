@@ -151,7 +151,7 @@ async def test_interrupt_mid_answer_truncates_at_what_was_really_played(
 ) -> None:
     await call.until(lambda: bool(call.seen("session.updated")))
     recorder = MonitorRecorder(pulse)
-    await asyncio.sleep(0.3)
+    await recorder.recording()
     await call.session.send_message(
         "Please repeat this whole sentence back to me slowly, word by word, because I would "
         "like to hear how long a reply from the local engine can become when it is asked to."
@@ -167,7 +167,7 @@ async def test_interrupt_mid_answer_truncates_at_what_was_really_played(
     device_wait_ms = call.audio.playback.dac_latency_s * 1000
     await call.session.interrupt()
     await call.until(lambda: bool(call.seen("conversation.item.truncated")))
-    await asyncio.sleep(0.4)
+    await recorder.quiet_after_sound(quiet_ms=400)
     recorded = recorder.stop()
     truncated_ms = call.seen("conversation.item.truncated")[0]["audio_end_ms"]
 

@@ -161,7 +161,7 @@ def test_sessions_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     path = _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
     assert sessions(["--dir", str(tmp_path)]) == 0
     listing = capsys.readouterr().out.splitlines()
-    assert listing[0].split() == ["date", "agent", "turns", "duration", "file"]
+    assert listing[0].split() == ["date", "agents", "turns", "duration", "file"]
     assert "Assistant" in listing[1] and "s.jsonl" in listing[1]
     out = tmp_path / "t.md"
     assert export_command([str(path), "--format", "md", "-o", str(out)]) == 0
@@ -212,3 +212,33 @@ def test_a_recording_cut_off_by_a_crash_still_opens(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
     with wave.open(str(tmp_path / "c.speaker.wav")) as wav:
         assert wav.getnframes() == 2400  # everything up to the turn end
+
+
+def test_launches_that_never_connected_are_left_out_unless_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console.journal.commands import sessions
+
+    _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
+    handed = JournalWriter(tmp_path / "h.jsonl")
+    handed.meta(agent="Triage")
+    handed.wire("recv", {"type": "session.created", "session": {}})
+    handed.event("handoff", **{"from": "Triage", "to": "Billing"})
+    handed.event("handoff", **{"from": "Billing", "to": "Triage"})
+    handed.close()
+    never = JournalWriter(tmp_path / "n.jsonl")  # the server was never reached
+    never.meta(agent="Triage")
+    never.wire("sent", {"type": "session.update", "session": {}})
+    never.close()
+    infos = {info.path.name: info for info in list_sessions(tmp_path)}
+    assert infos["h.jsonl"].agents == ("Triage", "Billing") and infos["h.jsonl"].connected
+    assert not infos["n.jsonl"].connected
+
+    assert sessions(["--dir", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out
+    assert "h.jsonl" in listing and "s.jsonl" in listing and "n.jsonl" not in listing
+    assert "Triage, Billing" in listing
+    assert "1 launch that never connected not shown; --all lists them" in listing
+    assert sessions(["--dir", str(tmp_path), "--all"]) == 0
+    listing = capsys.readouterr().out
+    assert "n.jsonl (never connected)" in listing and "not shown" not in listing

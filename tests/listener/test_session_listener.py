@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -101,6 +102,14 @@ async def test_runner_listener_wins_and_a_raising_listener_becomes_an_error_even
     assert errors[0].error["kind"] == "listener"
 
 
+async def until(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
+    for _ in range(int(limit_s / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
 async def test_subagent_round() -> None:
     release = asyncio.Event()
 
@@ -120,7 +129,7 @@ async def test_subagent_round() -> None:
             name="research", call_id="c1", arguments=json.dumps({"task": "Lisbon"})
         )
         await model.emit(call)
-        await asyncio.sleep(0.05)
+        await until(lambda: bool(model.sent_of("send_raw_message")))
         raw = model.sent_of("send_raw_message")
         assert len(raw) == 1 and raw[0].message["type"] == "response.create"
         assert "One moment." in raw[0].message["other_data"]["response"]["instructions"]
@@ -128,15 +137,12 @@ async def test_subagent_round() -> None:
         await model.emit(
             RealtimeModelToolCallEvent(name="research", call_id="c2", arguments='{"task": "x"}')
         )
-        await asyncio.sleep(0.05)
+        await until(lambda: bool(model.sent_of("send_tool_output")))
         outputs = model.sent_of("send_tool_output")
         assert [o.tool_call.call_id for o in outputs] == ["c2"]
         assert "still working" in outputs[0].output
         release.set()
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if len(model.sent_of("send_tool_output")) == 2:
-                break
+        await until(lambda: len(model.sent_of("send_tool_output")) == 2)
         result = model.sent_of("send_tool_output")[1]
         assert result.tool_call.call_id == "c1" and result.start_response
         assert result.output == "found 3 flights for Lisbon"
@@ -148,7 +154,10 @@ async def test_subagent_round() -> None:
 async def test_a_running_subagent_is_cancelled_cleanly_on_close() -> None:
     cancelled = asyncio.Event()
 
+    running = asyncio.Event()
+
     async def forever(task: str, ctx: Any) -> str:
+        running.set()
         try:
             await asyncio.sleep(3600)
         except asyncio.CancelledError:
@@ -164,7 +173,7 @@ async def test_a_running_subagent_is_cancelled_cleanly_on_close() -> None:
     session = await RealtimeRunner(agent, model=model).run()
     async with session:
         await model.emit(RealtimeModelToolCallEvent(name="slow", call_id="c1", arguments="{}"))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(running.wait(), 30)
     assert cancelled.is_set()
     await _drain(session)
     assert listener.calls[-2:] == [("subagent_finished", "slow"), ("stopped",)]

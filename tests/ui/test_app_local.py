@@ -27,7 +27,7 @@ def local_app(agents: list[Any] | None = None, **options: Any) -> RtConsoleApp:
     )
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], steps: int = 500) -> None:
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], steps: int = 1500) -> None:
     """Let the app run until ``condition`` holds (bounded by steps, never by wall-clock asserts)."""
     for _ in range(steps):
         if condition():

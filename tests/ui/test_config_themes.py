@@ -136,3 +136,29 @@ def test_stylesheet_uses_only_theme_variables_for_colour() -> None:
                 "round", "tall", "heavy", "solid", "none", "hidden", "wide", "blank"}]
             colours = [w for w in re.findall(r"\$[\w-]+", value)]
             assert colours or not words, f"colour outside theme variables: {line.strip()}"
+
+
+def test_the_keymap_ids_are_the_binding_ids() -> None:
+    """The config file is checked against BINDING_IDS without importing Textual; this keeps that
+    list the same as the ids the console and replay really bind."""
+    from textual.binding import Binding
+
+    from console.ui.app import RtConsoleApp
+    from console.ui.config import BINDING_IDS
+    from console.ui.replay import ReplayApp
+    from console.ui.screens.main import MainScreen
+    from console.ui.widgets.message_input import MessageInput
+
+    declared = {
+        binding.id
+        for owner in (RtConsoleApp, ReplayApp, MainScreen, MessageInput)
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
+    assert declared == set(BINDING_IDS)
+
+
+def test_an_unknown_keymap_id_is_an_error_with_file_and_line() -> None:
+    text = '[keymap]\napprove = "ctrl+o"\napprov = "ctrl+p"\n'
+    with pytest.raises(ConfigError, match=r"c\.toml:3: keymap\.approv is not an action id"):
+        parse_config(text, Path("c.toml"))

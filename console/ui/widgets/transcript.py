@@ -258,9 +258,14 @@ class TranscriptView(ScrollView, can_focus=True):
             self._rebuild()
             self._refresh_size(follow=follow)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        # A theme switch changes every component style, so cached strips are stale.
+    def on_mount(self) -> None:
+        # Entries hold words and kinds; the strips are a cache of them in the current theme's
+        # colours. The theme signal comes after the stylesheet has been applied to every
+        # component class (notify_style_update comes before, and would re-bake the old colours).
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
+
+    def _restyle(self, _theme: object) -> None:
+        self.refresh()  # drops the cached component styles
         if self._width and self._content_width() > 0:
             self._rebuild()
             self.refresh()
