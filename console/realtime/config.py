@@ -96,6 +96,9 @@ class RealtimeReconnectConfig(TypedDict, total=False):
     resume_response: bool
     """After restoring, ask for a response when the conversation ends on a user message or a
     tool output nobody answered yet (default True)."""
+    healthy_after_s: float
+    """A new connection counts as healthy (and the attempt count starts again) once it stayed up
+    this long (default 10 s) or completed a response; one that drops sooner continues the count."""
     sleep: Callable[[float], Awaitable[None]]
     """How to wait between attempts (default ``asyncio.sleep``); tests inject one that does not
     wait. ``session.reconnect_now()`` cuts any wait short."""
