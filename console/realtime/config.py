@@ -124,8 +124,9 @@ class RealtimeRunConfig(TypedDict, total=False):
     think for a while, so the threshold is the application's call (the console uses 30 s)."""
     max_queued_events: int | None
     """Events kept for an iterator that is not reading (default 10,000). Past it, new audio and
-    raw model events are dropped (one ``error`` event says so) while every other event is kept,
-    so a session nobody iterates (one followed only through an AgentListener) stays bounded.
+    raw model events and server errors are dropped (one ``error`` event says so), and past four
+    times it every event, so a session nobody iterates (one followed only through an
+    AgentListener) stays bounded.
     None keeps everything, as the SDK does."""
 
 

@@ -1,4 +1,4 @@
-"""Memory bounds: the engine speaking 20 KB of unpunctuated text, the client refusing a 100 MB message.
+"""Memory bounds: the engine speaking 20 KB of unpunctuated text; the client sent a 100 MB message.
 
 Each figure is measured in a fresh interpreter (``python -m tests.benchmarks.bench_limits CASE``),
 since peak RSS is a high-water mark of the whole process.
@@ -63,9 +63,25 @@ async def _engine() -> dict[str, float]:
             "audio_s": audio_bytes / 48_000}
 
 
-async def _client() -> dict[str, float]:
+async def _big_server() -> None:
+    """Serves one 100 MB server event per connection; prints its URL. Its own process, so
+    building the message never counts against the client's peak RSS."""
     from websockets.asyncio.server import ServerConnection, serve
 
+    async def handle(ws: ServerConnection) -> None:
+        delta = "A" * MESSAGE_BYTES
+        await ws.send(json.dumps({"type": "response.output_audio.delta", "delta": delta,
+                                  "item_id": "i", "response_id": "r", "output_index": 0,
+                                  "content_index": 0, "event_id": "e"}))
+        del delta
+        await ws.wait_closed()
+
+    async with serve(handle, "127.0.0.1", 0, max_size=None) as server:
+        print(f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/realtime", flush=True)
+        await asyncio.Event().wait()
+
+
+async def _client() -> dict[str, float]:
     from console.realtime.model import RealtimeModelListener
     from console.realtime.model_events import RealtimeModelEvent
     from console.realtime.openai_realtime import OpenAIRealtimeWebSocketModel
@@ -80,24 +96,20 @@ async def _client() -> dict[str, float]:
             elif event.type == "connection_status" and event.status == "disconnected":  # type: ignore[union-attr]
                 done.set()
 
-    async def handle(ws: ServerConnection) -> None:
-        delta = "A" * MESSAGE_BYTES
-        await ws.send(json.dumps({"type": "response.output_audio.delta", "delta": delta,
-                                  "item_id": "i", "response_id": "r", "output_index": 0,
-                                  "content_index": 0, "event_id": "e"}))
-        del delta
-        await ws.wait_closed()
-
-    before = _peak_mb()
-    async with serve(handle, "127.0.0.1", 0, max_size=None) as server:
-        port = server.sockets[0].getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bench_limits", "server"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        url = await asyncio.to_thread(server.stdout.readline)  # type: ignore[union-attr]
+        before = _peak_mb()
         model = OpenAIRealtimeWebSocketModel()
         model.add_listener(Listener())
-        await model.connect({"url": f"ws://127.0.0.1:{port}/v1/realtime", "api_key": "k"})
+        await model.connect({"url": url.strip(), "api_key": "k"})
         await asyncio.wait_for(done.wait(), 120)
         await model.close()
-    refused = any("too big" in str(e.get("message", "")) or e.get("code") == 1009
-                  for e in errors)
+    finally:
+        server.kill()
+        server.wait()
+    refused = any(e.get("code") == 1009 for e in errors)
     return {"peak_mb": _peak_mb(), "before_mb": before, "refused": float(refused)}
 
 
@@ -117,10 +129,14 @@ def run() -> list[tuple[str, float, str, str]]:
         ("engine: RSS before the reply", engine["before_mb"], "MB", "-"),
         ("engine: audio spoken", engine["audio_s"], "s", "-"),
         ("client: peak RSS, 100 MB message sent", client["peak_mb"], "MB", "bounded (was 837)"),
+        ("client: RSS before it", client["before_mb"], "MB", "-"),
         ("client: message refused with an error", client["refused"], "1=yes", "1"),
     ]
 
 
 if __name__ == "__main__":
     which = sys.argv[1]
-    print(json.dumps(asyncio.run(_engine() if which == "engine" else _client())))
+    if which == "server":
+        asyncio.run(_big_server())
+    else:
+        print(json.dumps(asyncio.run(_engine() if which == "engine" else _client())))
