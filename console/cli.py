@@ -319,10 +319,14 @@ def divert_logs(folder: Path | None = None) -> Path | None:
     or None if it cannot be written (then the audio layer's own guards still apply)."""
     import logging
 
+    from console.journal.private import private_dir, touch_private
+
     folder = folder or log_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(folder / "rtconsole.log", encoding="utf-8")
+        # Logs can quote what was said: 0600 files in a 0700 folder.
+        private_dir(folder)
+        touch_private(folder / "native.log")
+        handler = logging.FileHandler(touch_private(folder / "rtconsole.log"), encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
