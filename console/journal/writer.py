@@ -168,9 +168,10 @@ class JournalWriter:
             return
         self.event("journal_closed")
         file, self._file = self._file, None
-        for closing in (file, *self._wavs.values()):
+        closers: list[Callable[[], None]] = [file.close, *(w.close for w in self._wavs.values())]
+        for close in closers:
             try:
-                closing.close()
+                close()
             except OSError as exc:
                 log.warning("journal %s: closing failed: %s", self.path.name, exc.strerror)
         self._wavs.clear()
