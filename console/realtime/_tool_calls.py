@@ -203,6 +203,12 @@ class ToolCalls(ToolApprovals):
         else:
             if isinstance(result, ToolErrorOutput):
                 failure = result.exception
+            else:
+                try:
+                    serialize_tool_output(result)
+                except TypeError as exc:
+                    failure = exc
+                    result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
         if failure is not None:
             s._emit_error(
                 f"{what} {tool.name} failed: {failure}",
