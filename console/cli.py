@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="close the session after this long without user activity, with a countdown in "
         "the status bar for the last 5 s (default: off)",
     )
+    parser.add_argument(
+        "--tool-timeout", type=_seconds, metavar="SECONDS",
+        help="tell the model a tool call timed out after this long (default: 60)",
+    )
     return parser
 
 
@@ -289,7 +293,7 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
     return config.override(
         backend=args.backend, url=args.url, model=args.model, voice=args.voice,
         agents=args.agents, theme=args.theme, devices=devices,
-        inactivity_timeout=args.inactivity_timeout,
+        inactivity_timeout=args.inactivity_timeout, tool_timeout=args.tool_timeout,
     )
 
 
@@ -300,7 +304,7 @@ def session_run_config(
     and the inactivity timeout when set. The agents' own run config wins where it says."""
     merged: dict[str, Any] = {
         "reconnect": dict(RECONNECT), "response_timeout_s": RESPONSE_TIMEOUT_S,
-        **(run_config or {}),
+        "tool_timeout_s": config.tool_timeout, **(run_config or {}),
     }
     if config.inactivity_timeout is not None:
         merged["user_inactivity_timeout_s"] = config.inactivity_timeout

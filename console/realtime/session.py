@@ -323,6 +323,17 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         if not self._closing:
             await self._tools.approve(call_id, always)
 
+    @property
+    def running_tool_calls(self) -> list[str]:
+        """Not in the SDK: call ids of the function tool calls running now, oldest first."""
+        return self._tools.running
+
+    async def cancel_tool_call(self, call_id: str) -> bool:
+        """Not in the SDK: stop a running tool call. The model gets an output saying the
+        operator cancelled it (and responds), and an ``error`` event (``kind``
+        ``"tool_cancelled"``) says so. False when no such call is running."""
+        return not self._closing and self._tools.cancel(call_id)
+
     async def reject_tool_call(
         self, call_id: str, *, always: bool = False, rejection_message: str | None = None
     ) -> None:
