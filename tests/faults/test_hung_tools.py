@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
-from console.cli import open_session, session_run_config
+import pytest
+
+from console.cli import build_parser, open_session, session_run_config
 from console.realtime import RealtimeAgent, RealtimeRunner, function_tool
 from console.realtime.model_events import RealtimeModelToolCallEvent
 from console.realtime.testing import ScriptedRealtimeModel
-from console.ui.config import DEFAULT_TOOL_TIMEOUT_S, ConsoleConfig
+from console.ui.config import DEFAULT_TOOL_TIMEOUT_S, ConfigError, ConsoleConfig, parse_config
 from tests.reconnect.support import Reader
 from tests.ui.conftest import make_app
 from tests.ui.test_app_local import LOCAL, connect, say, texts, wait_for
@@ -36,6 +39,11 @@ def hung_app(config: ConsoleConfig) -> Any:
 def test_the_console_sets_a_default_tool_time_limit_that_config_and_flag_change() -> None:
     assert session_run_config(ConsoleConfig(), None)["tool_timeout_s"] == DEFAULT_TOOL_TIMEOUT_S
     assert session_run_config(ConsoleConfig(tool_timeout=5), None)["tool_timeout_s"] == 5
+    assert parse_config("tool_timeout = 7.5\n", Path("c.toml")).tool_timeout == 7.5
+    args = build_parser().parse_args(["--tool-timeout", "12"])
+    assert ConsoleConfig().override(tool_timeout=args.tool_timeout).tool_timeout == 12
+    with pytest.raises(ConfigError, match="tool_timeout must be a number of seconds above 0"):
+        parse_config("tool_timeout = -1\n", Path("c.toml"))
     # An agent file's own run config still wins.
     own = session_run_config(ConsoleConfig(), {"tool_timeout_s": 9})
     assert own["tool_timeout_s"] == 9
