@@ -120,3 +120,29 @@ async def test_a_reader_just_slower_than_the_audio_hears_of_the_drop_once() -> N
     dropped_notices += sum(1 for e in events if e.type == "error"
                            and e.error.get("kind") == "events_dropped")
     assert dropped_notices == 1
+
+
+async def test_callbacks_for_a_listener_that_never_returns_are_bounded() -> None:
+    from console.realtime.lifecycle import MAX_QUEUED_CALLS, LifecycleTracker
+    from console.realtime.listener import AgentError, AgentListener
+
+    release = asyncio.Event()
+    heard: list[str] = []
+
+    class Stuck(AgentListener):
+        async def on_agent_error(self, error: AgentError) -> None:
+            heard.append(error.message)
+            await release.wait()
+
+    async def report(exc: Exception, where: str) -> None:
+        raise AssertionError(where)
+
+    tracker = LifecycleTracker(Stuck(), report_error=report)
+    tracker.start()
+    for n in range(MAX_QUEUED_CALLS + 5_000):
+        tracker.call("on_agent_error", AgentError(type="error", message=str(n)))
+    await asyncio.sleep(0)
+    assert tracker.dropped_calls >= 5_000 - 1
+    release.set()
+    await tracker.stop()
+    assert len(heard) <= MAX_QUEUED_CALLS + 1
