@@ -113,9 +113,13 @@ MAX_PHRASE_CHARS = 120
 bounded whatever the punctuation (espeak-ng's output, and its copies, grow with its input)."""
 
 
+FIRST_PHRASE_CHARS = 40
+
+
 def split_phrases(text: str, min_words: int = 3, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
     """Sentences, further cut after commas, colons and semicolons between phrases of a few words,
-    and at word boundaries into pieces of at most ``max_chars`` characters.
+    and at word boundaries into pieces of at most ``max_chars`` characters (the first of them at
+    most ``FIRST_PHRASE_CHARS``).
 
     Speech is synthesised phrase by phrase, so the first audio of a long reply is ready sooner.
     """
@@ -133,7 +137,12 @@ def split_phrases(text: str, min_words: int = 3, max_chars: int = MAX_PHRASE_CHA
                 out[-1] += current
             else:
                 out.append(current)
-    return [part for phrase in out for part in cap_length(phrase, max_chars)] or [text]
+    pieces = [part for phrase in out for part in cap_length(phrase, max_chars)] or [text]
+    # A short first piece: the first audio waits only for it, not for a long phrase.
+    head = cap_length(pieces[0], FIRST_PHRASE_CHARS)[0]
+    if head != pieces[0]:
+        pieces[0:1] = [head, pieces[0][len(head) :]]
+    return pieces
 
 
 def cap_length(text: str, max_chars: int) -> list[str]:

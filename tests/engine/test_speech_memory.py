@@ -5,7 +5,12 @@ from __future__ import annotations
 from console.engine import LocalEngine
 from console.engine.dsp import Samples
 from console.engine.voice import SyntheticVoice
-from console.engine.words import MAX_PHRASE_CHARS, cap_length, split_phrases
+from console.engine.words import (
+    FIRST_PHRASE_CHARS,
+    MAX_PHRASE_CHARS,
+    cap_length,
+    split_phrases,
+)
 
 from .support import Client
 
@@ -28,6 +33,7 @@ def test_phrases_are_bounded_and_join_back_whatever_the_punctuation() -> None:
         pieces = split_phrases(text)
         assert "".join(pieces) == text
         assert max(len(p) for p in pieces) <= MAX_PHRASE_CHARS
+        assert len(pieces[0]) <= FIRST_PHRASE_CHARS
 
 
 def test_cap_length_cuts_after_whitespace_and_inside_only_overlong_words() -> None:
@@ -50,3 +56,4 @@ async def test_the_engine_speaks_a_long_unpunctuated_message_piece_by_piece() ->
         await client.until("response.done", timeout=30)
         await client.close()
     assert voice.texts and max(len(t) for t in voice.texts) <= MAX_PHRASE_CHARS
+    assert len(voice.texts[0]) <= FIRST_PHRASE_CHARS  # all the first audio waited for
