@@ -208,7 +208,9 @@ class SessionLink:
         elif kind == "turn_started" or kind == "turn_ended":
             if self._watch is not None:
                 self._watch.turn(kind == "turn_started")
-            if kind == "turn_ended":
+            # A response.done from the server proves the connection; the turn end a transport
+            # reports for a response cut off by the drop (no response id) does not.
+            if kind == "turn_ended" and getattr(event, "response_id", None) is not None:
                 self._healthy()
 
     def _acknowledge(self, data: Any) -> None:
