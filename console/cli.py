@@ -334,6 +334,8 @@ def divert_logs(folder: Path | None = None) -> Path | None:
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # A log on a full disk must not print "--- Logging error ---" tracebacks onto the screen.
+    logging.raiseExceptions = False
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.WARNING)
     from console.audio.quiet import divert_native_stderr

@@ -84,11 +84,12 @@ class JournalWriter:
         """Write what is pending; False (and the reason noted) when the disk refuses."""
         file = self._file
         try:
-            if self._lost and file is not None and not self._pending:
-                gap = {"kind": "event", "type": "journal_gap", "lost_records": self._lost}
-                self._pending += (json.dumps(gap) + "\n").encode()
-                self._lost = 0
-            while file is not None and self._pending:
+            while file is not None and (self._pending or self._lost):
+                if not self._pending:
+                    # Right after what was kept: where the records that did not fit would be.
+                    gap = {"kind": "event", "type": "journal_gap", "lost_records": self._lost}
+                    self._pending += (json.dumps(gap) + "\n").encode()
+                    self._lost = 0
                 written = file.write(self._pending)
                 del self._pending[: written or 0]
             for out in self._wavs.values():

@@ -1,6 +1,6 @@
 """A full disk under the journal: said at once, the session goes on, writing resumes, exit 0.
 
-The journal lives on a real 256 KB tmpfs mounted for the test (the tests run as root, as the
+The journal lives on a real 8 MB tmpfs mounted for the test (the tests run as root, as the
 CI container does); a ballast file fills it and is deleted to give the space back.
 """
 
@@ -28,7 +28,7 @@ class TinyDisk:
     def fill(self) -> None:
         with self.ballast.open("ab", buffering=0) as out:
             try:
-                while out.write(b"\0" * 4096):
+                while out.write(b"\0" * 65536):
                     pass
             except OSError as exc:
                 assert exc.errno == errno.ENOSPC
@@ -41,7 +41,7 @@ class TinyDisk:
 def tiny_disk(tmp_path: Path) -> Iterator[TinyDisk]:
     root = tmp_path / "disk"
     root.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs",
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs",
                            str(root)], capture_output=True, text=True)
     if done.returncode != 0:
         pytest.fail(f"mounting a tmpfs needs root (as in CI): {done.stderr.strip()}")
@@ -113,3 +113,22 @@ async def test_the_console_shows_it_goes_on_resumes_and_quits_with_0(
     info = summarize(journal.path)
     assert info.turns == 3 and info.complete
     assert _tracebacks(caplog) == []
+
+
+def test_a_long_outage_keeps_memory_bounded_and_marks_the_gap(tiny_disk: TinyDisk) -> None:
+    journal = JournalWriter(tiny_disk.root / "s.jsonl")
+    journal.meta()
+    tiny_disk.fill()
+    text = "x" * 1000
+    for n in range(6000):  # about 6 MB of lines: more than is kept while the disk is full
+        journal.event("turn", n=n, text=text)
+    tiny_disk.free()
+    journal.flush()
+    journal.event("after")
+    journal.close()
+    kinds = [r.get("type") for r in read_records(journal.path)]
+    kept = kinds.count("turn")
+    gap = kinds.index("journal_gap")
+    assert 0 < kept < 6000 and kinds[gap - 1] == "turn" and kinds[gap + 1] == "after"
+    lost = [r for r in read_records(journal.path) if r.get("type") == "journal_gap"]
+    assert lost[0]["lost_records"] == 6000 - kept
