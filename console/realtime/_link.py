@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _SEND_FAILURES: ContextVar[list[str] | None] = ContextVar("rtconsole_send_failures", default=None)
 
 _UNCONFIRMED_LIMIT = 64
+_HELD_LIMIT = 256  # sends kept while down; past it they are refused with an error event
 _ACK_EVENTS = ("conversation.item.added", "conversation.item.created")
 _TEXT_PARTS = ("input_text", "input_image")
 
@@ -193,6 +194,11 @@ class SessionLink:
         # is an interrupt (there is nothing to interrupt on a new server session).
         if isinstance(event, RealtimeModelSendAudio):
             self._dropped_audio += len(event.audio)
+        elif len(self._held) >= _HELD_LIMIT:
+            self._s._emit_error(
+                f"not sent: {_HELD_LIMIT} sends are already waiting for the connection",
+                kind="held_full",
+            )
         elif not isinstance(event, RealtimeModelSendInterrupt):
             self._held.append(event)
 

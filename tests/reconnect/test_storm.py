@@ -15,7 +15,7 @@ from console.realtime.model_events import (
 )
 from console.realtime.openai_realtime import OpenAIRealtimeWebSocketModel
 
-from .support import FlakyModel, Reader, no_wait
+from .support import FlakyModel, Reader, no_wait, wait_forever
 
 
 class SlammingServer:
@@ -121,4 +121,22 @@ async def test_a_completed_response_makes_a_new_connection_healthy() -> None:
     await model.emit(RealtimeModelTurnEndedEvent("r1", "completed"))
     await model.drop()  # after a completed response: a fresh drop
     assert (await reader.until("connection_lost")).attempt == 1
+    await session.close()
+
+
+async def test_sends_held_while_down_are_bounded() -> None:
+    from console.realtime._link import _HELD_LIMIT
+
+    model = FlakyModel()
+    session = await RealtimeRunner(RealtimeAgent("Main"), model=model, config={"reconnect": {
+        "enabled": True, "sleep": wait_forever}}).run()
+    await session.enter()
+    reader = Reader(session)
+    await model.drop()
+    await reader.until("connection_lost")
+    for n in range(_HELD_LIMIT + 10):
+        await session.send_message(f"message {n}")
+    assert session._link.held == _HELD_LIMIT
+    refused = await reader.until("error", lambda e: e.error.get("kind") == "held_full")
+    assert str(_HELD_LIMIT) in refused.error["message"]
     await session.close()
