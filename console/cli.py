@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="close the session after this long without user activity, with a countdown in "
         "the status bar for the last 5 s (default: off)",
     )
+    parser.add_argument(
+        "--tool-timeout", type=_seconds, metavar="SECONDS",
+        help="tell the model a tool call timed out after this long (default: 60)",
+    )
     return parser
 
 
@@ -313,7 +317,7 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
     return config.override(
         backend=args.backend, url=args.url, model=args.model, voice=args.voice,
         agents=args.agents, theme=args.theme, devices=devices,
-        inactivity_timeout=args.inactivity_timeout,
+        inactivity_timeout=args.inactivity_timeout, tool_timeout=args.tool_timeout,
     )
 
 
@@ -345,7 +349,7 @@ def session_run_config(
     and the inactivity timeout when set. The agents' own run config wins where it says."""
     merged: dict[str, Any] = {
         "reconnect": dict(RECONNECT), "response_timeout_s": RESPONSE_TIMEOUT_S,
-        **(run_config or {}),
+        "tool_timeout_s": config.tool_timeout, **(run_config or {}),
     }
     if config.inactivity_timeout is not None:
         merged["user_inactivity_timeout_s"] = config.inactivity_timeout
@@ -364,13 +368,19 @@ def divert_logs(folder: Path | None = None) -> Path | None:
     or None if it cannot be written (then the audio layer's own guards still apply)."""
     import logging
 
+    from console.journal.private import private_dir, touch_private
+
     folder = folder or log_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(folder / "rtconsole.log", encoding="utf-8")
+        # Logs can quote what was said: 0600 files in a 0700 folder.
+        private_dir(folder)
+        touch_private(folder / "native.log")
+        handler = logging.FileHandler(touch_private(folder / "rtconsole.log"), encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # A log on a full disk must not print "--- Logging error ---" tracebacks onto the screen.
+    logging.raiseExceptions = False
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.WARNING)
     from console.audio.quiet import divert_native_stderr

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from . import client_events
 from . import session as session_config
 from ._input_audio_events import InputAudioEvents
 from .audio_input import InputAudio
@@ -63,6 +64,8 @@ def _check_frame(message: str | bytes, limit: int) -> Event:
         )
     try:
         event = json.loads(message)
+    except RecursionError:
+        raise _too_deep() from None
     except json.JSONDecodeError as exc:
         raise ProtocolError(
             "invalid_json",
@@ -74,7 +77,16 @@ def _check_frame(message: str | bytes, limit: int) -> Event:
             "invalid_json",
             f"Expected a JSON object with a 'type' field, got {type(event).__name__}.",
         )
+    if client_events.depth(event) > client_events.MAX_DEPTH:
+        raise _too_deep()
     return event
+
+
+def _too_deep() -> ProtocolError:
+    return ProtocolError(
+        "invalid_json",
+        f"The JSON is nested more than {client_events.MAX_DEPTH} levels deep.",
+    )
 
 
 class Conversation(InputAudioEvents):
@@ -145,6 +157,7 @@ class Conversation(InputAudioEvents):
             for key in event:
                 if key not in _FIELDS[kind] | {"type", "event_id"}:
                     raise ProtocolError("unknown_parameter", f"Unknown parameter: '{key}'.", key)
+            client_events.check(event)
             handler: Callable[[Event], list[Event]] = getattr(self, "_on_" + kind.replace(".", "_"))
             return handler(event)
         except ProtocolError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 
@@ -68,6 +69,9 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:  # --help, or a bad argument already reported in one line
         return exc.code if isinstance(exc.code, int) else 2
     host = args.host or "127.0.0.1"
+    # Warnings (a rejected client, a failing job) on stderr, with the time they happened.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.port < 0 or args.port > 65535:
         print(f"rtconsole serve: error: port {args.port} is out of range 0-65535", file=sys.stderr)
         return 2

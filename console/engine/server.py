@@ -229,6 +229,7 @@ class LocalEngine:
             return None
         offered = _token(request.headers)
         if offered is None:
+            _rejected(connection, "missing_api_key")
             return _json_response(
                 connection,
                 HTTPStatus.UNAUTHORIZED,
@@ -237,6 +238,7 @@ class LocalEngine:
                 "`rtconsole serve` printed (or start the engine with --no-auth).",
             )
         if not hmac.compare_digest(offered.encode(), self.token.encode()):
+            _rejected(connection, "invalid_api_key")
             return _json_response(
                 connection,
                 HTTPStatus.UNAUTHORIZED,
@@ -258,6 +260,13 @@ class LocalEngine:
             max_message_bytes=self.max_message_bytes,
         )
         await _Link(ws, conv, self, self.pace).run()
+
+
+def _rejected(connection: ServerConnection, code: str) -> None:
+    # Who tried and why, never what they offered: a near-miss token is almost a secret.
+    peer = connection.remote_address
+    where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "an unknown address"
+    log.warning("rejected a client from %s: %s", where, code)
 
 
 def _token(headers: Headers) -> str | None:

@@ -108,8 +108,18 @@ def sounds_like(word: str) -> str:
     return "".join(code)[:4].ljust(4, "0")
 
 
-def split_phrases(text: str, min_words: int = 3) -> list[str]:
-    """Sentences, further cut after commas, colons and semicolons between phrases of a few words.
+MAX_PHRASE_CHARS = 120
+"""The longest piece of text synthesised at once: speech memory and time to first audio stay
+bounded whatever the punctuation (espeak-ng's output, and its copies, grow with its input)."""
+
+
+FIRST_PHRASE_CHARS = 40
+
+
+def split_phrases(text: str, min_words: int = 3, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
+    """Sentences, further cut after commas, colons and semicolons between phrases of a few words,
+    and at word boundaries into pieces of at most ``max_chars`` characters (the first of them at
+    most ``FIRST_PHRASE_CHARS``).
 
     Speech is synthesised phrase by phrase, so the first audio of a long reply is ready sooner.
     """
@@ -127,4 +137,24 @@ def split_phrases(text: str, min_words: int = 3) -> list[str]:
                 out[-1] += current
             else:
                 out.append(current)
-    return out or [text]
+    pieces = [part for phrase in out for part in cap_length(phrase, max_chars)] or [text]
+    # A short first piece: the first audio waits only for it, not for a long phrase.
+    head = cap_length(pieces[0], FIRST_PHRASE_CHARS)[0]
+    if head != pieces[0]:
+        pieces[0:1] = [head, pieces[0][len(head) :]]
+    return pieces
+
+
+def cap_length(text: str, max_chars: int) -> list[str]:
+    """``text`` cut after the last whitespace within each ``max_chars`` characters (inside a
+    word only when a word alone is longer), joining back to exactly ``text``."""
+    parts: list[str] = []
+    start = 0
+    while len(text) - start > max_chars:
+        window = text[start : start + max_chars]
+        space = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+        end = start + (space + 1 if space > 0 else max_chars)
+        parts.append(text[start:end])
+        start = end
+    parts.append(text[start:])
+    return parts

@@ -45,16 +45,16 @@ class JournalError(Exception):
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of a journal in order. A torn last line (a crash mid-write) is skipped."""
+    """The records of a journal in order. A torn last line (a crash or a full disk mid-write,
+    even inside a multi-byte character) is skipped; every complete line is read."""
     try:
-        handle = path.open(encoding="utf-8")
+        # Undecodable bytes become U+FFFD: the line holding them fails to parse and is skipped
+        # (a binary file fails on its first line), instead of refusing the whole journal.
+        handle = path.open(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
-        try:
-            yield from _records(path, handle)
-        except UnicodeDecodeError:
-            raise JournalError(f"{path} is not an rtconsole journal (not text)") from None
+        yield from _records(path, handle)
 
 
 def _records(path: Path, handle: IO[str]) -> Iterator[dict[str, Any]]:

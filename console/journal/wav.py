@@ -6,6 +6,8 @@ import struct
 from pathlib import Path
 from typing import IO
 
+from .private import open_private
+
 
 class WavRecorder:
     """Appends PCM16 mono audio to a WAV file.
@@ -15,7 +17,7 @@ class WavRecorder:
     """
 
     def __init__(self, path: Path, rate: int) -> None:
-        self._file: IO[bytes] = path.open("wb")
+        self._file: IO[bytes] = open_private(path, "wb")
         self._rate = rate
         self._data = 0
         self._synced = -1

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from .private import open_private, private_dir
 from .redact import Redactor
 from .wav import WavRecorder
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Server events after which a turn is complete: the file is flushed so a crash loses at most the
 # turn in progress.
 _TURN_END = frozenset({"response.done", "conversation.item.done", "error"})
 _AUDIO_FIELDS = {"input_audio_buffer.append": "audio", "response.output_audio.delta": "delta"}
+# Lines kept in memory while the disk refuses them (full), written when space returns; past
+# this the newest are dropped (and counted), so a long outage cannot exhaust memory instead.
+_PENDING_LIMIT = 4 * 1024 * 1024
+_WRITE_AT = 64 * 1024  # below a flush, lines are written in pieces of about this size
 
 
 class JournalWriter:
@@ -24,7 +33,15 @@ class JournalWriter:
     Lines are ``{"t": seconds since start, "kind": ..., ...}`` with kinds ``meta`` (first line),
     ``sent`` and ``recv`` (wire events, audio replaced by its byte count), ``event`` (session
     events in summary form) and ``decision`` (operator approvals and rejections).
+
+    Writing never raises: when the disk refuses (full, I/O error) the journal says so once
+    through ``on_trouble`` ("journal stopped: disk full"), keeps what it could not write in
+    memory (up to 4 MB) and tries again at each flush; when a write succeeds it says "journal
+    resumed". Files are 0600 in a 0700 folder.
     """
+
+    on_trouble: Callable[[str], None] | None = None
+    """Told, in one line, when writing stops and when it resumes."""
 
     def __init__(
         self,
@@ -39,8 +56,12 @@ class JournalWriter:
         self.record_audio = record_audio
         self._clock = clock
         self._started = clock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        private_dir(path.parent)
+        self._file: IO[bytes] | None = open_private(path, "ab", buffering=0)
+        self._pending = bytearray()
+        self._lost = 0
+        self.stopped: str | None = None
+        """Why writing stopped (``disk full``...), or None while it works."""
         self._wavs: dict[str, WavRecorder] = {}
 
     @property
@@ -52,9 +73,47 @@ class JournalWriter:
             return
         record["t"] = round(self._clock() - self._started, 4)
         line = json.dumps(self.redactor.value(record), ensure_ascii=False, default=str)
-        self._file.write(line + "\n")
-        if flush:
+        if len(self._pending) < _PENDING_LIMIT:
+            self._pending += (line + "\n").encode()
+        else:
+            self._lost += 1
+        if flush or len(self._pending) >= _WRITE_AT:
             self.flush()
+
+    def _drain(self) -> bool:
+        """Write what is pending; False (and the reason noted) when the disk refuses."""
+        file = self._file
+        try:
+            while file is not None and (self._pending or self._lost):
+                if not self._pending:
+                    # Right after what was kept: where the records that did not fit would be.
+                    gap = {"kind": "event", "type": "journal_gap", "lost_records": self._lost}
+                    self._pending += (json.dumps(gap) + "\n").encode()
+                    self._lost = 0
+                written = file.write(self._pending)
+                del self._pending[: written or 0]
+            for out in self._wavs.values():
+                out.sync()
+        except OSError as exc:
+            self._stop(exc)
+            return False
+        if self.stopped is not None:
+            self.stopped = None
+            self._tell("journal resumed")
+        return True
+
+    def _stop(self, exc: OSError) -> None:
+        if self.stopped is not None:
+            return
+        self.stopped = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (
+            exc.strerror or str(exc))
+        # One line in the log, not a traceback per write.
+        log.warning("journal %s stopped: %s", self.path.name, self.stopped)
+        self._tell(f"journal stopped: {self.stopped}")
+
+    def _tell(self, text: str) -> None:
+        if self.on_trouble is not None:
+            self.on_trouble(text)
 
     def meta(self, **fields: Any) -> None:
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self._started))
@@ -88,26 +147,34 @@ class JournalWriter:
         """Append PCM16 mono audio to ``<stem>.<channel>.wav`` when recording (mic or speaker)."""
         if not self.record_audio or self._file is None:
             return
-        out = self._wavs.get(channel)
-        if out is None:
-            out = WavRecorder(self.path.with_suffix(f".{channel}.wav"), rate)
-            self._wavs[channel] = out
-        out.write(pcm16)
+        if self.stopped is not None:
+            return  # live audio is not held back: it resumes with the journal
+        try:
+            out = self._wavs.get(channel)
+            if out is None:
+                out = WavRecorder(self.path.with_suffix(f".{channel}.wav"), rate)
+                self._wavs[channel] = out
+            out.write(pcm16)
+        except OSError as exc:
+            self._stop(exc)
 
     def flush(self) -> None:
+        """Write what is pending (and the WAV headers); never raises."""
         if self._file is not None:
-            self._file.flush()
-            for out in self._wavs.values():
-                out.sync()
+            self._drain()
 
     def close(self) -> None:
+        """Write the closing line and close; what the disk still refuses is lost, never raised."""
         if self._file is None:
             return
         self.event("journal_closed")
-        self._file.close()
-        self._file = None
-        for out in self._wavs.values():
-            out.close()
+        file, self._file = self._file, None
+        closers: list[Callable[[], None]] = [file.close, *(w.close for w in self._wavs.values())]
+        for close in closers:
+            try:
+                close()
+            except OSError as exc:
+                log.warning("journal %s: closing failed: %s", self.path.name, exc.strerror)
         self._wavs.clear()
 
 

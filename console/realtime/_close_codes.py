@@ -32,8 +32,14 @@ def going_away(ws: ClientConnection) -> dict[str, Any] | None:
     )
 
 
-def connection_error(exc: Exception) -> dict[str, Any]:
+def connection_error(exc: Exception, max_size: int | None = None) -> dict[str, Any]:
     """The error of a connection that ended abnormally (reset, protocol error...)."""
     # The close frame that ended it: the server's, else ours (e.g. 1009 for a too-big message).
-    frame = getattr(exc, "rcvd", None) or getattr(exc, "sent", None)
+    sent = getattr(exc, "sent", None)
+    frame = getattr(exc, "rcvd", None) or sent
+    if sent is not None and sent.code == 1009 and max_size is not None:
+        return _closed(
+            f"the server sent a message larger than the limit of {max_size:,} bytes "
+            "(TransportConfig.max_size); the connection was closed", sent
+        )
     return _closed(f"the connection ended abnormally: {type(exc).__name__}: {exc}", frame)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _SEND_FAILURES: ContextVar[list[str] | None] = ContextVar("rtconsole_send_failures", default=None)
 
 _UNCONFIRMED_LIMIT = 64
+_HELD_LIMIT = 256  # sends kept while down; past it they are refused with an error event
 _ACK_EVENTS = ("conversation.item.added", "conversation.item.created")
 _TEXT_PARTS = ("input_text", "input_image")
 
@@ -133,6 +134,13 @@ class SessionLink:
         self._dropped_audio = 0
         self._stall_s: float | None = session._run_config.get("response_timeout_s")
         self._watch: StallWatch | None = None
+        # Attempts used since the connection was last healthy: a connection that drops before
+        # it is healthy continues this count instead of starting again at 1.
+        self._streak = 0
+        self._probation: asyncio.TimerHandle | None = None
+        # Sends (and the restore's response.create) already re-sent during this streak.
+        self._resent: list[RealtimeModelSendEvent] = []
+        self._resumed = False
 
     @property
     def held(self) -> int:
@@ -186,6 +194,11 @@ class SessionLink:
         # is an interrupt (there is nothing to interrupt on a new server session).
         if isinstance(event, RealtimeModelSendAudio):
             self._dropped_audio += len(event.audio)
+        elif len(self._held) >= _HELD_LIMIT:
+            self._s._emit_error(
+                f"not sent: {_HELD_LIMIT} sends are already waiting for the connection",
+                kind="held_full",
+            )
         elif not isinstance(event, RealtimeModelSendInterrupt):
             self._held.append(event)
 
@@ -198,8 +211,13 @@ class SessionLink:
                 self._watch.server_event()
             if self._unconfirmed:
                 self._acknowledge(event.data)  # type: ignore[union-attr]
-        elif self._watch is not None and (kind == "turn_started" or kind == "turn_ended"):
-            self._watch.turn(kind == "turn_started")
+        elif kind == "turn_started" or kind == "turn_ended":
+            if self._watch is not None:
+                self._watch.turn(kind == "turn_started")
+            # A response.done from the server proves the connection; the turn end a transport
+            # reports for a response cut off by the drop (no response id) does not.
+            if kind == "turn_ended" and getattr(event, "response_id", None) is not None:
+                self._healthy()
 
     def _acknowledge(self, data: Any) -> None:
         if type(data) is not dict or data.get("type") not in _ACK_EVENTS:
@@ -232,9 +250,24 @@ class SessionLink:
                 return self.policy.enabled
         return False
 
+    def _healthy(self) -> None:
+        """The connection stayed up long enough or completed a response: trust it."""
+        if self._probation is not None:
+            self._probation.cancel()
+            self._probation = None
+        self._streak = 0
+        self._resent.clear()
+        self._resumed = False
+
     def on_status(self, status: str) -> None:
         if status != "disconnected" or self._s._closing:
             return
+        if self._probation is not None:
+            self._probation.cancel()
+            self._probation = None
+            error = self._drop_error
+            if error is not None:
+                self._drop_error = f"{error}, soon after reconnecting"
         if self._watch is not None:
             self._watch.reset()
         if self._task is not None:
@@ -278,7 +311,7 @@ class SessionLink:
     async def _reconnect(self, error: str) -> None:
         s = self._s
         loop = asyncio.get_running_loop()
-        attempt = 0
+        attempt = self._streak
         try:
             while True:
                 attempt += 1
@@ -306,6 +339,8 @@ class SessionLink:
                     self._attempt_done.set_result(False)
                     continue
                 self._attempt_done.set_result(True)
+                self._streak = attempt
+                self._probation = loop.call_later(self.policy.healthy_after_s, self._healthy)
                 restored, skipped, resent = outcome
                 s._lifecycle.connected()
                 s._emit(
@@ -363,7 +398,7 @@ class SessionLink:
                     k: v for k, v in message.items() if k != "type"}})
             ):
                 return "the connection dropped again while the conversation was restored"
-        pending = [*self._unconfirmed, *self._held]
+        pending = self._once([*self._unconfirmed, *self._held])
         self._unconfirmed.clear()
         self._held.clear()
         asked = any(_asks_response(e) for e in pending)
@@ -374,12 +409,14 @@ class SessionLink:
                 self._held.extendleft(reversed([event, *pending]))
                 return "the connection dropped again while held messages were sent"
             self._sent(event)
+            self._resent.append(event)
             resent += 1
             if not pending and self._held:  # sent while the restore ran
-                pending = list(self._held)
+                pending = self._once(list(self._held))
                 self._held.clear()
                 asked = asked or any(_asks_response(e) for e in pending)
-        if plan.owes_response and not asked and self.policy.resume_response:
+        if plan.owes_response and not asked and self.policy.resume_response and not self._resumed:
+            self._resumed = True
             await self._send_now(RealtimeModelSendRawMessage(message={"type": "response.create"}))
         if self._lost_again:
             return "the connection dropped again right after reconnecting"
@@ -387,9 +424,28 @@ class SessionLink:
         self.state = "connected"
         return plan.restored, plan.skipped, resent
 
+    def _once(self, events: list[RealtimeModelSendEvent]) -> list[RealtimeModelSendEvent]:
+        """``events`` less those already re-sent during this streak, which are given up."""
+        keep: list[RealtimeModelSendEvent] = []
+        for event in events:
+            if any(event is sent for sent in self._resent):
+                what = (f"message {_texts(event)!r}"
+                        if isinstance(event, RealtimeModelSendUserInput)
+                        else type(event).__name__)
+                self._s._emit_error(
+                    f"{what} was not sent again: it was lost in two dropped connections",
+                    kind="resend_abandoned",
+                )
+            else:
+                keep.append(event)
+        return keep
+
     async def stop(self) -> None:
         """The session is closing: stop reconnecting and watching."""
         self.state = "closed"
+        if self._probation is not None:
+            self._probation.cancel()
+            self._probation = None
         if self._watch is not None:
             self._watch.reset()
         task = self._task

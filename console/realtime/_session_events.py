@@ -55,8 +55,12 @@ class ModelEventHandling(RealtimeModelListener):
         """Queue a high-rate event (audio, raw model event) unless the queue is over its limit:
         a consumer that stopped reading must not make the session grow without bound."""
         limit = self._max_queued
-        if limit is None or self._queue.qsize() < limit:
-            self._dropping = False
+        waiting = self._queue.qsize()
+        if limit is None or waiting < limit:
+            # Re-armed only once the queue has drained to half: a reader just slower than real
+            # time would otherwise cross the limit, and be told so, thousands of times.
+            if limit is None or waiting <= limit // 2:
+                self._dropping = False
             self._queue.put_nowait(event)
             return
         self.dropped_events += 1
@@ -154,7 +158,8 @@ class ModelEventHandling(RealtimeModelListener):
 
     def _on_error(self, event: Any) -> None:
         if not self._link.on_error(event.error):
-            self._emit(RealtimeError(error=event.error, info=self._event_info))
+            # High-rate when a server misbehaves: bounded like audio when nobody reads.
+            self._emit_bulk(RealtimeError(error=event.error, info=self._event_info))
 
     def _on_exception(self, event: Any) -> None:
         where = f" ({event.context})" if event.context else ""

@@ -7,7 +7,14 @@ from collections.abc import Awaitable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._tool_approvals import ToolApprovals
-from ._tool_timeout import ToolTimeout, timeout_output, within
+from ._tool_timeout import (
+    ToolCancelled,
+    ToolTimeout,
+    cancelled_output,
+    stoppable,
+    timeout_output,
+    within,
+)
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .events import (
@@ -49,6 +56,8 @@ class ToolCalls(ToolApprovals):
         self._seen: set[str] = set()
         self._background = bool(session._run_config.get("async_tool_calls", True))
         self._timeout: float | None = session._run_config.get("tool_timeout_s")
+        # Running calls (call id -> what stops them), in the order they started.
+        self._stops: dict[str, asyncio.Future[None]] = {}
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -71,6 +80,19 @@ class ToolCalls(ToolApprovals):
         """The tool's own ``timeout_s``, else the run config's ``tool_timeout_s``."""
         own = getattr(tool, "timeout_s", None)
         return own if own is not None else self._timeout
+
+    @property
+    def running(self) -> list[str]:
+        """Call ids of the tool calls running now, oldest first."""
+        return list(self._stops)
+
+    def cancel(self, call_id: str) -> bool:
+        """Stop a running call: the model gets an output saying so. False if it is not running."""
+        stop = self._stops.get(call_id)
+        if stop is None or stop.done():
+            return False
+        stop.set_result(None)
+        return True
 
     def live_calls(self) -> set[str]:
         """Calls whose output is still to come: waiting for approval, or seen and running."""
@@ -184,10 +206,19 @@ class ToolCalls(ToolApprovals):
         s = self._s
         timeout = self.timeout_of(tool)
         failure: Exception | None = None
+        stop = self._stops[event.call_id] = asyncio.get_running_loop().create_future()
         try:
-            result = await within(running, timeout)
+            result = await stoppable(within(running, timeout), stop)
         except asyncio.CancelledError:
             raise
+        except ToolCancelled:
+            s._emit_error(
+                f"{what} {tool.name} was cancelled by the operator",
+                kind="tool_cancelled",
+                tool_name=tool.name,
+                call_id=event.call_id,
+            )
+            return cancelled_output(tool.name)
         except ToolTimeout:
             s._emit_error(
                 f"{what} {tool.name} timed out after {timeout:g} s",
@@ -203,6 +234,14 @@ class ToolCalls(ToolApprovals):
         else:
             if isinstance(result, ToolErrorOutput):
                 failure = result.exception
+            else:
+                try:
+                    serialize_tool_output(result)
+                except TypeError as exc:
+                    failure = exc
+                    result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
+        finally:
+            self._stops.pop(event.call_id, None)
         if failure is not None:
             s._emit_error(
                 f"{what} {tool.name} failed: {failure}",

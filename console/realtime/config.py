@@ -96,6 +96,9 @@ class RealtimeReconnectConfig(TypedDict, total=False):
     resume_response: bool
     """After restoring, ask for a response when the conversation ends on a user message or a
     tool output nobody answered yet (default True)."""
+    healthy_after_s: float
+    """A new connection counts as healthy (and the attempt count starts again) once it stayed up
+    this long (default 10 s) or completed a response; one that drops sooner continues the count."""
     sleep: Callable[[float], Awaitable[None]]
     """How to wait between attempts (default ``asyncio.sleep``); tests inject one that does not
     wait. ``session.reconnect_now()`` cuts any wait short."""
@@ -121,8 +124,9 @@ class RealtimeRunConfig(TypedDict, total=False):
     think for a while, so the threshold is the application's call (the console uses 30 s)."""
     max_queued_events: int | None
     """Events kept for an iterator that is not reading (default 10,000). Past it, new audio and
-    raw model events are dropped (one ``error`` event says so) while every other event is kept,
-    so a session nobody iterates (one followed only through an AgentListener) stays bounded.
+    raw model events and server errors are dropped (one ``error`` event says so), and past four
+    times it every event, so a session nobody iterates (one followed only through an
+    AgentListener) stays bounded.
     None keeps everything, as the SDK does."""
 
 

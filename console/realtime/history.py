@@ -26,6 +26,9 @@ from .items import (
 )
 
 _FILLABLE = ("transcript", "text", "audio", "image_url")
+MAX_STRAY_ITEMS = 64
+"""Items created by deltas for ids never announced (by ``conversation.item.added`` or
+``response.output_item.added``) kept at once; past it the oldest such item is dropped."""
 
 
 class HistoryView(Sequence[RealtimeItem]):
@@ -71,9 +74,12 @@ class HistoryView(Sequence[RealtimeItem]):
 class History:
     """Mutable storage behind a session's history; only the session writes to it."""
 
-    __slots__ = ("_by_id", "_items", "_pos", "_stale_from", "view")
+    __slots__ = ("_by_id", "_items", "_pos", "_stale_from", "_strays", "view")
 
     def __init__(self) -> None:
+        # Items created by a delta for an id the server never announced, oldest first: past
+        # MAX_STRAY_ITEMS the oldest goes, so a misbehaving server cannot grow the history.
+        self._strays: dict[str, None] = {}
         self._items: list[RealtimeItem] = []
         self._by_id: dict[str, RealtimeItem] = {}
         self._pos: dict[str, int] = {}
@@ -127,6 +133,7 @@ class History:
     def delete(self, item_id: str) -> RealtimeItem | None:
         if item_id not in self._by_id:
             return None
+        self._strays.pop(item_id, None)
         index = self.position(item_id)
         item = self._items.pop(index)
         del self._by_id[item_id]
@@ -139,6 +146,7 @@ class History:
         """Add ``incoming`` or merge it into the item with the same id; returns the stored item
         and whether it is new. Merging never drops a transcript, text or tool output that was
         already known when the update lacks it."""
+        self._strays.pop(incoming.item_id, None)  # announced: no longer a stray
         existing = self._by_id.get(incoming.item_id)
         if existing is None:
             self.add(incoming)
@@ -158,7 +166,7 @@ class History:
             new = AssistantMessageItem(
                 item_id=item_id, status="in_progress", content=[AssistantAudio(transcript=delta)]
             )
-            self.append(new)
+            self._append_stray(new)
             return new, True
         content = getattr(item, "content", None)
         if content is not None:
@@ -177,7 +185,7 @@ class History:
             new = AssistantMessageItem(
                 item_id=item_id, status="in_progress", content=[AssistantText(text=delta)]
             )
-            self.append(new)
+            self._append_stray(new)
             return new, True
         if isinstance(item, AssistantMessageItem):
             for part in item.content:
@@ -186,6 +194,14 @@ class History:
                     return item, False
             item.content.append(AssistantText(text=delta))
         return item, False
+
+    def _append_stray(self, item: RealtimeItem) -> None:
+        self.append(item)
+        self._strays[item.item_id] = None
+        if len(self._strays) > MAX_STRAY_ITEMS:
+            oldest = next(iter(self._strays))
+            del self._strays[oldest]
+            self.delete(oldest)
 
     def set_user_transcript(self, item_id: str, transcript: str) -> tuple[RealtimeItem, bool]:
         """Fill the transcript of a user's audio message; creates the item if it is unknown
@@ -196,7 +212,7 @@ class History:
             new = UserMessageItem(
                 item_id=item_id, content=[InputAudio(transcript=transcript)]
             )
-            self.append(new)
+            self._append_stray(new)
             return new, True
         if isinstance(item, UserMessageItem):
             filled = False

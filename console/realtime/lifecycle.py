@@ -19,6 +19,10 @@ _COUNTDOWN_FROM = 5
 _warned: set[tuple[type, str]] = set()
 
 
+MAX_QUEUED_CALLS = 10_000
+"""Listener callbacks kept waiting for a listener that is still busy; past it they are dropped."""
+
+
 class Clock(Protocol):
     """Time for the inactivity countdown; tests inject one that does not wait real seconds."""
 
@@ -81,6 +85,8 @@ class LifecycleTracker(RealtimeModelListener):
         self._on_timeout = on_timeout
         self._clock: Clock = clock or MonotonicClock()
         self._calls: asyncio.Queue[tuple[str, tuple[Any, ...]] | None] = asyncio.Queue()
+        self.dropped_calls = 0
+        """Callbacks not delivered because ``MAX_QUEUED_CALLS`` were already waiting."""
         self._worker: asyncio.Task[None] | None = None
         self._countdown: asyncio.Task[None] | None = None
         self._active = False
@@ -117,8 +123,13 @@ class LifecycleTracker(RealtimeModelListener):
                 self._worker.cancel()
 
     def call(self, name: str, *args: Any) -> None:
-        if overridden(self.listener, name):
-            self._calls.put_nowait((name, args))
+        if not overridden(self.listener, name):
+            return
+        if self._calls.qsize() >= MAX_QUEUED_CALLS and name != "on_agent_stopped":
+            # A listener that stopped returning must not make the session grow without bound.
+            self.dropped_calls += 1
+            return
+        self._calls.put_nowait((name, args))
 
     async def call_now(self, name: str, *args: Any) -> None:
         """Run a callback at once (``on_agent_starting``, before any I/O), errors contained."""

@@ -35,18 +35,23 @@ class RealtimeConnectionError(ConnectionError):
     """The WebSocket connection could not be opened. Never carries credentials."""
 
 
+DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class TransportConfig:
     """Low-level WebSocket settings, passed to ``websockets.asyncio.client.connect``.
 
-    ``handshake_timeout`` is websockets' ``open_timeout``; ``max_size`` None accepts any message
-    size, like the SDK; ``close_timeout`` also bounds how long ``close()`` may take.
+    ``handshake_timeout`` is websockets' ``open_timeout``; ``max_size`` is the largest server
+    message accepted (default 32 MiB; a larger one closes the connection with an error that says
+    so; None accepts any size, like the SDK, whose default let a 100 MB message take 837 MB);
+    ``close_timeout`` also bounds how long ``close()`` may take.
     """
 
     ping_interval: float | None = 20.0
     ping_timeout: float | None = 20.0
     handshake_timeout: float | None = 10.0
-    max_size: int | None = None
+    max_size: int | None = DEFAULT_MAX_MESSAGE_BYTES
     close_timeout: float = 2.0
 
     @classmethod

@@ -229,7 +229,7 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         except ConnectionClosedOK:
             failure = going_away(ws)
         except Exception as exc:  # abnormal close, reset, protocol error: say so, then stop
-            failure = connection_error(exc)
+            failure = connection_error(exc, self.transport_config.max_size)
         finally:
             cut_off = self._responses.active
             self._on_disconnected(ws)

@@ -16,6 +16,14 @@ How a session reconnects (``RealtimeRunConfig["reconnect"]``, off by default):
    (``call_id`` in the model config) keeps its conversation on the server, so nothing is
    re-created there: attaching to the call again is enough.
 
+4. A new connection is only trusted once it is healthy: it stayed up ``healthy_after_s`` or a
+   response completed on it. One that drops before that continues the same count of attempts
+   (with the longer wait), so a server that accepts and then closes at once cannot cause a
+   storm of reconnects. Each held or unconfirmed message is sent again at most once per such
+   run of drops (and the restored conversation's ``response.create`` too): a message that was
+   re-sent and lost again is given up with an ``error`` event (``kind`` ``"resend_abandoned"``),
+   since against a real API each repeat may be a paid response.
+
 ``session.connection_state`` tells where it stands (``ConnectionState``).
 """
 
@@ -52,6 +60,7 @@ class ReconnectPolicy:
     initial_delay_s: float = 0.5
     max_delay_s: float = 10.0
     resume_response: bool = True
+    healthy_after_s: float = 10.0
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
 
     @classmethod
@@ -72,6 +81,7 @@ class ReconnectPolicy:
             initial_delay_s=initial,
             max_delay_s=max(ceiling, initial),
             resume_response=bool(c.get("resume_response", True)),
+            healthy_after_s=float(c.get("healthy_after_s", 10.0)),
             sleep=c.get("sleep") or asyncio.sleep,
         )
 

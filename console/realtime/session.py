@@ -46,6 +46,7 @@ from .run_context import RunContextWrapper, TContext
 from .tools import FunctionTool
 
 DEFAULT_MAX_QUEUED_EVENTS = 10_000
+_HARD_LIMIT_FACTOR = 4
 
 
 class RealtimeSession(ModelEventHandling, Generic[TContext]):
@@ -70,7 +71,8 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     ``response_timeout_s`` reports a server that goes silent; tools get time limits
     (``tool_timeout_s``, or a tool's own ``timeout_s``). The event queue keeps at most
     ``max_queued_events`` (10,000 by default) for an iterator that does not read: past that,
-    audio and raw model events are dropped, everything else is kept.
+    audio, raw model events and server errors are dropped, and past four times that every
+    event is (``dropped_events`` counts them).
     """
 
     close_timeout_s: float = 5.0
@@ -321,6 +323,17 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         if not self._closing:
             await self._tools.approve(call_id, always)
 
+    @property
+    def running_tool_calls(self) -> list[str]:
+        """Not in the SDK: call ids of the function tool calls running now, oldest first."""
+        return self._tools.running
+
+    async def cancel_tool_call(self, call_id: str) -> bool:
+        """Not in the SDK: stop a running tool call. The model gets an output saying the
+        operator cancelled it (and responds), and an ``error`` event (``kind``
+        ``"tool_cancelled"``) says so. False when no such call is running."""
+        return not self._closing and self._tools.cancel(call_id)
+
     async def reject_tool_call(
         self, call_id: str, *, always: bool = False, rejection_message: str | None = None
     ) -> None:
@@ -336,8 +349,14 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         await self._link.send(event)
 
     def _emit(self, event: RealtimeSessionEvent) -> None:
-        if not self._closing:
-            self._queue.put_nowait(event)
+        if self._closing:
+            return
+        limit = self._max_queued
+        if limit is not None and self._queue.qsize() >= limit * _HARD_LIMIT_FACTOR:
+            # Nobody has read for a long time: even state events go, or memory has no bound.
+            self.dropped_events += 1
+            return
+        self._queue.put_nowait(event)
 
     def _emit_error(self, message: str, **extra: Any) -> None:
         kind = extra.get("kind")

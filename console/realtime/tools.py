@@ -132,7 +132,8 @@ async def evaluate_flag(flag: Any, *args: Any) -> bool:
 
 def serialize_tool_output(output: Any) -> str:
     """Tool results as the text sent to the model: strings as is, models and dataclasses and
-    plain data as JSON, anything else through ``str``."""
+    plain data as JSON. Anything else raises TypeError: a Python repr (``<object at 0x...>``)
+    means nothing to the model, so the session sends an error output instead."""
     if isinstance(output, str):
         return str(output)
     if isinstance(output, BaseModel):
@@ -141,8 +142,10 @@ def serialize_tool_output(output: Any) -> str:
         output = dataclasses.asdict(output)
     try:
         return json.dumps(output, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(output)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"the tool returned {type(output).__name__}, which is not JSON-serialisable: {exc}"
+        ) from None
 
 
 def parse_arguments(tool_name: str, input_json: str) -> dict[str, Any]:

@@ -73,6 +73,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("reject_always", "reject_always", "Always reject", "Reject this tool from now on"),
     ("interrupt", "interrupt", "Interrupt", "Stop the assistant's current reply"),
     ("reconnect_now", "reconnect_now", "Retry now", "Reconnect now instead of waiting"),
+    ("cancel_tool", "cancel_tool", "Cancel tool", "Stop the tool call running longest"),
     ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
@@ -98,6 +99,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f6", "reject_always", "Always no", id="reject_always", priority=True),
         Binding("escape", "interrupt", "Interrupt", id="interrupt"),
         Binding("ctrl+r", "reconnect_now", "Retry now", id="reconnect_now", priority=True),
+        Binding("f7", "cancel_tool", "Cancel tool", id="cancel_tool", show=False),
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
@@ -386,6 +388,13 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             self.notify(f"nothing to retry: {state or 'not connected'}", timeout=2)
             return
         self._session_command("retry now", lambda s: s.reconnect_now())
+
+    def action_cancel_tool(self) -> None:
+        running = list(getattr(self.session, "running_tool_calls", ()))
+        if not running:
+            self.notify("no tool call is running", timeout=2)
+            return
+        self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

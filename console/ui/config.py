@@ -31,6 +31,9 @@ class DeviceConfig:
     enabled: bool = True
 
 
+DEFAULT_TOOL_TIMEOUT_S = 60.0
+
+
 @dataclass(frozen=True, slots=True)
 class ConsoleConfig:
     """Every setting of the console; CLI flags override what the file says."""
@@ -44,6 +47,9 @@ class ConsoleConfig:
     keymap: dict[str, str] = field(default_factory=dict)
     devices: DeviceConfig = field(default_factory=DeviceConfig)
     inactivity_timeout: float | None = None
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT_S
+    """Seconds a tool call may run before the model is told it timed out (a tool's own
+    ``timeout_s`` wins): a tool that never returns must not stall the conversation."""
     """Seconds of user inactivity before the session closes (off when None)."""
 
     def override(self, **changes: Any) -> ConsoleConfig:
@@ -118,13 +124,15 @@ def parse_config(text: str, path: Path) -> ConsoleConfig:
     values["keymap"] = dict(keymap)
     if "inactivity_timeout" in data:
         values["inactivity_timeout"] = _parse_timeout(data["inactivity_timeout"], path, text)
+    if "tool_timeout" in data:
+        values["tool_timeout"] = _parse_timeout(data["tool_timeout"], path, text, "tool_timeout")
     values["devices"] = _parse_devices(data.get("devices", {}), path, text)
     return ConsoleConfig(**values)
 
 
-def _parse_timeout(raw: Any, path: Path, text: str) -> float:
+def _parse_timeout(raw: Any, path: Path, text: str, key: str = "inactivity_timeout") -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
-        raise _fail(path, text, "inactivity_timeout", "must be a number of seconds above 0")
+        raise _fail(path, text, key, "must be a number of seconds above 0")
     return float(raw)
 
 

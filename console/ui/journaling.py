@@ -70,6 +70,9 @@ class Journaling:
         if self.journal is None:
             return
         self._encoder = MessageEncoder()
+        # Said in the transcript the moment writing stops (disk full) and when it resumes.
+        self.journal.on_trouble = lambda text: self.console_line(
+            text, kind="error" if "stopped" in text else "system")
         status = self.main.status
         self.journal.meta(
             version=console.__version__,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
 import pytest
 import websockets
@@ -179,3 +181,90 @@ async def test_clear_empties_the_buffer(client: Client) -> None:
     await client.send({"type": "input_audio_buffer.commit"})
     committed = await client.recv()
     assert committed["type"] == "input_audio_buffer.committed"
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.exc_info is not None or r.levelno >= logging.ERROR]
+
+
+async def test_json_nested_far_too_deep_is_invalid_json_not_a_dropped_connection(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    await client.send("[" * 5000 + "]" * 5000)
+    error = await _error(client)
+    assert error["code"] == "invalid_json" and "nested" in str(error["message"])
+    await client.send(json.dumps({"type": "response.create", "response": {"metadata": _deep(600)}}))
+    assert (await _error(client))["code"] == "invalid_json"
+    await _still_serves(client)
+    assert _tracebacks(caplog) == []
+
+
+async def test_an_invalid_session_update_changes_nothing_and_later_ones_work(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    tool = {"type": "function", "name": "deep", "parameters": _deep(600)}
+    await client.send({"type": "session.update",
+                       "session": {"type": "realtime", "instructions": "A", "tools": [tool]}})
+    assert (await _error(client))["code"] == "invalid_json"
+    vad = {"type": "server_vad", "silence_duration_ms": 400, "threshold": 2}
+    await client.send({"type": "session.update", "session": {
+        "type": "realtime", "instructions": "B", "audio": {"input": {"turn_detection": vad}}}})
+    error = await _error(client)
+    assert error["param"] == "session.audio.input.turn_detection.threshold"
+    await client.send({"type": "session.update", "session": {"type": "realtime"}})
+    updated = (await client.until("session.updated"))[-1]["session"]
+    assert updated["instructions"] != "A" and updated["instructions"] != "B"
+    assert updated["tools"] == []
+    assert updated["audio"]["input"]["turn_detection"]["silence_duration_ms"] != 400
+    assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("silence_duration_ms", -1, "invalid_value"),
+        ("silence_duration_ms", 1e30, "invalid_type"),
+        ("silence_duration_ms", 10**30, "invalid_value"),
+        ("prefix_padding_ms", -300, "invalid_value"),
+        ("threshold", "high", "invalid_type"),
+        ("idle_timeout_ms", True, "invalid_type"),
+        ("create_response", "yes", "invalid_type"),
+    ],
+)
+async def test_absurd_turn_detection_values_are_refused_with_their_param(
+    client: Client, field: str, value: Any, code: str
+) -> None:
+    vad = {"type": "server_vad", field: value}
+    await client.send({"type": "session.update", "event_id": "evt_vad", "session": {
+        "type": "realtime", "audio": {"input": {"turn_detection": vad}}}})
+    error = await _error(client)
+    assert (error["code"], error["event_id"]) == (code, "evt_vad")
+    assert error["param"] == f"session.audio.input.turn_detection.{field}"
+
+
+@pytest.mark.parametrize(
+    ("item", "param"),
+    [
+        ({"type": "message", "role": {"x": 1}, "content": []}, "item.role"),
+        ({"type": "message", "role": ["user"], "content": []}, "item.role"),
+        ({"type": "message", "role": "user", "content": [{"type": "input_text", "text": 5}]},
+         "item.content[0].text"),
+        ({"type": "message", "role": "user", "content": "hi"}, "item.content"),
+        ({"type": "function_call_output", "call_id": "c", "output": {"a": 1}}, "item.output"),
+        ({"type": "function_call", "name": 3, "call_id": "c"}, "item.name"),
+    ],
+)
+async def test_wrongly_typed_items_are_invalid_requests_not_server_errors(
+    client: Client, caplog: pytest.LogCaptureFixture, item: dict[str, Any], param: str
+) -> None:
+    await client.send({"type": "conversation.item.create", "item": item})
+    assert (await _error(client))["param"] == param
+    await _still_serves(client)
+    assert _tracebacks(caplog) == []

@@ -11,7 +11,7 @@ from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 from tests.reconnect.support import EngineProcess
 from tests.ui.conftest import make_app
-from tests.ui.test_app_local import lines, say, wait_for
+from tests.ui.test_app_local import lines, say, texts, wait_for
 
 
 async def test_engine_killed_and_restarted_the_console_reconnects() -> None:
@@ -106,3 +106,33 @@ async def test_when_the_attempts_run_out_the_session_ends_and_the_app_stays() ->
         assert any("nothing to retry" in n.message for n in app._notifications)
         await pilot.press("ctrl+q")
     assert app.return_value == 0
+
+
+async def test_a_server_that_slams_every_connection_stops_with_the_count_shown() -> None:
+    from websockets.asyncio.server import serve
+
+    from tests.reconnect.test_storm import SlammingServer
+
+    server = SlammingServer()
+    agents = demo_agents()
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    async with serve(server.handle, "127.0.0.1", 0) as ws_server:
+        url = f"ws://127.0.0.1:{ws_server.sockets[0].getsockname()[1]}/v1/realtime"
+        plan = Plan("openai", "gpt-realtime", None, url, "local-test-key")
+        run_config = session_run_config(ConsoleConfig(), DEMO_RUN_CONFIG)
+        run_config["reconnect"] = {"enabled": True, "max_attempts": 3, "sleep": no_wait,
+                                   "healthy_after_s": 1e6}
+        app = make_app(
+            agents=agents, open_session=lambda: open_session(agents, plan, None, run_config),
+            frame_rate=60.0,
+        )
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_for(pilot, lambda: any("reconnect failed after 3 attempts" in text
+                                              for text in texts(app)), steps=1500)
+            shown = "\n".join(texts(app))
+            await pilot.press("ctrl+q")
+    assert "(attempt 3 of 3)" in shown
+    assert server.connections == 4

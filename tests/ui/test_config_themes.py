@@ -49,7 +49,7 @@ def test_inactivity_timeout_from_the_file_and_the_flag() -> None:
 
     config = parse_config("inactivity_timeout = 45\n", Path("c.toml"))
     assert config.inactivity_timeout == 45.0 and ConsoleConfig().inactivity_timeout is None
-    base = {"reconnect": {"enabled": True}, "response_timeout_s": 30.0}
+    base = {"reconnect": {"enabled": True}, "response_timeout_s": 30.0, "tool_timeout_s": 60.0}
     assert session_run_config(ConsoleConfig(), None) == base
     merged = session_run_config(config, {"tool_timeout_s": 5})
     assert merged == {**base, "tool_timeout_s": 5, "user_inactivity_timeout_s": 45.0}
