@@ -125,6 +125,11 @@ def main(
     except (UsageError, ScenarioFileError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    if backend.name != "local" or backend.url:
+        for scenario in scenarios:
+            if scenario.engine is not None:
+                print(f"{PROG}: note: {scenario.path}: the engine script is for the local "
+                      "engine; ignored here", file=sys.stderr)
     options = RunOptions(agents=agents, backend=backend, journal_dir=_journal_dir(args), tap=tap)
     try:
         results = asyncio.run(_run(scenarios, options, args.jobs, args.verbose))
