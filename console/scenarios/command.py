@@ -125,20 +125,36 @@ def main(
     except (UsageError, ScenarioFileError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    if backend.name != "local" or backend.url:
+        for scenario in scenarios:
+            if scenario.engine is not None:
+                print(f"{PROG}: note: {scenario.path}: the engine script is for the local "
+                      "engine; ignored here", file=sys.stderr)
     options = RunOptions(agents=agents, backend=backend, journal_dir=_journal_dir(args), tap=tap)
     try:
         results = asyncio.run(_run(scenarios, options, args.jobs, args.verbose))
     except KeyboardInterrupt:
         return 130
-    print(summary(results))
+    status = 0 if all(result.passed for result in results) else 1
     if args.junit is not None:
         try:
             write_junit(results, args.junit)
         except OSError as exc:
             print(f"{PROG}: error: cannot write {args.junit}: {exc.strerror or exc}",
                   file=sys.stderr)
-            return 2
-    return 0 if all(result.passed for result in results) else 1
+            status = 2
+    _out(summary(results))
+    return status
+
+
+def _out(text: str) -> None:
+    """Print to stdout; a reader that went away (``| head``) stops the output, not the run."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would complain again at exit while flushing: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _backend(args: argparse.Namespace) -> Backend:
@@ -170,8 +186,7 @@ async def _run(
         nonlocal shown
         done[index] = result
         while shown in done:
-            lines = scenario_lines(done.pop(shown), verbose=verbose)
-            print("\n".join(lines), flush=True)
+            _out("\n".join(scenario_lines(done.pop(shown), verbose=verbose)))
             shown += 1
 
     return await run_all(scenarios, options, jobs=jobs, on_result=report)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .outcome import ScenarioResult
+from .report import step_sections
 
 
 def junit_xml(results: Sequence[ScenarioResult], *, name: str = "rtconsole test") -> ET.Element:
@@ -28,7 +29,7 @@ def junit_xml(results: Sequence[ScenarioResult], *, name: str = "rtconsole test"
                 failure = ET.SubElement(case, "failure", message=step.failures[0],
                                         type="ScenarioExpectation")
                 failure.text = "\n".join(
-                    ["expected:", *step.failures, "happened:", *step.record.transcript()]
+                    line for title, body in step_sections(step) for line in [f"{title}:", *body]
                 )
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(step.record.transcript())

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .outcome import ScenarioResult
+from .outcome import ScenarioResult, StepResult
+
+
+def step_sections(step: StepResult) -> list[tuple[str, list[str]]]:
+    """What a turn expected and did not get (if anything), then what happened in it."""
+    sections = [("not as expected", step.failures)] if step.failures else []
+    return [*sections, ("happened", step.record.transcript())]
 
 
 def scenario_lines(result: ScenarioResult, *, verbose: bool = False) -> list[str]:
@@ -15,13 +21,9 @@ def scenario_lines(result: ScenarioResult, *, verbose: bool = False) -> list[str
     for step in result.steps:
         mark = "ok  " if step.passed else "FAIL"
         lines.append(f"  {mark} turn {step.number}: {step.label} ({step.seconds:.2f} s)")
-        if step.passed and not verbose:
-            continue
-        if not step.passed:
-            lines.append("       not as expected:")
-            lines += [f"         {failure}" for failure in step.failures]
-        lines.append("       happened:")
-        lines += [f"         {line}" for line in step.record.transcript()]
+        if verbose or not step.passed:
+            for title, body in step_sections(step):
+                lines += [f"       {title}:", *(f"         {line}" for line in body)]
     if result.skipped_steps:
         lines.append(f"  skip {result.skipped_steps} later turn(s) not run")
     if result.error:

@@ -21,10 +21,15 @@ COMMAND_TIMEOUT_S = 600.0
 """A guard against a hung command, never a timing assertion."""
 
 
-def rtconsole(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """The installed `rtconsole` command, offline, journals under ``data_dir``."""
+def rtconsole(
+    *args: str | Path, data_dir: Path, key: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed `rtconsole` command, offline, journals under ``data_dir``; ``key`` is the
+    OPENAI_API_KEY it sees (none by default)."""
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     env["RTCONSOLE_DATA_DIR"] = str(data_dir)
+    if key is not None:
+        env["OPENAI_API_KEY"] = key
     command = [str(Path(sys.executable).parent / "rtconsole"), *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, env=env,
                           timeout=COMMAND_TIMEOUT_S, check=False)

@@ -102,3 +102,17 @@ def test_junit_that_cannot_be_written_is_an_error_after_the_summary(tmp_path: Pa
     assert done.stdout.splitlines()[-1] == "1 passed, 0 failed"
     [error] = done.stderr.splitlines()
     assert error.startswith(f"rtconsole test: error: cannot write {tmp_path / 'taken'}")
+
+
+def test_another_server_that_is_down_fails_the_scenario_not_the_command(tmp_path: Path) -> None:
+    key = "sk-test-0123456789abcdef"
+    done = rtconsole("test", FILES / "scripted.toml", "--backend", "openai",
+                     "--url", "ws://127.0.0.1:9/v1/realtime", data_dir=tmp_path, key=key)
+    assert done.returncode == 1
+    assert key not in done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"rtconsole test: note: {FILES / 'scripted.toml'}: the engine script is for the local "
+        "engine; ignored here"
+    ]
+    assert "  error: RealtimeConnectionError: could not connect to ws://127.0.0.1:9" in done.stdout
+    assert done.stdout.splitlines()[-1] == "0 passed, 1 failed"
