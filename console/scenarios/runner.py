@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +54,7 @@ async def run_all(
     options: RunOptions,
     *,
     jobs: int = 1,
-    on_result: Callable[[int, ScenarioResult], Awaitable[None] | None] | None = None,
+    on_result: Callable[[int, ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
     """Run every scenario, at most ``jobs`` at a time; results in the order given.
     ``on_result(index, result)`` is called as each one finishes."""
@@ -64,9 +64,7 @@ async def run_all(
         async with gate:
             result = await run_scenario(scenario, options)
         if on_result is not None:
-            shown = on_result(index, result)
-            if shown is not None:
-                await shown
+            on_result(index, result)
         return result
 
     return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(scenarios))))
