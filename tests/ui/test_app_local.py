@@ -63,22 +63,17 @@ async def say(pilot: Pilot[Any], text: str, *, typed: bool = False) -> None:
 
 async def test_text_reply_streams_into_the_transcript() -> None:
     app = local_app()
-    seen: list[str] = []
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
         text = "Hello there. This reply has three sentences. The line grows in place."
         await say(pilot, text)
         reply = f'You said: "{text}"'
-
-        def streaming() -> bool:
-            seen.append(app.main.transcript.entries[-1].text if app.main.transcript.entries else "")
-            return reply in texts(app)
-
-        await wait_for(pilot, streaming)
+        await wait_for(pilot, lambda: reply in texts(app))
         assert text in texts(app)
-        partials = {s for s in seen if s and reply.startswith(s) and s != reply}
-        assert partials, "the reply should be seen part-way through, growing in place"
-        assert sum(t.startswith("You said") for t in texts(app)) == 1
+        # One line, built from the streamed deltas (how many frames they spread over depends on
+        # the machine's speed; that the line is the deltas' own does not).
+        (entry,) = [e for e in app.main.transcript.entries if e.text.startswith("You said")]
+        assert entry.streamed
         assert "ms to first" in app.main.status.latency
         await wait_for(pilot, lambda: len(app.main.history.item_ids) >= 2)
 
