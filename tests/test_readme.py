@@ -33,7 +33,8 @@ def test_the_readme_scenario_example_is_a_valid_scenario(tmp_path: Path) -> None
     from console.engine import load_scenario
 
     text = (ROOT / "README.md").read_text()
-    (example,) = re.findall(r"```toml\n(.*?)```", text, re.S)
+    section = text.split("## Engine scripts", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```toml\n(.*?)```", section, re.S)
     path = tmp_path / "scenario.toml"
     path.write_text(example)
     scenario = load_scenario(path)
