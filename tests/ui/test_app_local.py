@@ -66,15 +66,20 @@ async def test_text_reply_streams_into_the_transcript() -> None:
     seen: list[str] = []
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
+        transcript = app.main.transcript
+        append_text = transcript.append_text
+
+        def streamed(key: str, chunk: str, **options: Any) -> None:
+            # Each delta as the pane takes it (sampling the screen instead would miss them all
+            # when a loaded machine delivers the whole reply between two samples).
+            append_text(key, chunk, **options)
+            seen.append(transcript.text_of(key) or "")
+
+        transcript.append_text = streamed  # type: ignore[method-assign]
         text = "Hello there. This reply has three sentences. The line grows in place."
         await say(pilot, text)
         reply = f'You said: "{text}"'
-
-        def streaming() -> bool:
-            seen.append(app.main.transcript.entries[-1].text if app.main.transcript.entries else "")
-            return reply in texts(app)
-
-        await wait_for(pilot, streaming)
+        await wait_for(pilot, lambda: reply in texts(app))
         assert text in texts(app)
         partials = {s for s in seen if s and reply.startswith(s) and s != reply}
         assert partials, "the reply should be seen part-way through, growing in place"
