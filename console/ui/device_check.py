@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from .config import DeviceConfig
 
 if TYPE_CHECKING:
-    from console.audio.devices import AudioDevice
-
-Direction = Literal["input", "output"]
+    from console.audio.devices import AudioDevice, Direction
 
 
 class DeviceNotFound(Exception):
