@@ -65,16 +65,6 @@ async def test_text_reply_streams_into_the_transcript() -> None:
     app = local_app()
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
-        transcript = app.main.transcript
-        append_text = transcript.append_text
-
-        def streamed(key: str, chunk: str, **options: Any) -> None:
-            # Each delta as the pane takes it (sampling the screen instead would miss them all
-            # when a loaded machine delivers the whole reply between two samples).
-            append_text(key, chunk, **options)
-            seen.append(transcript.text_of(key) or "")
-
-        transcript.append_text = streamed  # type: ignore[method-assign]
         text = "Hello there. This reply has three sentences. The line grows in place."
         await say(pilot, text)
         reply = f'You said: "{text}"'
