@@ -9,7 +9,7 @@ ids, a response in flight...) run afterwards, on an event whose shape is known t
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -287,11 +287,16 @@ def depth(value: Any) -> int:
     return deepest
 
 
-_TAGS = {"session.update", "input_audio_buffer.append", "input_audio_buffer.commit",
-         "input_audio_buffer.clear", "conversation.item.create", "conversation.item.retrieve",
-         "conversation.item.delete", "conversation.item.truncate", "response.create",
-         "response.cancel", "output_audio_buffer.clear", "message", "function_call",
-         "function_call_output", "server_vad", "semantic_vad"}
+def _type_values(*models: type[BaseModel]) -> set[str]:
+    return {value for m in models for value in get_args(m.model_fields["type"].annotation)}
+
+
+# The tag values pydantic adds to a location inside a discriminated union.
+_TAGS = _type_values(
+    SessionUpdate, AudioAppend, AudioCommit, AudioClear, ItemCreate, ItemRetrieve, ItemDelete,
+    ItemTruncate, ResponseCreate, ResponseCancel, OutputAudioClear, MessageItem,
+    FunctionCallItem, FunctionCallOutputItem, ServerVad, SemanticVad,
+)
 # The branch names pydantic adds to a location inside a union: not part of the client's path.
 _BRANCHES = {"str", "int", "float", "bool", "literal", "list", "dict", "none", "VoiceId",
              "FunctionChoice", "_Open", "function-after", "constrained-int", "constrained-float"}

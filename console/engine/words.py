@@ -119,7 +119,7 @@ FIRST_PHRASE_CHARS = 40
 def split_phrases(text: str, min_words: int = 3, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
     """Sentences, further cut after commas, colons and semicolons between phrases of a few words,
     and at word boundaries into pieces of at most ``max_chars`` characters (the first of them at
-    most ``FIRST_PHRASE_CHARS``).
+    most ``FIRST_PHRASE_CHARS`` when the first phrase is longer than ``max_chars``).
 
     Speech is synthesised phrase by phrase, so the first audio of a long reply is ready sooner.
     """
@@ -137,12 +137,12 @@ def split_phrases(text: str, min_words: int = 3, max_chars: int = MAX_PHRASE_CHA
                 out[-1] += current
             else:
                 out.append(current)
-    pieces = [part for phrase in out for part in cap_length(phrase, max_chars)] or [text]
-    # A short first piece: the first audio waits only for it, not for a long phrase.
-    head = cap_length(pieces[0], FIRST_PHRASE_CHARS)[0]
-    if head != pieces[0]:
-        pieces[0:1] = [head, pieces[0][len(head) :]]
-    return pieces
+    if out and len(out[0]) > max_chars:
+        # A first phrase too long to say at once: its first piece is short, so the first audio
+        # waits only for that. (Ordinary first phrases are left whole.)
+        head = cap_length(out[0], FIRST_PHRASE_CHARS)[0]
+        out[0:1] = [head, out[0][len(head) :]]
+    return [part for phrase in out for part in cap_length(phrase, max_chars)] or [text]
 
 
 def cap_length(text: str, max_chars: int) -> list[str]:

@@ -4,7 +4,7 @@ stopping a running call on request (an operator's cancel)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 _CANCEL_GRACE_S = 1.0
@@ -23,20 +23,29 @@ def cancelled_output(tool_name: str) -> str:
     return f"Tool {tool_name} was cancelled by the operator before it finished."
 
 
-async def stoppable(running: Coroutine[Any, Any, Any], stop: asyncio.Future[None]) -> Any:
-    """Await ``running`` unless ``stop`` completes first: then it is cancelled (and left
-    behind if it ignores that, as ``within`` does) and ToolCancelled is raised."""
-    work = asyncio.ensure_future(running)
+async def stoppable(running: Awaitable[Any], stop: asyncio.Future[None]) -> Any:
+    """Await ``running`` in this task unless ``stop`` completes first: then this task is
+    cancelled (the tool with it) and ToolCancelled is raised instead. In this task, so a tool
+    that closes the session is still the task ``close()`` exempts."""
+    task = asyncio.current_task()
+    assert task is not None
+    inside = True
+
+    def on_stop(_: Any) -> None:
+        if inside:
+            task.cancel()
+
+    stop.add_done_callback(on_stop)
     try:
-        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        return await running
     except asyncio.CancelledError:
-        work.cancel()
-        raise
-    if work.done():
-        return work.result()
-    work.cancel()
-    work.add_done_callback(lambda t: t.cancelled() or t.exception())
-    raise ToolCancelled
+        # Ours only if stop fired and nobody else cancelled the task as well.
+        if not stop.done() or task.uncancel() > 0:
+            raise
+        raise ToolCancelled from None
+    finally:
+        inside = False
+        stop.remove_done_callback(on_stop)
 
 
 def timeout_output(tool_name: str, timeout: float | None) -> str:
