@@ -47,7 +47,7 @@ async def test_audio_events(model: ScriptedRealtimeModel) -> None:
     await model.emit(RealtimeModelAudioInterruptedEvent(item_id="a1", content_index=0))
     events = (await finish(session))[2:-1]
     assert [e.type for e in events] == ["audio", "audio_end", "audio_interrupted"]
-    assert events[0].audio is chunk and (events[0].item_id, events[0].content_index) == ("a1", 0)
+    assert events[0].audio == chunk and (events[0].item_id, events[0].content_index) == ("a1", 0)
     assert all(e.item_id == "a1" for e in events)
 
 
@@ -63,7 +63,7 @@ async def test_errors_timeouts_and_exceptions(model: ScriptedRealtimeModel) -> N
     await model.emit(RealtimeModelTurnStartedEvent(response_id="r1"))
     events = (await finish(session))[2:-1]
     assert [e.type for e in events] == ["error", "input_audio_timeout_triggered", "error"]
-    assert events[0].error is server_error
+    assert events[0].error == server_error
     assert events[2].error["exception"] is boom and "reader" in events[2].error["message"]
     assert not model.closed or session.closed
 

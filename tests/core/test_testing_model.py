@@ -35,7 +35,7 @@ async def test_script_drives_a_whole_turn() -> None:
                                               response_id="r2"),
         ]
 
-    model = ScriptedRealtimeModel(script={
+    model = ScriptedRealtimeModel(strict=False, script={
         "send_user_input": [RealtimeModelToolCallEvent(name="clock", call_id="c1",
                                                        arguments="{}")],
         "send_tool_output": answer,

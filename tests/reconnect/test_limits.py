@@ -16,7 +16,7 @@ from .support import Reader
 
 
 async def run(tools: list[Any], config: RealtimeRunConfig) -> tuple[Any, ScriptedRealtimeModel]:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     session = await RealtimeRunner(RealtimeAgent("Main", tools=tools), model=model,
                                    config=config).run()
     return await session.enter(), model
