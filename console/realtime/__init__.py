@@ -26,6 +26,7 @@ from .config import (
     RealtimeUserInputText,
 )
 from .events import (
+    RealtimeAgentChanged,
     RealtimeAgentEndEvent,
     RealtimeAgentStartEvent,
     RealtimeAudio,
@@ -176,6 +177,7 @@ __all__ = [
     "OutputGuardrailResult",
     "PendingToolApproval",
     "RealtimeAgent",
+    "RealtimeAgentChanged",
     "RealtimeAgentEndEvent",
     "RealtimeAgentStartEvent",
     "RealtimeAudio",

@@ -6,8 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._close_codes import CONNECTION_DROPPED
 from ._event_stream import Closed
 from .events import (
+    RealtimeAgentEndEvent,
+    RealtimeAgentStartEvent,
     RealtimeAudio,
     RealtimeAudioEnd,
     RealtimeAudioInterrupted,
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from ._guardrail_runner import GuardrailRunner
     from ._link import SessionLink
     from ._tool_calls import ToolCalls
+    from .agent import RealtimeAgent
+    from .run_context import RunContextWrapper
 
 
 class ModelEventHandling(RealtimeModelListener):
@@ -44,11 +49,17 @@ class ModelEventHandling(RealtimeModelListener):
     _link: SessionLink
     _tools: ToolCalls
     _guardrails: GuardrailRunner
+    _current_agent: RealtimeAgent[Any]
+    _failure: BaseException | None
+    _context_wrapper: RunContextWrapper[Any]
 
     def _emit(self, event: RealtimeSessionEvent) -> None:
         raise NotImplementedError
 
     def _emit_error(self, message: str, **extra: Any) -> None:
+        raise NotImplementedError
+
+    def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         raise NotImplementedError
 
     def _emit_bulk(self, event: RealtimeSessionEvent) -> None:
@@ -163,10 +174,27 @@ class ModelEventHandling(RealtimeModelListener):
             kind="exception",
             exception=event.exception,
         )
+        if event.context == CONNECTION_DROPPED and self._link.policy.enabled:
+            return  # the link reconnects (opt-in): the drop does not end the session
+        # As in the SDK: the session ends and iteration raises the exception after the events.
+        if self._failure is None:
+            self._failure = event.exception
+        self._begin_close("exception", f"{type(event.exception).__name__}: {event.exception}")
 
     def _on_connection_status(self, event: Any) -> None:
         # A drop closes the session, or starts a reconnect when the run config asks for one.
         self._link.on_status(event.status)
 
+    def _on_turn_started(self, event: Any) -> None:
+        self._emit(RealtimeAgentStartEvent(self._current_agent, self._event_info))
+
     def _on_turn_ended(self, event: Any) -> None:
         self._guardrails.on_turn_ended()
+        self._emit(RealtimeAgentEndEvent(self._current_agent, self._event_info))
+
+    def _on_usage(self, event: Any) -> None:
+        self._context_wrapper.usage.add(event.usage)
+
+    def _on_end_of_stream(self, event: Any) -> None:
+        # The model will say nothing more, ever (no reconnect): the session ends.
+        self._begin_close("end of stream")

@@ -11,8 +11,7 @@ from ._tool_timeout import ToolTimeout, timeout_output, within
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .events import (
-    RealtimeAgentEndEvent,
-    RealtimeAgentStartEvent,
+    RealtimeAgentChanged,
     RealtimeHandoffEvent,
     RealtimeToolEnd,
     RealtimeToolStart,
@@ -289,8 +288,7 @@ class ToolCalls(ToolApprovals):
         previous = s._current_agent
         s._switch_agent(new_agent, prepared)
         s._emit(RealtimeHandoffEvent(from_agent=previous, to_agent=new_agent, info=info))
-        s._emit(RealtimeAgentEndEvent(agent=previous, info=info))
-        s._emit(RealtimeAgentStartEvent(agent=new_agent, info=info))
+        s._emit(RealtimeAgentChanged(agent=new_agent, previous=previous, info=info))
         # The new agent's instructions and tools must be in place before the response that the
         # tool output starts.
         await s._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))

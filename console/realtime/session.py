@@ -19,8 +19,7 @@ from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
 from .events import (
-    RealtimeAgentEndEvent,
-    RealtimeAgentStartEvent,
+    RealtimeAgentChanged,
     RealtimeError,
     RealtimeEventInfo,
     RealtimeHistoryUpdated,
@@ -60,9 +59,9 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     per streamed delta (no list copy per delta); a tool that raises, an unknown tool or a failing
     handoff become error outputs for the model plus ``error`` events, never the end of the
     session; iteration ends with a ``session_closed`` event when the session closes or the server
-    disconnects; ``agent_start``/``agent_end`` mark when an agent takes over or hands over the
-    conversation (enter, handoff, ``update_agent``), not every response. Sending after close is a
-    no-op.
+    disconnects (an ``agent_changed`` event, not in the SDK, tells when another agent takes the
+    conversation; ``agent_start``/``agent_end`` mark each turn, as in the SDK). Sending after
+    close is a no-op.
 
     Also beyond the SDK, all set in the run config and off by default: ``reconnect`` survives a
     dropped connection (``connection_lost``/``reconnecting``/``reconnected`` events,
@@ -107,6 +106,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
         self._close_exempt: set[asyncio.Task[Any]] = set()
+        self._failure: BaseException | None = None  # raised by the iterator after the last event
         self._function_tools: dict[str, FunctionTool] = {}
         self._handoffs: dict[str, Handoff[Any, Any]] = {}
         self._tools = ToolCalls(self)
@@ -134,7 +134,10 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             "error": self._on_error,
             "exception": self._on_exception,
             "connection_status": self._on_connection_status,
+            "turn_started": self._on_turn_started,
             "turn_ended": self._on_turn_ended,
+            "usage": self._on_usage,
+            "end_of_stream": self._on_end_of_stream,
         }
 
     # --- properties --------------------------------------------------------------------------
@@ -219,8 +222,8 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             raise
         self._link.connected()
         self._lifecycle.connected()
-        self._emit(RealtimeAgentStartEvent(agent=self._current_agent, info=self._event_info))
         self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+        self._emit(RealtimeAgentChanged(self._current_agent, None, self._event_info))
         return self
 
     async def close(self) -> None:
@@ -265,7 +268,11 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (a ``session_closed`` event ends
         the stream)."""
-        return EventIterator(self._queue)
+        return EventIterator(self._queue, self._take_failure)
+
+    def _take_failure(self) -> BaseException | None:
+        failure, self._failure = self._failure, None
+        return failure
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -312,8 +319,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             self._guardrails.agent_changed(previous)
             raise
         if agent is not previous:
-            self._emit(RealtimeAgentEndEvent(agent=previous, info=self._event_info))
-            self._emit(RealtimeAgentStartEvent(agent=agent, info=self._event_info))
+            self._emit(RealtimeAgentChanged(agent, previous, self._event_info))
 
     async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None:
         """Run a pending tool call; with ``always``, approve every call of that tool from now on

@@ -1,4 +1,4 @@
-"""ScriptedRealtimeModel: the SDK's in-memory RealtimeModel for tests, with expected sends and replies."""
+"""ScriptedRealtimeModel: the SDK's in-memory test model, with expected sends and replies."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, cast
+from typing import Any, Required, TypeAlias, cast
 
-from typing_extensions import Required, TypedDict
+from typing_extensions import TypedDict
 
 from .config import RealtimeSessionModelSettings
 from .model import (
@@ -161,12 +161,10 @@ class ScriptedRealtimeModel(RealtimeModel):
         self._current: _Outcome | None = None
         self._connects: list[RealtimeConnectCall] = []
         self._sent: list[RealtimeModelSendEvent] = []
-        self.sent: list[RealtimeModelSendEvent] = []
-        """The sent events themselves, in order (not in the SDK)."""
+        self._sent_as_given: list[RealtimeModelSendEvent] = []
+        self._last_config: RealtimeModelConfig | None = None
         self.connect_failures: list[Exception] = []
         """Raised (and removed) one per ``connect``, before ``connect_error`` (not in the SDK)."""
-        self.connect_options: RealtimeModelConfig | None = None
-        """The last ``connect`` config as given, credentials included (not in the SDK)."""
         self.connected = False
         self.closed = False
         self.close_calls = 0
@@ -193,7 +191,7 @@ class ScriptedRealtimeModel(RealtimeModel):
         if self.connected or self._worker is not None:
             raise AssertionError("Already connected")
         self._connects.append(_connect_call(options))
-        self.connect_options = options
+        self._last_config = options
         if self.connect_failures:
             raise self.connect_failures.pop(0)
         if self._connect_error is not None:
@@ -253,7 +251,17 @@ class ScriptedRealtimeModel(RealtimeModel):
                 f"{count} scripted Realtime step(s) were not consumed.", remaining_steps=count
             )
 
-    # --- additions ---------------------------------------------------------------------------
+    # --- additions (read-only properties, so an SDK test's subclass may override them) ------
+
+    @property
+    def sent(self) -> list[RealtimeModelSendEvent]:
+        """The sent events themselves, in order."""
+        return self._sent_as_given
+
+    @property
+    def connect_options(self) -> RealtimeModelConfig | None:
+        """The last ``connect`` config as given, credentials included."""
+        return self._last_config
 
     def on(self, sent_type: str, reaction: Reaction) -> None:
         """Reply to every sent event of ``sent_type`` (``"send_user_input"``...)."""
@@ -283,7 +291,7 @@ class ScriptedRealtimeModel(RealtimeModel):
         recorded = _copy_send_event(event)
         step = self._next_step(event, recorded)
         self._sent.append(recorded)
-        self.sent.append(event)
+        self._sent_as_given.append(event)
         events = list(step.emit) if step is not None else []
         for reaction in self._script.get(event.type, ()):
             produced = reaction(event) if callable(reaction) else reaction
@@ -351,7 +359,9 @@ class ScriptedRealtimeModel(RealtimeModel):
         if delivery.error is not None:
             raise delivery.error
         if self.closed or self.close_calls != delivery.epoch:
-            raise RealtimeScriptError("Cannot emit events while the scripted model is disconnected.")
+            raise RealtimeScriptError(
+                "Cannot emit events while the scripted model is disconnected."
+            )
         for event in delivery.events:
             for listener in tuple(self._listeners):
                 if self.closed or self.close_calls != delivery.epoch:
@@ -364,14 +374,15 @@ class ScriptedRealtimeModel(RealtimeModel):
 
 def _copy_settings(settings: RealtimeSessionModelSettings) -> RealtimeSessionModelSettings:
     # Tools and handoffs stay the same objects (tests compare them by identity).
-    shared = {k: list(settings[k]) for k in ("tools", "handoffs") if k in settings}  # type: ignore[literal-required]
+    shared = {k: list(settings[k]) for k in ("tools", "handoffs") if k in settings}
     rest = copy.deepcopy({k: v for k, v in settings.items() if k not in shared})
     return cast(RealtimeSessionModelSettings, {**rest, **shared})
 
 
 def _copy_send_event(event: RealtimeModelSendEvent) -> RealtimeModelSendEvent:
     if isinstance(event, RealtimeModelSendSessionUpdate):
-        return RealtimeModelSendSessionUpdate(session_settings=_copy_settings(event.session_settings))
+        settings = _copy_settings(event.session_settings)
+        return RealtimeModelSendSessionUpdate(session_settings=settings)
     return copy.deepcopy(event)
 
 

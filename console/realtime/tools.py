@@ -16,6 +16,7 @@ from ._docstrings import DocstringStyle
 from ._schema import ensure_strict_json_schema, function_schema
 from .exceptions import ModelBehaviorError
 from .run_context import ApprovalState, RunContextWrapper, TContext
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .agent import RealtimeAgent
@@ -40,9 +41,10 @@ class ToolContext(RunContextWrapper[TContext]):
         tool_arguments: str,
         *,
         agent: RealtimeAgent[Any] | None = None,
+        usage: Usage | None = None,
         _approvals: ApprovalState | None = None,
     ) -> None:
-        super().__init__(context, _approvals=_approvals)
+        super().__init__(context, usage, _approvals=_approvals)
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
         self.tool_arguments = tool_arguments
@@ -65,6 +67,7 @@ class ToolContext(RunContextWrapper[TContext]):
             tool_call_id,
             tool_arguments,
             agent=agent,
+            usage=wrapper.usage,
             _approvals=wrapper._approvals,
         )
 

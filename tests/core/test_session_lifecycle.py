@@ -95,17 +95,19 @@ async def test_duplicate_tool_names_are_refused(model: ScriptedRealtimeModel) ->
         await start(agent2, ScriptedRealtimeModel(strict=False))
 
 
-async def test_enter_emits_agent_start_and_iteration_ends_on_close(
+async def test_enter_emits_history_then_agent_changed_and_iteration_ends_on_close(
     model: ScriptedRealtimeModel,
 ) -> None:
     agent = RealtimeAgent("Main")
     session = await start(agent, model)
     reader = Reader(session)
-    first = await reader.next()
-    assert first.type == "agent_start" and first.agent is agent
+    assert (await reader.next()).type == "history_updated"  # first, as in the SDK
+    changed = await reader.next()
+    assert changed.type == "agent_changed" and changed.agent is agent  # type: ignore[union-attr]
+    assert changed.previous is None  # type: ignore[union-attr]
     await session.close()
     rest = await reader.rest()
-    assert [e.type for e in rest] == ["history_updated", "session_closed"]
+    assert [e.type for e in rest] == ["session_closed"]
     assert rest[-1].reason == "closed"  # type: ignore[union-attr]
     assert model.closed and model.listeners == ()
     # A new iterator after close ends at once; close is idempotent.
@@ -235,10 +237,10 @@ async def test_update_agent_sends_session_update_and_switches(
     assert update.session_settings["instructions"] == "2nd"
     assert [t.name for t in update.session_settings["tools"]] == ["lookup"]
     assert update.session_settings["voice"] == DEFAULT_MODEL_SETTINGS["voice"]
-    end = await reader.until("agent_end")
-    start_ev = await reader.next()
-    assert end.agent is first and start_ev.agent is second  # type: ignore[union-attr]
+    changed = await reader.until("agent_changed")
+    assert changed.agent is second and changed.previous is first  # type: ignore[union-attr]
     await session.close()
+    assert "agent_end" not in reader.types()  # agent_start/agent_end mark turns only
 
 
 async def test_update_agent_reverts_when_the_update_cannot_be_sent() -> None:
