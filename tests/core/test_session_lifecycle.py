@@ -237,7 +237,7 @@ async def test_update_agent_sends_session_update_and_switches(
     assert update.session_settings["instructions"] == "2nd"
     assert [t.name for t in update.session_settings["tools"]] == ["lookup"]
     assert update.session_settings["voice"] == DEFAULT_MODEL_SETTINGS["voice"]
-    changed = await reader.until("agent_changed")
+    changed = await reader.until("agent_changed", lambda e: e.previous is not None)
     assert changed.agent is second and changed.previous is first  # type: ignore[union-attr]
     await session.close()
     assert "agent_end" not in reader.types()  # agent_start/agent_end mark turns only

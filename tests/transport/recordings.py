@@ -14,7 +14,7 @@ RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "openai-realtime
 
 
 def recording_paths() -> list[Path]:
-    """The recordings in tests/fixtures, plus files or folders listed in ``RTCONSOLE_RECORDINGS``."""
+    """The recordings in tests/fixtures, plus files or folders in ``RTCONSOLE_RECORDINGS``."""
     paths = sorted(RECORDINGS.glob("*.jsonl")) if RECORDINGS.is_dir() else []
     for entry in filter(None, os.environ.get("RTCONSOLE_RECORDINGS", "").split(os.pathsep)):
         p = Path(entry)

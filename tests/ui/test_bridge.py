@@ -104,7 +104,8 @@ def test_history_is_coalesced_and_turn_end_asks_for_a_full_pass() -> None:
     bridge.flush()
     assert [type(m) for m in posted] == [SessionBridge.HistoryChanged]
     assert not posted[0].full  # type: ignore[attr-defined]
-    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnEndedEvent(response_id="r1", status="completed"), INFO))
+    ended = me.RealtimeModelTurnEndedEvent(response_id="r1", status="completed")
+    bridge.handle(ev.RealtimeRawModelEvent(ended, INFO))
     bridge.flush()
     assert isinstance(posted[-1], SessionBridge.HistoryChanged) and posted[-1].full
 
@@ -169,7 +170,8 @@ def test_listener_errors_speech_and_turn_starts_become_messages() -> None:
     bridge.handle(ev.RealtimeError({"message": "server said no"}, INFO))
     for raw in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
         bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelOtherEvent({"type": raw}), INFO))
-    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnStartedEvent(response_id="r1"), INFO))
+    started = me.RealtimeModelTurnStartedEvent(response_id="r1")
+    bridge.handle(ev.RealtimeRawModelEvent(started, INFO))
     bridge.handle(ev.RealtimeSessionClosed("no user activity for 30 s", INFO))
     first, second, started, stopped, turn, closed = posted
     assert isinstance(first, SessionBridge.ErrorReported) and first.source == "listener"
