@@ -17,9 +17,9 @@ __all__ = [
     "RealtimeConfigError",
     "RealtimeConnectionError",
     "TransportConfig",
+    "get_api_key",
     "realtime_url",
     "redact_url",
-    "resolve_api_key",
 ]
 
 DEFAULT_MODEL = "gpt-realtime"
@@ -79,7 +79,7 @@ def redact_url(url: str) -> str:
         return "<unparseable url>"
 
 
-async def resolve_api_key(key: str | Callable[[], str | Awaitable[str]] | None) -> str | None:
+async def get_api_key(key: str | Callable[[], str | Awaitable[str]] | None) -> str | None:
     """The key from the config (string, or sync/async callable), else ``OPENAI_API_KEY``."""
     if isinstance(key, str):
         return key

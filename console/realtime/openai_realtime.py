@@ -34,8 +34,8 @@ from .openai_options import (
     RealtimeConfigError,
     RealtimeConnectionError,
     TransportConfig,
+    get_api_key,
     redact_url,
-    resolve_api_key,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ __all__ = [
     "RealtimeConfigError",
     "RealtimeConnectionError",
     "TransportConfig",
+    "get_api_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         model_name = settings.get("model_name")
         if call_id and model_name:
             raise RealtimeConfigError(
-                "call_id and model_name cannot both be set: a SIP call already has its model"
+                "Cannot specify both `call_id` and `model_name` when attaching to an existing "
+                "realtime call (a SIP call already has its model)"
             )
         if model_name:
             self.model = model_name
@@ -168,10 +170,11 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         headers = options.get("headers")
         api_key: str | None = None
         if headers is None:
-            api_key = await resolve_api_key(options.get("api_key"))
+            api_key = await get_api_key(options.get("api_key"))
             if not api_key:
                 raise RealtimeConfigError(
-                    "no OpenAI API key: set OPENAI_API_KEY or pass api_key in the model config"
+                    "API key is required but was not provided: set OPENAI_API_KEY or pass "
+                    "api_key in the model config"
                 )
             headers = {"Authorization": f"Bearer {api_key}"}
 
@@ -325,3 +328,12 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
             if ws is not None:
                 self._on_disconnected(ws)
         self._status = "disconnected"  # not emitted: only a server's disconnect is
+
+
+def __getattr__(name: str) -> Any:
+    # The SDK defines the SIP model in this module; ours lives in .sip (which imports this one).
+    if name == "OpenAIRealtimeSIPModel":
+        from .sip import OpenAIRealtimeSIPModel
+
+        return OpenAIRealtimeSIPModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
