@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .agent import RealtimeAgent
+from .agent import RealtimeAgent, RealtimeAgentHooks, RealtimeRunHooks
 from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
-from .audio_formats import calculate_audio_length_ms, normalize_audio_format, to_ga_format
+from .audio_formats import (
+    calculate_audio_length_ms,
+    normalize_audio_format,
+    to_ga_format,
+    to_realtime_audio_format,
+)
 from .config import (
     DEFAULT_MODEL_SETTINGS,
+    RealtimeAudioFormat,
     RealtimeAudioFormatName,
+    RealtimeClientMessage,
     RealtimeGuardrailsSettings,
     RealtimeInputAudioNoiseReductionConfig,
     RealtimeInputAudioTranscriptionConfig,
     RealtimeModelName,
     RealtimeModelTracingConfig,
     RealtimePrompt,
+    RealtimeReasoningConfig,
+    RealtimeReasoningEffort,
     RealtimeReconnectConfig,
     RealtimeRunConfig,
     RealtimeSessionModelSettings,
+    RealtimeToolExecutionConfig,
     RealtimeTurnDetectionConfig,
     RealtimeUserInput,
     RealtimeUserInputImage,
@@ -56,7 +66,7 @@ from .guardrails import (
     OutputGuardrailResult,
     output_guardrail,
 )
-from .handoffs import Handoff, realtime_handoff
+from .handoffs import Handoff, collect_enabled_handoffs, realtime_handoff
 from .history import HistoryView
 from .items import (
     AssistantAudio,
@@ -121,6 +131,7 @@ from .model_inputs import (
     RealtimeModelUserInput,
     RealtimeModelUserInputMessage,
 )
+from .openai_options import get_api_key
 from .reconnect import ConnectionState
 from .run_context import RunContextWrapper, ToolApprovalItem
 from .runner import RealtimeRunner
@@ -185,11 +196,14 @@ __all__ = [
     "RealtimeAgent",
     "RealtimeAgentChanged",
     "RealtimeAgentEndEvent",
+    "RealtimeAgentHooks",
     "RealtimeAgentStartEvent",
     "RealtimeAudio",
     "RealtimeAudioEnd",
+    "RealtimeAudioFormat",
     "RealtimeAudioFormatName",
     "RealtimeAudioInterrupted",
+    "RealtimeClientMessage",
     "RealtimeConnectionLost",
     "RealtimeConnectionStatus",
     "RealtimeError",
@@ -248,11 +262,14 @@ __all__ = [
     "RealtimePlaybackTracker",
     "RealtimePrompt",
     "RealtimeRawModelEvent",
+    "RealtimeReasoningConfig",
+    "RealtimeReasoningEffort",
     "RealtimeReconnectConfig",
     "RealtimeReconnected",
     "RealtimeReconnecting",
     "RealtimeResponse",
     "RealtimeRunConfig",
+    "RealtimeRunHooks",
     "RealtimeRunner",
     "RealtimeSession",
     "RealtimeSessionClosed",
@@ -261,6 +278,7 @@ __all__ = [
     "RealtimeToolApprovalRequired",
     "RealtimeToolCallItem",
     "RealtimeToolEnd",
+    "RealtimeToolExecutionConfig",
     "RealtimeToolStart",
     "RealtimeTurnDetectionConfig",
     "RealtimeUserInput",
@@ -279,11 +297,14 @@ __all__ = [
     "UserError",
     "UserMessageItem",
     "calculate_audio_length_ms",
+    "collect_enabled_handoffs",
     "default_tool_error_function",
     "function_tool",
+    "get_api_key",
     "normalize_audio_format",
     "output_guardrail",
     "realtime_handoff",
     "subagent",
     "to_ga_format",
+    "to_realtime_audio_format",
 ]

@@ -67,6 +67,11 @@ async def settings_for_agent(
     tools: dict[str, FunctionTool] = {}
     handoffs: dict[str, Handoff[Any, Any]] = {}
     for tool in merged["tools"]:
+        if getattr(tool, "defer_loading", False):
+            raise UserError(
+                f"tool {tool.name!r} has defer_loading=True: tool search is a Responses API "
+                "feature, realtime sessions need every tool up front"
+            )
         if tool.name in tools:
             raise UserError(
                 f"Duplicate Realtime tool name found: {tool.name!r} (agent {agent.name!r} has "

@@ -82,6 +82,7 @@ class LifecycleTracker(RealtimeModelListener):
         self._clock: Clock = clock or MonotonicClock()
         self._calls: asyncio.Queue[tuple[str, tuple[Any, ...]] | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        self._stopped = False
         self._countdown: asyncio.Task[None] | None = None
         self._active = False
         self.user_speaking = False
@@ -105,7 +106,11 @@ class LifecycleTracker(RealtimeModelListener):
         self._update_clock()
 
     async def stop(self) -> None:
-        """Deliver what is queued, then ``on_agent_stopped`` last, and end the worker."""
+        """Deliver what is queued, then ``on_agent_stopped`` last, and end the worker. Once:
+        a retried close must not report the stop again."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._active = False
         self._cancel_countdown()
         self.call("on_agent_stopped")

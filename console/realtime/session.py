@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Generic, cast
 
 from ._event_stream import CLOSED, Closed, EventIterator
@@ -228,11 +228,16 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     async def close(self) -> None:
         """Close the session: cancel tool and guardrail tasks, close the model, end iteration.
-        Idempotent, safe from inside a tool, and bounded in time."""
+        Idempotent, safe from inside a tool, and bounded in time. If the model's ``close()``
+        fails, every caller waiting gets that exception and the next ``close()`` tries the
+        model again (the SDK's behaviour)."""
         current = asyncio.current_task()
         if current in self._tools.tasks or current in self._guardrails.tasks:
             self._close_exempt.add(current)
-        await asyncio.shield(self._begin_close("closed"))
+        task = self._begin_close("closed")
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            self._close_task = task = self._new_close_task(self._close_model())
+        await asyncio.shield(task)
 
     def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         if self._close_task is None:
@@ -242,8 +247,14 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
                 RealtimeSessionClosed(reason=reason, info=self._event_info, error=error)
             )
             self._queue.put_nowait(CLOSED)
-            self._close_task = asyncio.get_running_loop().create_task(self._finish_close())
+            self._close_task = self._new_close_task(self._finish_close())
         return self._close_task
+
+    def _new_close_task(self, closing: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(closing)
+        # A close nobody awaits (a drop, an exception) must not log "never retrieved".
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
 
     async def _finish_close(self) -> None:
         # First: a reconnect attempt must not open a connection behind close()'s back.
@@ -257,13 +268,19 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         await self._tools.cancel_all(exempt)
         if others:
             await asyncio.wait(others, timeout=1.0)
-        # Closing anyway: a model that fails to close has nothing more to tell us.
-        with contextlib.suppress(Exception):
+        await self._close_model()
+
+    async def _close_model(self) -> None:
+        try:
+            # Bounded: a model that never finishes closing is given up on.
             await asyncio.wait_for(self._model.close(), self.close_timeout_s)
-        with contextlib.suppress(Exception):
-            self._model.remove_listener(self._lifecycle)
+        except TimeoutError:
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                self._model.remove_listener(self._lifecycle)
+            await self._lifecycle.stop()
         self._closed = True
-        await self._lifecycle.stop()
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (a ``session_closed`` event ends

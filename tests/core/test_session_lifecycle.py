@@ -266,3 +266,59 @@ async def test_raw_model_event_for_every_model_event(model: ScriptedRealtimeMode
     events = await asyncio.wait_for(_all(session), GUARD_S)
     raw = [e for e in events if e.type == "raw_model_event"]
     assert [r.data for r in raw] == [audio]
+
+
+async def test_a_failing_model_close_reaches_every_caller_and_close_retries() -> None:
+    class FailsOnce(ScriptedRealtimeModel):
+        def __init__(self) -> None:
+            super().__init__(strict=False)
+            self.attempts = 0
+            self.started = asyncio.Event()
+            self.release = asyncio.Event()
+
+        async def close(self) -> None:
+            self.attempts += 1
+            self.started.set()
+            await self.release.wait()
+            if self.attempts == 1:
+                raise RuntimeError("close failed")
+            await super().close()
+
+    model = FailsOnce()
+    session = await start(RealtimeAgent("Main"), model)
+    first = asyncio.create_task(session.close())
+    await asyncio.wait_for(model.started.wait(), GUARD_S)
+    second = asyncio.create_task(session.close())
+    model.release.set()
+    results = await asyncio.wait_for(
+        asyncio.gather(first, second, return_exceptions=True), GUARD_S
+    )
+    assert isinstance(results[0], RuntimeError) and results[1] is results[0]
+    assert model.attempts == 1 and session.closed  # closing, the model not yet closed
+    await asyncio.wait_for(session.close(), GUARD_S)  # tries the model again
+    assert model.attempts == 2 and model.closed
+    await asyncio.wait_for(session.close(), GUARD_S)  # and then is a no-op
+    assert model.attempts == 2
+
+
+async def test_iterator_aclose_stops_that_iterator_only(model: ScriptedRealtimeModel) -> None:
+    session = await start(RealtimeAgent("Main"), model)
+    first, second = session.__aiter__(), session.__aiter__()
+    await first.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await first.__anext__()
+    assert (await asyncio.wait_for(second.__anext__(), GUARD_S)).type == "history_updated"
+    assert not session.closed
+    await session.close()
+
+
+async def test_an_iterator_waiting_before_enter_ends_on_close() -> None:
+    session = await RealtimeRunner(
+        RealtimeAgent("Main"), model=ScriptedRealtimeModel(strict=False)
+    ).run()
+    waiting = asyncio.create_task(anext(session.__aiter__(), None))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await asyncio.wait_for(session.close(), GUARD_S)
+    event = await asyncio.wait_for(waiting, GUARD_S)
+    assert event is not None and event.type == "session_closed"

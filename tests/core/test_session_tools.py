@@ -175,7 +175,7 @@ async def test_tool_timeout_from_run_config(model: ScriptedRealtimeModel) -> Non
     reader = Reader(session)
     await model.emit(call("forever", "c1"))
     await reader.until("tool_end")
-    assert outputs(model) == [("c1", "Tool forever timed out after 0.01 seconds.", True)]
+    assert outputs(model) == [("c1", "Tool 'forever' timed out after 0.01 seconds.", True)]
     await session.close()
 
 

@@ -26,7 +26,7 @@ def outputs(model: ScriptedRealtimeModel) -> list[tuple[str, str]]:
     return [(e.tool_call.call_id, e.output) for e in model.sent_of("send_tool_output")]
 
 
-@function_tool(timeout_s=0.05)
+@function_tool(timeout=0.05)
 async def slow_own_limit() -> str:
     """Waits for ever; has its own limit."""
     await asyncio.Event().wait()

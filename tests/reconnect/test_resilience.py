@@ -193,7 +193,7 @@ async def test_a_reset_in_the_middle_of_a_frame_reconnects() -> None:
         server.close()
 
 
-@function_tool(timeout_s=0.3)
+@function_tool(timeout=0.3)
 async def lookup_weather(city: str) -> str:
     """Look up the weather in a city."""
     await asyncio.Event().wait()
