@@ -168,14 +168,18 @@ class ModelEventHandling(RealtimeModelListener):
             self._emit(RealtimeError(error=event.error, info=self._event_info))
 
     def _on_exception(self, event: Any) -> None:
+        if event.context == CONNECTION_DROPPED:
+            # The error and status that follow close the session (or reconnect, opt-in); the
+            # iterator of a session that closed for it raises it, as the SDK's does.
+            if not self._link.policy.enabled and self._failure is None:
+                self._failure = event.exception
+            return
         where = f" ({event.context})" if event.context else ""
         self._emit_error(
             f"transport exception{where}: {event.exception}",
             kind="exception",
             exception=event.exception,
         )
-        if event.context == CONNECTION_DROPPED and self._link.policy.enabled:
-            return  # the link reconnects (opt-in): the drop does not end the session
         # As in the SDK: the session ends and iteration raises the exception after the events.
         if self._failure is None:
             self._failure = event.exception

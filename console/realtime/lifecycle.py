@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from ._close_codes import CONNECTION_DROPPED
 from .listener import AgentError, AgentListener
 from .model import RealtimeModelListener
 from .model_events import RealtimeModelEvent
@@ -200,7 +201,8 @@ class LifecycleTracker(RealtimeModelListener):
             # calls connected() again.
             self._active = False
             self._cancel_countdown()
-        elif kind == "exception":
+        elif kind == "exception" and event.context != CONNECTION_DROPPED:  # type: ignore[union-attr]
+            # (a drop is reported by the connection_closed error that follows it)
             exc = event.exception  # type: ignore[union-attr]
             self.call("on_agent_error", AgentError(type="exception", message=str(exc)))
 

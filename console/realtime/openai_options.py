@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "RealtimeConfigError",
     "RealtimeConnectionError",
+    "RealtimeConnectionTimeout",
     "TransportConfig",
     "get_api_key",
     "realtime_url",
@@ -33,6 +34,11 @@ class RealtimeConfigError(UserError, ValueError):
 
 class RealtimeConnectionError(ConnectionError):
     """The WebSocket connection could not be opened. Never carries credentials."""
+
+
+class RealtimeConnectionTimeout(RealtimeConnectionError, TimeoutError):
+    """The opening handshake ran past ``handshake_timeout`` (a ``TimeoutError``, as the SDK
+    raises)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from .openai_options import (
     USER_AGENT,
     RealtimeConfigError,
     RealtimeConnectionError,
+    RealtimeConnectionTimeout,
     TransportConfig,
     get_api_key,
     redact_url,
@@ -183,10 +184,12 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         self._closing = False
         self._status = "connecting"  # not emitted: the SDK reports only a server's disconnect
         failure: str | None = None
+        timed_out = False
         ws: ClientConnection | None = None
         try:
             ws = await self._open(url, dict(headers))
         except Exception as exc:
+            timed_out = isinstance(exc, TimeoutError)
             safe = redact_url(url)
             detail = str(exc).replace(url, safe)
             for secret in (api_key, *headers.values()):
@@ -197,7 +200,8 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
             self._status = "disconnected"
             # Raised outside the handler: no chained exception, which might hold the request
             # (and so the key) in its traceback.
-            raise RealtimeConnectionError(failure or "could not connect")
+            error = RealtimeConnectionTimeout if timed_out else RealtimeConnectionError
+            raise error(failure or "could not connect")
         self._ws = ws
         self._status = "connected"
         self._reader = asyncio.create_task(self._read_loop(ws), name="realtime-reader")

@@ -192,10 +192,11 @@ async def test_handshake_timeout_is_applied() -> None:
         model = OpenAIRealtimeWebSocketModel(
             transport_config=TransportConfig(handshake_timeout=0.2)
         )
-        with pytest.raises(RealtimeConnectionError, match="TimeoutError"):
+        with pytest.raises(RealtimeConnectionError, match="TimeoutError") as info:
             await asyncio.wait_for(
                 model.connect({"url": f"ws://127.0.0.1:{port}/", "api_key": SECRET}), WAIT
             )
+        assert isinstance(info.value, TimeoutError)  # what the SDK raises
 
 
 async def test_transport_settings_reach_the_connection(server: LoopbackServer) -> None:

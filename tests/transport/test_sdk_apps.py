@@ -143,3 +143,48 @@ async def test_twilio_style_g711_interruption_truncates_at_the_millisecond_heard
         assert tracker.get_state() == {"current_item_id": None,
                                        "current_item_content_index": None, "elapsed_ms": None}
         assert server.of("response.cancel") == []  # interrupt_response: the server cancels
+
+
+async def drain(session: RealtimeSession[Any]) -> list[Any]:
+    return await asyncio.wait_for(_collect(session), WAIT)
+
+
+async def _collect(session: RealtimeSession[Any]) -> list[Any]:
+    return [event async for event in session]
+
+
+async def test_an_abnormal_server_close_raises_from_the_iterator(server: LoopbackServer) -> None:
+    async def close_badly(ws: Any) -> None:
+        await ws.recv()  # the session.update
+        await ws.close(1011, "server failure")
+
+    server.on_connect = close_badly
+    session = await RealtimeRunner(AGENT, model=OpenAIRealtimeWebSocketModel()).run(
+        model_config={"api_key": "k", "url": server.url})
+    async with session:
+        try:
+            await drain(session)
+        except Exception as exc:
+            assert type(exc).__name__ == "ConnectionClosedError"
+            assert exc.rcvd is not None and exc.rcvd.code == 1011  # type: ignore[attr-defined]
+        else:
+            raise AssertionError("an abnormal close must raise, as in the SDK")
+
+
+async def test_a_clean_server_close_ends_iteration_with_one_disconnect(
+    server: LoopbackServer,
+) -> None:
+    async def close_cleanly(ws: Any) -> None:
+        await ws.recv()
+        await ws.close(1000, "session ended")
+
+    server.on_connect = close_cleanly
+    session = await RealtimeRunner(AGENT, model=OpenAIRealtimeWebSocketModel()).run(
+        model_config={"api_key": "k", "url": server.url})
+    async with session:
+        events = await drain(session)
+    statuses = [e.data for e in events
+                if e.type == "raw_model_event" and e.data.type == "connection_status"]
+    assert [s.status for s in statuses] == ["disconnected"]
+    assert any(e.type == "history_updated" for e in events)
+    assert events[-1].type == "session_closed" and events[-1].error is None
