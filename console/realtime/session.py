@@ -67,7 +67,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     dropped connection (``connection_lost``/``reconnecting``/``reconnected`` events,
     ``connection_state``, ``reconnect_now()``; see ``console.realtime.reconnect``);
     ``response_timeout_s`` reports a server that goes silent; tools get time limits
-    (``tool_timeout_s``, or a tool's own ``timeout_s``). The event queue keeps at most
+    (``tool_timeout_s``, or a tool's own ``timeout_seconds``). The event queue keeps at most
     ``max_queued_events`` (10,000 by default) for an iterator that does not read: past that,
     audio and raw model events are dropped, everything else is kept.
     """
