@@ -134,8 +134,9 @@ class Playback(DeviceStream):
         with self._lock:
             stopped = self.buffer.interrupt(key)
         if self.tracker is not None:
+            # Reported now, so the truncate is built from what was really heard; the transport
+            # calls the tracker's on_interrupted() (which clears it, as in the SDK) after that.
             self.flush_reports()
-            self.tracker.on_interrupted()
         return stopped
 
     @property

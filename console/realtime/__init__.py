@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .agent import RealtimeAgent
+from .agent import RealtimeAgent, RealtimeAgentHooks, RealtimeRunHooks
 from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
-from .audio_formats import calculate_audio_length_ms, normalize_audio_format, to_ga_format
+from .audio_formats import (
+    calculate_audio_length_ms,
+    normalize_audio_format,
+    to_ga_format,
+    to_realtime_audio_format,
+)
 from .config import (
     DEFAULT_MODEL_SETTINGS,
+    RealtimeAudioFormat,
     RealtimeAudioFormatName,
+    RealtimeClientMessage,
     RealtimeGuardrailsSettings,
     RealtimeInputAudioNoiseReductionConfig,
     RealtimeInputAudioTranscriptionConfig,
     RealtimeModelName,
     RealtimeModelTracingConfig,
     RealtimePrompt,
+    RealtimeReasoningConfig,
+    RealtimeReasoningEffort,
     RealtimeReconnectConfig,
     RealtimeRunConfig,
     RealtimeSessionModelSettings,
+    RealtimeToolExecutionConfig,
     RealtimeTurnDetectionConfig,
     RealtimeUserInput,
     RealtimeUserInputImage,
@@ -26,6 +36,7 @@ from .config import (
     RealtimeUserInputText,
 )
 from .events import (
+    RealtimeAgentChanged,
     RealtimeAgentEndEvent,
     RealtimeAgentStartEvent,
     RealtimeAudio,
@@ -55,7 +66,7 @@ from .guardrails import (
     OutputGuardrailResult,
     output_guardrail,
 )
-from .handoffs import Handoff, realtime_handoff
+from .handoffs import Handoff, collect_enabled_handoffs, realtime_handoff
 from .history import HistoryView
 from .items import (
     AssistantAudio,
@@ -85,21 +96,26 @@ from .model_events import (
     RealtimeModelAudioDoneEvent,
     RealtimeModelAudioEvent,
     RealtimeModelAudioInterruptedEvent,
+    RealtimeModelCachedTokensDetails,
     RealtimeModelConnectionStatusEvent,
+    RealtimeModelEndOfStreamEvent,
     RealtimeModelErrorEvent,
     RealtimeModelEvent,
     RealtimeModelExceptionEvent,
     RealtimeModelInputAudioTimeoutTriggeredEvent,
     RealtimeModelInputAudioTranscriptionCompletedEvent,
+    RealtimeModelInputTokensDetails,
     RealtimeModelItemDeletedEvent,
     RealtimeModelItemUpdatedEvent,
     RealtimeModelOtherEvent,
     RealtimeModelOutputTextDeltaEvent,
+    RealtimeModelOutputTokensDetails,
     RealtimeModelRawServerEvent,
     RealtimeModelToolCallEvent,
     RealtimeModelTranscriptDeltaEvent,
     RealtimeModelTurnEndedEvent,
     RealtimeModelTurnStartedEvent,
+    RealtimeModelUsageEvent,
 )
 from .model_inputs import (
     RealtimeModelInputImageContent,
@@ -115,6 +131,7 @@ from .model_inputs import (
     RealtimeModelUserInput,
     RealtimeModelUserInputMessage,
 )
+from .openai_options import get_api_key
 from .reconnect import ConnectionState
 from .run_context import RunContextWrapper, ToolApprovalItem
 from .runner import RealtimeRunner
@@ -127,6 +144,7 @@ from .tools import (
     default_tool_error_function,
     function_tool,
 )
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .openai_realtime import OpenAIRealtimeWebSocketModel, TransportConfig
@@ -176,12 +194,16 @@ __all__ = [
     "OutputGuardrailResult",
     "PendingToolApproval",
     "RealtimeAgent",
+    "RealtimeAgentChanged",
     "RealtimeAgentEndEvent",
+    "RealtimeAgentHooks",
     "RealtimeAgentStartEvent",
     "RealtimeAudio",
     "RealtimeAudioEnd",
+    "RealtimeAudioFormat",
     "RealtimeAudioFormatName",
     "RealtimeAudioInterrupted",
+    "RealtimeClientMessage",
     "RealtimeConnectionLost",
     "RealtimeConnectionStatus",
     "RealtimeError",
@@ -200,8 +222,10 @@ __all__ = [
     "RealtimeModelAudioDoneEvent",
     "RealtimeModelAudioEvent",
     "RealtimeModelAudioInterruptedEvent",
+    "RealtimeModelCachedTokensDetails",
     "RealtimeModelConfig",
     "RealtimeModelConnectionStatusEvent",
+    "RealtimeModelEndOfStreamEvent",
     "RealtimeModelErrorEvent",
     "RealtimeModelEvent",
     "RealtimeModelExceptionEvent",
@@ -209,12 +233,14 @@ __all__ = [
     "RealtimeModelInputAudioTranscriptionCompletedEvent",
     "RealtimeModelInputImageContent",
     "RealtimeModelInputTextContent",
+    "RealtimeModelInputTokensDetails",
     "RealtimeModelItemDeletedEvent",
     "RealtimeModelItemUpdatedEvent",
     "RealtimeModelListener",
     "RealtimeModelName",
     "RealtimeModelOtherEvent",
     "RealtimeModelOutputTextDeltaEvent",
+    "RealtimeModelOutputTokensDetails",
     "RealtimeModelRawClientMessage",
     "RealtimeModelRawServerEvent",
     "RealtimeModelSendAudio",
@@ -229,17 +255,21 @@ __all__ = [
     "RealtimeModelTranscriptDeltaEvent",
     "RealtimeModelTurnEndedEvent",
     "RealtimeModelTurnStartedEvent",
+    "RealtimeModelUsageEvent",
     "RealtimeModelUserInput",
     "RealtimeModelUserInputMessage",
     "RealtimePlaybackState",
     "RealtimePlaybackTracker",
     "RealtimePrompt",
     "RealtimeRawModelEvent",
+    "RealtimeReasoningConfig",
+    "RealtimeReasoningEffort",
     "RealtimeReconnectConfig",
     "RealtimeReconnected",
     "RealtimeReconnecting",
     "RealtimeResponse",
     "RealtimeRunConfig",
+    "RealtimeRunHooks",
     "RealtimeRunner",
     "RealtimeSession",
     "RealtimeSessionClosed",
@@ -248,6 +278,7 @@ __all__ = [
     "RealtimeToolApprovalRequired",
     "RealtimeToolCallItem",
     "RealtimeToolEnd",
+    "RealtimeToolExecutionConfig",
     "RealtimeToolStart",
     "RealtimeTurnDetectionConfig",
     "RealtimeUserInput",
@@ -262,14 +293,18 @@ __all__ = [
     "ToolErrorFormatterArgs",
     "ToolErrorOutput",
     "TransportConfig",
+    "Usage",
     "UserError",
     "UserMessageItem",
     "calculate_audio_length_ms",
+    "collect_enabled_handoffs",
     "default_tool_error_function",
     "function_tool",
+    "get_api_key",
     "normalize_audio_format",
     "output_guardrail",
     "realtime_handoff",
     "subagent",
     "to_ga_format",
+    "to_realtime_audio_format",
 ]

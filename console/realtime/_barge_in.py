@@ -48,9 +48,18 @@ class BargeIn(ClientEventSending):
             return None  # everything received was already heard: nothing to stop
         return item_id, index, played
 
-    async def _interrupt(self, *, force_cancel: bool, barge_in: bool) -> None:
-        """Stop the playing item: audio_interrupted, one truncate at what was heard, cancel."""
-        playing = self._playing()
+    async def _interrupt(
+        self,
+        *,
+        force_cancel: bool,
+        barge_in: bool,
+        playback: bool = True,
+        cancel: bool = True,
+        response_id: str | None = None,
+    ) -> None:
+        """Stop the playing item: audio_interrupted, one truncate at what was heard, cancel.
+        ``playback``/``cancel`` False skip that half; ``response_id`` scopes the cancel."""
+        playing = self._playing() if playback else None
         if playing is not None:
             item_id, index, played = playing
             self._decoder.interrupted.add((item_id, index))
@@ -63,6 +72,11 @@ class BargeIn(ClientEventSending):
             await self._send([wire.truncate(item_id, index, int(played))])
         elif barge_in:
             return  # speech while nothing plays is just the user's turn
+        if not cancel:
+            return
         server_cancels = wire.auto_cancels_on_speech(self._decoder.session)
         if self._responses.active and (force_cancel or not server_cancels):
-            await self._send([{"type": "response.cancel"}])
+            message: dict[str, Any] = {"type": "response.cancel"}
+            if response_id is not None:
+                message["response_id"] = response_id
+            await self._send([message])

@@ -8,6 +8,10 @@ if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
 
+CONNECTION_DROPPED = "WebSocket connection closed unexpectedly"
+"""The context of the exception event that reports an abnormal close (the SDK's wording)."""
+
+
 def abort(ws: ClientConnection) -> None:
     """Drop the connection without a closing handshake (a timed-out or broken close)."""
     transport = getattr(ws, "transport", None)

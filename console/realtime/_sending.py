@@ -51,7 +51,15 @@ class ClientEventSending:
     def _sync_playback_format(self) -> None:
         raise NotImplementedError
 
-    async def _interrupt(self, *, force_cancel: bool, barge_in: bool) -> None:
+    async def _interrupt(
+        self,
+        *,
+        force_cancel: bool,
+        barge_in: bool,
+        playback: bool = True,
+        cancel: bool = True,
+        response_id: str | None = None,
+    ) -> None:
         raise NotImplementedError
 
     async def _send(self, payloads: list[dict[str, Any]], what: str | None = None) -> bool:
@@ -105,7 +113,13 @@ class ClientEventSending:
         elif isinstance(event, RealtimeModelSendToolOutput):
             await self._send_tool_output(event)
         elif isinstance(event, RealtimeModelSendInterrupt):
-            await self._interrupt(force_cancel=event.force_response_cancel, barge_in=False)
+            await self._interrupt(
+                force_cancel=event.force_response_cancel or event.cancel_response_only,
+                barge_in=False,
+                playback=not event.cancel_response_only,
+                cancel=not event.playback_only,
+                response_id=event.response_id,
+            )
         elif isinstance(event, RealtimeModelSendSessionUpdate):
             await self._send_session_update(event.session_settings, initial=False)
         elif isinstance(event, RealtimeModelSendRawMessage):

@@ -6,8 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._close_codes import CONNECTION_DROPPED
 from ._event_stream import Closed
 from .events import (
+    RealtimeAgentEndEvent,
+    RealtimeAgentStartEvent,
     RealtimeAudio,
     RealtimeAudioEnd,
     RealtimeAudioInterrupted,
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from ._guardrail_runner import GuardrailRunner
     from ._link import SessionLink
     from ._tool_calls import ToolCalls
+    from .agent import RealtimeAgent
+    from .run_context import RunContextWrapper
 
 
 class ModelEventHandling(RealtimeModelListener):
@@ -44,11 +49,17 @@ class ModelEventHandling(RealtimeModelListener):
     _link: SessionLink
     _tools: ToolCalls
     _guardrails: GuardrailRunner
+    _current_agent: RealtimeAgent[Any]
+    _failure: BaseException | None
+    _context_wrapper: RunContextWrapper[Any]
 
     def _emit(self, event: RealtimeSessionEvent) -> None:
         raise NotImplementedError
 
     def _emit_error(self, message: str, **extra: Any) -> None:
+        raise NotImplementedError
+
+    def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         raise NotImplementedError
 
     def _emit_bulk(self, event: RealtimeSessionEvent) -> None:
@@ -162,16 +173,37 @@ class ModelEventHandling(RealtimeModelListener):
             self._emit_bulk(RealtimeError(error=event.error, info=self._event_info))
 
     def _on_exception(self, event: Any) -> None:
+        if event.context == CONNECTION_DROPPED:
+            # The error and status that follow close the session (or reconnect, opt-in); the
+            # iterator of a session that closed for it raises it, as the SDK's does.
+            if not self._link.policy.enabled and self._failure is None:
+                self._failure = event.exception
+            return
         where = f" ({event.context})" if event.context else ""
         self._emit_error(
             f"transport exception{where}: {event.exception}",
             kind="exception",
             exception=event.exception,
         )
+        # As in the SDK: the session ends and iteration raises the exception after the events.
+        if self._failure is None:
+            self._failure = event.exception
+        self._begin_close("exception", f"{type(event.exception).__name__}: {event.exception}")
 
     def _on_connection_status(self, event: Any) -> None:
         # A drop closes the session, or starts a reconnect when the run config asks for one.
         self._link.on_status(event.status)
 
+    def _on_turn_started(self, event: Any) -> None:
+        self._emit(RealtimeAgentStartEvent(self._current_agent, self._event_info))
+
     def _on_turn_ended(self, event: Any) -> None:
         self._guardrails.on_turn_ended()
+        self._emit(RealtimeAgentEndEvent(self._current_agent, self._event_info))
+
+    def _on_usage(self, event: Any) -> None:
+        self._context_wrapper.usage.add(event.usage)
+
+    def _on_end_of_stream(self, event: Any) -> None:
+        # The model will say nothing more, ever (no reconnect): the session ends.
+        self._begin_close("end of stream")

@@ -9,7 +9,7 @@ from typing import Any, cast
 from .agent import RealtimeAgent
 from .config import DEFAULT_MODEL_SETTINGS, RealtimeRunConfig, RealtimeSessionModelSettings
 from .exceptions import UserError
-from .handoffs import Handoff, enabled_handoffs
+from .handoffs import Handoff, collect_enabled_handoffs
 from .run_context import RunContextWrapper
 from .tools import FunctionTool, evaluate_flag
 
@@ -17,6 +17,7 @@ from .tools import FunctionTool, evaluate_flag
 # wins over the agent's (the SDK's rule), while later agents (update_agent, handoffs) always
 # bring their own.
 _AGENT_KEYS = ("instructions", "tools", "handoffs", "prompt")
+_TRANSPORT_DEFAULTS = ("model_name", "input_audio_format", "output_audio_format")
 
 
 @dataclass(slots=True)
@@ -36,7 +37,11 @@ async def settings_for_agent(
     *,
     at_connect: bool,
 ) -> AgentSettings:
-    merged: dict[str, Any] = copy.deepcopy(dict(DEFAULT_MODEL_SETTINGS))
+    # The defaults minus model and formats: the transport applies its own, and a SIP call
+    # (call_id) already has its model and codec, so only explicit ones may be sent.
+    merged: dict[str, Any] = copy.deepcopy(
+        {k: v for k, v in DEFAULT_MODEL_SETTINGS.items() if k not in _TRANSPORT_DEFAULTS}
+    )
     merged.update(run_config.get("model_settings") or {})
     merged.update(initial or {})
     explicit = set(initial or {}) if at_connect else set()
@@ -55,21 +60,29 @@ async def settings_for_agent(
             h for h in merged.get("handoffs") or [] if await h.enabled_for(ctx, agent)
         ]
     else:
-        merged["handoffs"] = await enabled_handoffs(agent, ctx)
+        merged["handoffs"] = await collect_enabled_handoffs(agent, ctx)
     if run_config.get("tracing_disabled"):
         merged["tracing"] = None
 
     tools: dict[str, FunctionTool] = {}
     handoffs: dict[str, Handoff[Any, Any]] = {}
     for tool in merged["tools"]:
+        if getattr(tool, "defer_loading", False):
+            raise UserError(
+                f"tool {tool.name!r} has defer_loading=True: tool search is a Responses API "
+                "feature, realtime sessions need every tool up front"
+            )
         if tool.name in tools:
-            raise UserError(f"agent {agent.name!r}: two tools are named {tool.name!r}")
+            raise UserError(
+                f"Duplicate Realtime tool name found: {tool.name!r} (agent {agent.name!r} has "
+                "two tools of that name)"
+            )
         tools[tool.name] = tool
     for handoff in merged["handoffs"]:
         if handoff.tool_name in tools or handoff.tool_name in handoffs:
             raise UserError(
-                f"agent {agent.name!r}: the handoff {handoff.tool_name!r} clashes with another "
-                "tool or handoff of the same name"
+                f"Duplicate Realtime tool name found: {handoff.tool_name!r} (agent "
+                f"{agent.name!r}: the handoff clashes with a tool or handoff of that name)"
             )
         handoffs[handoff.tool_name] = handoff
     return AgentSettings(cast(RealtimeSessionModelSettings, merged), tools, handoffs)

@@ -7,24 +7,16 @@ from collections.abc import Awaitable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._tool_approvals import ToolApprovals
-from ._tool_timeout import (
-    ToolCancelled,
-    ToolTimeout,
-    cancelled_output,
-    stoppable,
-    timeout_output,
-    within,
-)
+from ._tool_timeout import ToolCancelled, ToolTimeout, cancelled_output, stoppable, within
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .events import (
-    RealtimeAgentEndEvent,
-    RealtimeAgentStartEvent,
+    RealtimeAgentChanged,
     RealtimeHandoffEvent,
     RealtimeToolEnd,
     RealtimeToolStart,
 )
-from .exceptions import UserError
+from .exceptions import ToolTimeoutError, UserError
 from .handoffs import Handoff
 from .model_events import RealtimeModelToolCallEvent
 from .model_inputs import (
@@ -33,16 +25,31 @@ from .model_inputs import (
     RealtimeModelSendToolOutput,
 )
 from .subagent import SubagentTool, task_of
+from .tool_guardrails import (
+    ToolInputGuardrailData,
+    ToolInputGuardrailTripwireTriggered,
+    ToolOutputGuardrailData,
+    ToolOutputGuardrailTripwireTriggered,
+)
 from .tools import (
     FunctionTool,
     ToolContext,
     ToolErrorOutput,
     default_tool_error_function,
+    maybe_await,
     serialize_tool_output,
 )
 
 if TYPE_CHECKING:
     from .session import RealtimeSession
+
+
+# Failures a tool's settings ask to end the session with (the rest become outputs).
+_FATAL = (
+    ToolTimeoutError,
+    ToolInputGuardrailTripwireTriggered,
+    ToolOutputGuardrailTripwireTriggered,
+)
 
 
 class ToolCalls(ToolApprovals):
@@ -77,8 +84,8 @@ class ToolCalls(ToolApprovals):
         task.add_done_callback(self.tasks.discard)
 
     def timeout_of(self, tool: FunctionTool) -> float | None:
-        """The tool's own ``timeout_s``, else the run config's ``tool_timeout_s``."""
-        own = getattr(tool, "timeout_s", None)
+        """The tool's own ``timeout_seconds``, else the run config's ``tool_timeout_s``."""
+        own = tool.timeout_seconds
         return own if own is not None else self._timeout
 
     @property
@@ -116,6 +123,15 @@ class ToolCalls(ToolApprovals):
             await coro
         except asyncio.CancelledError:
             raise
+        except _FATAL as exc:
+            # Asked for by the tool's settings: the session ends, its iterator raises (the SDK's
+            # behaviour for a failed tool call task).
+            s = self._s
+            s._emit_error(f"Tool call task failed: {exc}", kind="tool_call_failed",
+                          tool_name=event.name, call_id=event.call_id)
+            if s._failure is None:
+                s._failure = exc
+            s._begin_close("tool call failed", str(exc))
         except Exception as exc:
             self._s._emit_error(
                 f"tool call {event.name} failed: {exc}",
@@ -145,9 +161,42 @@ class ToolCalls(ToolApprovals):
             await self._send_rejection(event, agent, tool)
             return
         if status is None and await self._needs_approval(tool, event):
+            execution = self._s._run_config.get("tool_execution") or {}
+            if execution.get("pre_approval_tool_input_guardrails"):
+                rejected = await self._input_guardrails(event, agent, tool)
+                if rejected is not None:
+                    self._started(event, agent, tool)
+                    await self._finish(event, agent, tool, rejected)
+                    return
             self._ask_approval(event, agent, tool)
             return
         await self._run_tool(event, agent, tool)
+
+    async def _input_guardrails(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> str | None:
+        """The rejection message of the first input guardrail that rejects the call, else None;
+        raises when one asks to stop the run."""
+        for guardrail in tool.tool_input_guardrails or ():
+            data = ToolInputGuardrailData(self._context(event, agent, tool), agent)
+            verdict = await guardrail.run(data)
+            if verdict.behavior["type"] == "raise_exception":
+                raise ToolInputGuardrailTripwireTriggered(guardrail, verdict)
+            if verdict.behavior["type"] == "reject_content":
+                return verdict.behavior["message"]
+        return None
+
+    async def _output_guardrails(
+        self, ctx: ToolContext[Any], agent: RealtimeAgent[Any], tool: FunctionTool, output: Any
+    ) -> Any:
+        """The output, or the message of the first output guardrail that rejects it."""
+        for guardrail in tool.tool_output_guardrails or ():
+            verdict = await guardrail.run(ToolOutputGuardrailData(ctx, agent, output))
+            if verdict.behavior["type"] == "raise_exception":
+                raise ToolOutputGuardrailTripwireTriggered(guardrail, verdict)
+            if verdict.behavior["type"] == "reject_content":
+                return verdict.behavior["message"]
+        return output
 
     def _started(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any
@@ -220,6 +269,10 @@ class ToolCalls(ToolApprovals):
             )
             return cancelled_output(tool.name)
         except ToolTimeout:
+            assert timeout is not None
+            error = ToolTimeoutError(tool.name, timeout)
+            if tool.timeout_behavior == "raise_exception":
+                raise error from None
             s._emit_error(
                 f"{what} {tool.name} timed out after {timeout:g} s",
                 kind="tool_timeout",
@@ -227,7 +280,9 @@ class ToolCalls(ToolApprovals):
                 call_id=event.call_id,
                 timeout_s=timeout,
             )
-            return timeout_output(tool.name, timeout)
+            if tool.timeout_error_function is not None:
+                return await maybe_await(tool.timeout_error_function(ctx, error))
+            return str(error)
         except Exception as exc:
             failure = exc
             result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
@@ -258,10 +313,15 @@ class ToolCalls(ToolApprovals):
             await self._subagent(event, agent, tool)
             return
         self._started(event, agent, tool)
+        rejected = await self._input_guardrails(event, agent, tool)
+        if rejected is not None:
+            await self._finish(event, agent, tool, rejected)
+            return
         ctx = self._context(event, agent, tool)
         result = await self._invoke(
             event, tool, ctx, tool.on_invoke_tool(ctx, event.arguments), "tool"
         )
+        result = await self._output_guardrails(ctx, agent, tool, result)
         await self._finish(event, agent, tool, result)
 
     async def _subagent(
@@ -328,8 +388,7 @@ class ToolCalls(ToolApprovals):
         previous = s._current_agent
         s._switch_agent(new_agent, prepared)
         s._emit(RealtimeHandoffEvent(from_agent=previous, to_agent=new_agent, info=info))
-        s._emit(RealtimeAgentEndEvent(agent=previous, info=info))
-        s._emit(RealtimeAgentStartEvent(agent=new_agent, info=info))
+        s._emit(RealtimeAgentChanged(agent=new_agent, previous=previous, info=info))
         # The new agent's instructions and tools must be in place before the response that the
         # tool output starts.
         await s._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))

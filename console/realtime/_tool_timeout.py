@@ -48,12 +48,6 @@ async def stoppable(running: Awaitable[Any], stop: asyncio.Future[None]) -> Any:
         stop.remove_done_callback(on_stop)
 
 
-def timeout_output(tool_name: str, timeout: float | None) -> str:
-    """What the model is told when a tool call ran out of time."""
-    limit = f"{timeout:g} seconds" if timeout is not None else "its time limit"
-    return f"Tool {tool_name} timed out after {limit}."
-
-
 async def within(running: Coroutine[Any, Any, Any] | Any, timeout: float | None) -> Any:
     """Await a tool, at most ``timeout`` seconds. Unlike ``asyncio.wait_for``, a tool that
     ignores cancellation cannot hold its call past the limit: it gets a short grace to stop,

@@ -17,6 +17,49 @@ if TYPE_CHECKING:
     from .guardrails import OutputGuardrail
     from .handoffs import Handoff
 
+class RealtimeAgentHooks(Generic[TContext]):
+    """The SDK's agent lifecycle hooks (override what you need; every hook does nothing)."""
+
+    async def on_start(self, context: RunContextWrapper[TContext], agent: Any) -> None: ...
+
+    async def on_end(self, context: RunContextWrapper[TContext], agent: Any, output: Any) -> None:
+        ...
+
+    async def on_handoff(
+        self, context: RunContextWrapper[TContext], agent: Any, source: Any
+    ) -> None: ...
+
+    async def on_tool_start(
+        self, context: RunContextWrapper[TContext], agent: Any, tool: Any
+    ) -> None: ...
+
+    async def on_tool_end(
+        self, context: RunContextWrapper[TContext], agent: Any, tool: Any, result: str
+    ) -> None: ...
+
+
+class RealtimeRunHooks(Generic[TContext]):
+    """The SDK's run lifecycle hooks (override what you need; every hook does nothing)."""
+
+    async def on_agent_start(self, context: RunContextWrapper[TContext], agent: Any) -> None: ...
+
+    async def on_agent_end(
+        self, context: RunContextWrapper[TContext], agent: Any, output: Any
+    ) -> None: ...
+
+    async def on_handoff(
+        self, context: RunContextWrapper[TContext], from_agent: Any, to_agent: Any
+    ) -> None: ...
+
+    async def on_tool_start(
+        self, context: RunContextWrapper[TContext], agent: Any, tool: Any
+    ) -> None: ...
+
+    async def on_tool_end(
+        self, context: RunContextWrapper[TContext], agent: Any, tool: Any, result: str
+    ) -> None: ...
+
+
 Instructions = (
     str | Callable[[RunContextWrapper[Any], "RealtimeAgent[Any]"], "str | Awaitable[str]"] | None
 )
@@ -42,9 +85,30 @@ class RealtimeAgent(Generic[TContext]):
     prompt: RealtimePrompt | None = None
     listener: AgentListener | None = None
 
+    hooks: RealtimeAgentHooks[Any] | None = None
+    """Accepted as in the SDK, whose realtime session never calls them either; an
+    ``AgentListener`` (``listener``) is what follows a realtime session."""
+
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
+        # TypeError for a wrong type, as the SDK; an empty name is ours to refuse (it would make
+        # a handoff tool named "transfer_to_").
+        if not isinstance(self.name, str):
+            raise TypeError(f"RealtimeAgent name must be a string, got {type(self.name).__name__}")
+        if not self.name:
             raise UserError("a RealtimeAgent needs a non-empty name")
+        for what in ("tools", "handoffs", "output_guardrails"):
+            value = getattr(self, what)
+            if not isinstance(value, list):
+                raise TypeError(f"RealtimeAgent {what} must be a list, got {type(value).__name__}")
+        if self.handoff_description is not None and not isinstance(self.handoff_description, str):
+            raise TypeError("RealtimeAgent handoff_description must be a string or None")
+        if self.instructions is not None and not (
+            isinstance(self.instructions, str) or callable(self.instructions)
+        ):
+            raise TypeError(
+                "RealtimeAgent instructions must be a string, a callable or None, got "
+                f"{type(self.instructions).__name__}"
+            )
 
     def clone(self, **changes: Any) -> RealtimeAgent[TContext]:
         """A copy with ``changes`` applied (lists are shared unless replaced, as in the SDK)."""

@@ -28,17 +28,20 @@ GA_TYPES: dict[AudioFormat, str] = {
 }
 
 
-def normalize_audio_format(value: str | Mapping[str, Any] | None) -> AudioFormat:
-    """Map any spelling (``"pcm16"``, ``"audio/pcmu"``, ``{"type": "audio/pcm", "rate": 24000}``)
-    to one of ``pcm16``, ``g711_ulaw`` or ``g711_alaw``. Unknown or missing means ``pcm16``."""
+def normalize_audio_format(value: Any) -> AudioFormat:
+    """Map any spelling (``"pcm16"``, ``"audio/pcmu"``, ``{"type": "audio/pcm", "rate": 24000}``,
+    ``openai``'s ``AudioPCMU(type="audio/pcmu")``) to one of ``pcm16``, ``g711_ulaw`` or
+    ``g711_alaw``. Unknown or missing means ``pcm16``."""
     if isinstance(value, Mapping):
         value = value.get("type")
+    elif value is not None and not isinstance(value, str):
+        value = getattr(value, "type", None)
     if not isinstance(value, str):
         return "pcm16"
     return _ALIASES.get(value.strip().lower(), "pcm16")
 
 
-def to_ga_format(value: str | Mapping[str, Any] | None) -> dict[str, Any]:
+def to_ga_format(value: Any) -> dict[str, Any]:
     """The GA wire form of a format: ``{"type": "audio/pcm", "rate": 24000}`` or
     ``{"type": "audio/pcmu"}``."""
     fmt = normalize_audio_format(value)
@@ -47,10 +50,31 @@ def to_ga_format(value: str | Mapping[str, Any] | None) -> dict[str, Any]:
     return {"type": GA_TYPES[fmt]}
 
 
-def calculate_audio_length_ms(
-    format: str | Mapping[str, Any] | None, audio_bytes: bytes | int
-) -> float:
+def calculate_audio_length_ms(format: Any, audio_bytes: bytes | int) -> float:
     """Duration of ``audio_bytes`` in ms: PCM16 24 kHz is bytes / 48, G.711 8 kHz is bytes / 8."""
     size = audio_bytes if isinstance(audio_bytes, int) else len(audio_bytes)
     fmt = normalize_audio_format(format)
     return size * 1000.0 / (SAMPLE_RATES[fmt] * BYTES_PER_SAMPLE[fmt])
+
+
+def to_realtime_audio_format(value: Any) -> Any:
+    """The SDK's helper: ``openai``'s ``AudioPCM``/``AudioPCMU``/``AudioPCMA`` for any spelling,
+    the object itself if it is one already, None for None or an unknown spelling.
+
+    Needs the ``openai`` package (``pip install 'rtconsole[openai]'``); imported only here, so
+    the core never pays its import time otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str | Mapping):
+        return value
+    from openai.types.realtime.realtime_audio_formats import AudioPCM, AudioPCMA, AudioPCMU
+
+    kind = value.get("type") if isinstance(value, Mapping) else value
+    if not isinstance(kind, str) or kind.strip().lower() not in _ALIASES:
+        return None
+    fmt = _ALIASES[kind.strip().lower()]
+    if fmt == "g711_ulaw":
+        return AudioPCMU(type="audio/pcmu")
+    if fmt == "g711_alaw":
+        return AudioPCMA(type="audio/pcma")
+    return AudioPCM(type="audio/pcm", rate=24000)

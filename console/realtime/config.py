@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 if TYPE_CHECKING:
@@ -12,6 +12,27 @@ if TYPE_CHECKING:
 
 RealtimeModelName = str
 RealtimeAudioFormatName = Literal["pcm16", "g711_ulaw", "g711_alaw"] | str
+RealtimeAudioFormat = RealtimeAudioFormatName | Mapping[str, Any] | Any
+"""A format in any spelling: a name, a GA mapping (``{"type": "audio/pcmu"}``) or an ``openai``
+format object (``AudioPCMU(type="audio/pcmu")``)."""
+RealtimeReasoningEffort = Literal["minimal", "low", "medium", "high", "xhigh"] | str
+
+
+class RealtimeClientMessage(TypedDict):
+    """A raw client event: ``type`` plus the rest of its fields in ``other_data``."""
+
+    type: str
+    other_data: NotRequired[dict[str, Any]]
+
+
+class RealtimeReasoningConfig(TypedDict, total=False):
+    effort: RealtimeReasoningEffort
+
+
+class RealtimeToolExecutionConfig(TypedDict, total=False):
+    pre_approval_tool_input_guardrails: bool
+    """Run a tool's input guardrails before asking for approval too (default False: only
+    before it runs)."""
 
 
 class RealtimeInputAudioTranscriptionConfig(TypedDict, total=False):
@@ -69,6 +90,7 @@ class RealtimeSessionModelSettings(TypedDict, total=False):
     handoffs: list[Handoff[Any, Any]]
     tracing: RealtimeModelTracingConfig | Literal["auto"] | None
     max_output_tokens: int | Literal["inf"]
+    reasoning: RealtimeReasoningConfig
 
 
 class RealtimeGuardrailsSettings(TypedDict, total=False):
@@ -114,7 +136,9 @@ class RealtimeRunConfig(TypedDict, total=False):
     tool_error_formatter: Callable[[Any], Any]
     """Formats the message a rejected tool call sends to the model (``ToolErrorFormatterArgs``)."""
     tool_timeout_s: float
-    """Default time limit of a tool call; a tool's own ``timeout_s`` wins. Off by default."""
+    """Default time limit of a tool call (not in the SDK); a tool's own ``timeout_seconds``
+    wins. Off by default."""
+    tool_execution: RealtimeToolExecutionConfig
     user_inactivity_timeout_s: float
     reconnect: RealtimeReconnectConfig
     """Reconnect after a dropped connection; off by default (see RealtimeReconnectConfig)."""

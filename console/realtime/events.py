@@ -38,6 +38,18 @@ class RealtimeAgentEndEvent:
 
 
 @dataclass(slots=True)
+class RealtimeAgentChanged:
+    """Not in the SDK: ``agent`` holds the conversation from now on (on enter, after a handoff
+    and after ``update_agent``; ``previous`` is None on enter). ``agent_start``/``agent_end``
+    mark each turn's start and end, as in the SDK."""
+
+    agent: RealtimeAgent[Any]
+    previous: RealtimeAgent[Any] | None
+    info: RealtimeEventInfo
+    type: Literal["agent_changed"] = "agent_changed"
+
+
+@dataclass(slots=True)
 class RealtimeHandoffEvent:
     from_agent: RealtimeAgent[Any]
     to_agent: RealtimeAgent[Any]
@@ -221,4 +233,5 @@ RealtimeSessionEvent = (
     | RealtimeConnectionLost
     | RealtimeReconnecting
     | RealtimeReconnected
+    | RealtimeAgentChanged
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import re
@@ -97,6 +98,8 @@ def realtime_handoff(
     """
     if input_type is not None and on_handoff is None:
         raise UserError("input_type needs an on_handoff that receives the input")
+    if on_handoff is not None and not callable(on_handoff):
+        raise UserError("on_handoff must be callable")
     if on_handoff is not None:
         _check_arity(on_handoff, 2 if input_type is not None else 1, "(ctx[, input])")
 
@@ -114,7 +117,8 @@ def realtime_handoff(
             if not input_json or not input_json.strip():
                 raise ModelBehaviorError(f"Handoff {tool_name} expected arguments, got none")
             try:
-                value = adapter.validate_json(input_json)
+                # Strict, as the SDK's strict schema: "25" is not an int.
+                value = adapter.validate_json(input_json, strict=True)
             except ValidationError as exc:
                 raise ModelBehaviorError(
                     f"Invalid JSON input for handoff {tool_name}: {exc}"
@@ -135,14 +139,20 @@ def realtime_handoff(
     )
 
 
-async def enabled_handoffs(
-    agent: RealtimeAgent[Any], ctx: RunContextWrapper[Any]
+async def collect_enabled_handoffs(
+    agent: RealtimeAgent[Any], context_wrapper: RunContextWrapper[Any]
 ) -> list[Handoff[Any, Any]]:
     """``agent.handoffs`` as Handoff objects (agents wrapped with ``realtime_handoff``), keeping
-    the enabled ones."""
-    out: list[Handoff[Any, Any]] = []
-    for entry in agent.handoffs:
-        handoff = entry if isinstance(entry, Handoff) else realtime_handoff(entry)
-        if await handoff.enabled_for(ctx, agent):
-            out.append(handoff)
-    return out
+    the enabled ones. The ``is_enabled`` checks run concurrently; if one raises, the others are
+    cancelled and the error propagates."""
+    handoffs = [h if isinstance(h, Handoff) else realtime_handoff(h) for h in agent.handoffs]
+    checks = [asyncio.ensure_future(h.enabled_for(context_wrapper, agent)) for h in handoffs]
+    try:
+        enabled = await asyncio.gather(*checks)
+    except BaseException:
+        for check in checks:
+            check.cancel()
+        await asyncio.gather(*checks, return_exceptions=True)
+        raise
+    return [h for h, on in zip(handoffs, enabled, strict=True) if on]
+

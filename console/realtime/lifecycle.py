@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from ._close_codes import CONNECTION_DROPPED
 from .listener import AgentError, AgentListener
 from .model import RealtimeModelListener
 from .model_events import RealtimeModelEvent
@@ -88,6 +89,7 @@ class LifecycleTracker(RealtimeModelListener):
         self.dropped_calls = 0
         """Callbacks not delivered because ``MAX_QUEUED_CALLS`` were already waiting."""
         self._worker: asyncio.Task[None] | None = None
+        self._stopped = False
         self._countdown: asyncio.Task[None] | None = None
         self._active = False
         self.user_speaking = False
@@ -111,7 +113,11 @@ class LifecycleTracker(RealtimeModelListener):
         self._update_clock()
 
     async def stop(self) -> None:
-        """Deliver what is queued, then ``on_agent_stopped`` last, and end the worker."""
+        """Deliver what is queued, then ``on_agent_stopped`` last, and end the worker. Once:
+        a retried close must not report the stop again."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._active = False
         self._cancel_countdown()
         self.call("on_agent_stopped")
@@ -206,7 +212,8 @@ class LifecycleTracker(RealtimeModelListener):
             # calls connected() again.
             self._active = False
             self._cancel_countdown()
-        elif kind == "exception":
+        elif kind == "exception" and event.context != CONNECTION_DROPPED:  # type: ignore[union-attr]
+            # (a drop is reported by the connection_closed error that follows it)
             exc = event.exception  # type: ignore[union-attr]
             self.call("on_agent_error", AgentError(type="exception", message=str(exc)))
 

@@ -22,10 +22,11 @@ class RealtimePlaybackState(TypedDict):
 class RealtimePlaybackTracker:
     """Tracks how much of the assistant's audio has actually been played.
 
-    The audio layer calls ``on_play_bytes`` (or ``on_play_ms``) as it hands audio to the device and
-    ``on_interrupted`` when it stops; the transport reads ``get_state`` to truncate exactly at what
-    the user heard. Pass one as ``playback_tracker`` in the model config when you play audio
-    yourself; without one, the transport assumes real-time playback from the first delta.
+    The audio layer calls ``on_play_bytes`` (or ``on_play_ms``) as it hands audio to the device;
+    on an interrupt the transport reads ``get_state`` to truncate exactly at what the user heard,
+    then calls ``on_interrupted``. Pass one as ``playback_tracker`` in the model config when you
+    play audio yourself; without one, the transport assumes real-time playback from the first
+    delta.
     """
 
     def __init__(self) -> None:
@@ -34,7 +35,9 @@ class RealtimePlaybackTracker:
         self._content_index: int | None = None
         self._elapsed_ms: float | None = None
 
-    def set_audio_format(self, format: str | dict[str, object] | None) -> None:
+    def set_audio_format(self, format: Any) -> None:
+        """The output format (any spelling, a GA mapping or an ``openai`` format object); the
+        transport calls it when the session's format is known, so G.711 bytes count right."""
         self._format = normalize_audio_format(format)
 
     def on_play_bytes(
@@ -50,7 +53,8 @@ class RealtimePlaybackTracker:
         self._elapsed_ms = (self._elapsed_ms or 0.0) + ms
 
     def on_interrupted(self) -> None:
-        """Playback stopped; the state is kept until the next item starts playing."""
+        """Called by the transport once it has truncated at ``get_state()``: clears the state."""
+        self._item_id = self._content_index = self._elapsed_ms = None
 
     def get_state(self) -> RealtimePlaybackState:
         return {

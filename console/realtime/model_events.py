@@ -1,16 +1,20 @@
-"""Events a RealtimeModel emits to its listeners: the transport's view of the server."""
+"""Events a RealtimeModel emits to its listeners: the transport's view of the server.
+
+Plain dataclasses as in the SDK (same field order, so positional construction matches, and
+``type`` readable on the class)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from .items import RealtimeItem
+from .usage import Usage
 
 RealtimeConnectionStatus = Literal["connecting", "connected", "disconnected"]
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelErrorEvent:
     """The server (or the decoder) reported an error. ``error`` is the server's error object."""
 
@@ -18,7 +22,7 @@ class RealtimeModelErrorEvent:
     type: Literal["error"] = "error"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelToolCallEvent:
     """The model called a function; ``arguments`` is the raw JSON text it produced."""
 
@@ -30,7 +34,7 @@ class RealtimeModelToolCallEvent:
     type: Literal["function_call"] = "function_call"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelAudioEvent:
     """A chunk of assistant audio, already decoded from base64."""
 
@@ -41,7 +45,7 @@ class RealtimeModelAudioEvent:
     type: Literal["audio"] = "audio"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelAudioInterruptedEvent:
     """Playback of an item's audio must stop now (barge-in or local interrupt)."""
 
@@ -50,14 +54,14 @@ class RealtimeModelAudioInterruptedEvent:
     type: Literal["audio_interrupted"] = "audio_interrupted"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelAudioDoneEvent:
     item_id: str
     content_index: int
     type: Literal["audio_done"] = "audio_done"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelInputAudioTimeoutTriggeredEvent:
     item_id: str
     audio_start_ms: int
@@ -65,14 +69,14 @@ class RealtimeModelInputAudioTimeoutTriggeredEvent:
     type: Literal["input_audio_timeout_triggered"] = "input_audio_timeout_triggered"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelInputAudioTranscriptionCompletedEvent:
     item_id: str
     transcript: str
     type: Literal["input_audio_transcription_completed"] = "input_audio_transcription_completed"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelTranscriptDeltaEvent:
     """A piece of the assistant's audio transcript."""
 
@@ -82,7 +86,7 @@ class RealtimeModelTranscriptDeltaEvent:
     type: Literal["transcript_delta"] = "transcript_delta"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelOutputTextDeltaEvent:
     """A piece of the assistant's text output (text modality)."""
 
@@ -92,43 +96,82 @@ class RealtimeModelOutputTextDeltaEvent:
     type: Literal["output_text_delta"] = "output_text_delta"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelItemUpdatedEvent:
     item: RealtimeItem
     type: Literal["item_updated"] = "item_updated"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelItemDeletedEvent:
     item_id: str
     type: Literal["item_deleted"] = "item_deleted"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelConnectionStatusEvent:
     status: RealtimeConnectionStatus
     type: Literal["connection_status"] = "connection_status"
 
 
-@dataclass(slots=True)
+@dataclass
+class RealtimeModelEndOfStreamEvent:
+    """The model will emit nothing more (its connection ended for good): iterators end."""
+
+    type: Literal["end_of_stream"] = "end_of_stream"
+
+
+@dataclass
 class RealtimeModelTurnStartedEvent:
     """A response began."""
 
-    response_id: str | None = None
     type: Literal["turn_started"] = "turn_started"
+    response_id: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
+class RealtimeModelCachedTokensDetails:
+    text_tokens: int | None = None
+    audio_tokens: int | None = None
+    image_tokens: int | None = None
+
+
+@dataclass
+class RealtimeModelInputTokensDetails:
+    text_tokens: int | None = None
+    audio_tokens: int | None = None
+    image_tokens: int | None = None
+    cached_tokens: int | None = None
+    cached_tokens_details: RealtimeModelCachedTokensDetails | None = None
+
+
+@dataclass
+class RealtimeModelOutputTokensDetails:
+    text_tokens: int | None = None
+    audio_tokens: int | None = None
+
+
+@dataclass
+class RealtimeModelUsageEvent:
+    """The tokens one response used (emitted before its ``turn_ended``)."""
+
+    usage: Usage
+    input_tokens_details: RealtimeModelInputTokensDetails | None = None
+    output_tokens_details: RealtimeModelOutputTokensDetails | None = None
+    type: Literal["usage"] = "usage"
+
+
+@dataclass
 class RealtimeModelTurnEndedEvent:
-    """A response finished; ``usage`` and ``status`` as response.done reported them."""
+    """A response finished. Beyond the SDK: ``status`` and the raw ``usage`` of response.done."""
 
+    type: Literal["turn_ended"] = "turn_ended"
     response_id: str | None = None
     status: str | None = None
     usage: dict[str, Any] | None = None
-    type: Literal["turn_ended"] = "turn_ended"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelOtherEvent:
     """Anything the session does not act on (speech_started, rate limits, unknown types...)."""
 
@@ -136,7 +179,7 @@ class RealtimeModelOtherEvent:
     type: Literal["other"] = "other"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelExceptionEvent:
     """An exception inside the transport, with a short description of where it happened."""
 
@@ -145,11 +188,11 @@ class RealtimeModelExceptionEvent:
     type: Literal["exception"] = "exception"
 
 
-@dataclass(slots=True)
+@dataclass
 class RealtimeModelRawServerEvent:
     """Every server message, as the decoded JSON object, forwarded before it is interpreted."""
 
-    data: Any = field(default=None)
+    data: Any
     type: Literal["raw_server_event"] = "raw_server_event"
 
 
@@ -166,7 +209,9 @@ RealtimeModelEvent = (
     | RealtimeModelItemUpdatedEvent
     | RealtimeModelItemDeletedEvent
     | RealtimeModelConnectionStatusEvent
+    | RealtimeModelEndOfStreamEvent
     | RealtimeModelTurnStartedEvent
+    | RealtimeModelUsageEvent
     | RealtimeModelTurnEndedEvent
     | RealtimeModelOtherEvent
     | RealtimeModelExceptionEvent

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
-from .config import RealtimeSessionModelSettings
+from .config import RealtimeClientMessage, RealtimeSessionModelSettings
 from .model_events import RealtimeModelToolCallEvent
 
-
-class RealtimeModelRawClientMessage(TypedDict):
-    """A client event sent as is: ``type`` plus the rest of its fields in ``other_data``."""
-
-    type: str
-    other_data: NotRequired[dict[str, Any]]
+RealtimeModelRawClientMessage = RealtimeClientMessage
+"""A client event sent as is: ``type`` plus the rest of its fields in ``other_data``."""
 
 
 class RealtimeModelInputTextContent(TypedDict):
@@ -69,9 +65,15 @@ class RealtimeModelSendToolOutput:
 
 @dataclass(slots=True)
 class RealtimeModelSendInterrupt:
-    """Stop the assistant: truncate what was heard, cancel the response unless the server does."""
+    """Stop the assistant: truncate what was heard, cancel the response unless the server does.
+
+    ``response_id`` scopes the cancel to that response; ``cancel_response_only`` cancels without
+    stopping playback; ``playback_only`` stops playback (truncating) without cancelling."""
 
     force_response_cancel: bool = False
+    response_id: str | None = None
+    cancel_response_only: bool = False
+    playback_only: bool = False
     type: Literal["send_interrupt"] = "send_interrupt"
 
 

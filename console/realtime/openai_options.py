@@ -16,10 +16,11 @@ __all__ = [
     "DEFAULT_MODEL",
     "RealtimeConfigError",
     "RealtimeConnectionError",
+    "RealtimeConnectionTimeout",
     "TransportConfig",
+    "get_api_key",
     "realtime_url",
     "redact_url",
-    "resolve_api_key",
 ]
 
 DEFAULT_MODEL = "gpt-realtime"
@@ -33,6 +34,11 @@ class RealtimeConfigError(UserError, ValueError):
 
 class RealtimeConnectionError(ConnectionError):
     """The WebSocket connection could not be opened. Never carries credentials."""
+
+
+class RealtimeConnectionTimeout(RealtimeConnectionError, TimeoutError):
+    """The opening handshake ran past ``handshake_timeout`` (a ``TimeoutError``, as the SDK
+    raises)."""
 
 
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
@@ -84,7 +90,7 @@ def redact_url(url: str) -> str:
         return "<unparseable url>"
 
 
-async def resolve_api_key(key: str | Callable[[], str | Awaitable[str]] | None) -> str | None:
+async def get_api_key(key: str | Callable[[], str | Awaitable[str]] | None) -> str | None:
     """The key from the config (string, or sync/async callable), else ``OPENAI_API_KEY``."""
     if isinstance(key, str):
         return key

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import openai_options, wire
 from ._barge_in import BargeIn
-from ._close_codes import abort, connection_error, going_away
+from ._close_codes import CONNECTION_DROPPED, abort, connection_error, going_away
 from .config import RealtimeSessionModelSettings
 from .model import (
     ModelAudioTracker,
@@ -22,6 +22,7 @@ from .model import (
 from .model_events import (
     RealtimeConnectionStatus,
     RealtimeModelConnectionStatusEvent,
+    RealtimeModelEndOfStreamEvent,
     RealtimeModelErrorEvent,
     RealtimeModelEvent,
     RealtimeModelExceptionEvent,
@@ -32,9 +33,10 @@ from .openai_options import (
     USER_AGENT,
     RealtimeConfigError,
     RealtimeConnectionError,
+    RealtimeConnectionTimeout,
     TransportConfig,
+    get_api_key,
     redact_url,
-    resolve_api_key,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ __all__ = [
     "RealtimeConfigError",
     "RealtimeConnectionError",
     "TransportConfig",
+    "get_api_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,11 +67,11 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
     def __init__(
         self,
         *,
-        transport_config: TransportConfig | None = None,
+        transport_config: TransportConfig | Mapping[str, Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model = DEFAULT_MODEL
-        self.transport_config = transport_config or TransportConfig()
+        self.transport_config = TransportConfig.coerce(transport_config)
         self._decoder = wire.ServerEventDecoder(ModelAudioTracker(clock=clock))
         self._responses = wire.ResponseSequencer()
         self._listeners: list[RealtimeModelListener] = []
@@ -153,7 +156,8 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         model_name = settings.get("model_name")
         if call_id and model_name:
             raise RealtimeConfigError(
-                "call_id and model_name cannot both be set: a SIP call already has its model"
+                "Cannot specify both `call_id` and `model_name` when attaching to an existing "
+                "realtime call (a SIP call already has its model)"
             )
         if model_name:
             self.model = model_name
@@ -167,22 +171,25 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         headers = options.get("headers")
         api_key: str | None = None
         if headers is None:
-            api_key = await resolve_api_key(options.get("api_key"))
+            api_key = await get_api_key(options.get("api_key"))
             if not api_key:
                 raise RealtimeConfigError(
-                    "no OpenAI API key: set OPENAI_API_KEY or pass api_key in the model config"
+                    "API key is required but was not provided: set OPENAI_API_KEY or pass "
+                    "api_key in the model config"
                 )
             headers = {"Authorization": f"Bearer {api_key}"}
 
         self._decoder.reset()
         self._responses.reset()
         self._closing = False
-        await self._set_status("connecting")
+        self._status = "connecting"  # not emitted: the SDK reports only a server's disconnect
         failure: str | None = None
+        timed_out = False
         ws: ClientConnection | None = None
         try:
             ws = await self._open(url, dict(headers))
         except Exception as exc:
+            timed_out = isinstance(exc, TimeoutError)
             safe = redact_url(url)
             detail = str(exc).replace(url, safe)
             for secret in (api_key, *headers.values()):
@@ -190,12 +197,13 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
                     detail = detail.replace(secret, "***")
             failure = f"could not connect to {safe}: {type(exc).__name__}: {detail}"
         if ws is None:
-            await self._set_status("disconnected")
+            self._status = "disconnected"
             # Raised outside the handler: no chained exception, which might hold the request
             # (and so the key) in its traceback.
-            raise RealtimeConnectionError(failure or "could not connect")
+            error = RealtimeConnectionTimeout if timed_out else RealtimeConnectionError
+            raise error(failure or "could not connect")
         self._ws = ws
-        await self._set_status("connected")
+        self._status = "connected"
         self._reader = asyncio.create_task(self._read_loop(ws), name="realtime-reader")
         await self._send_session_update(settings, initial=True)
 
@@ -220,6 +228,7 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         from websockets.exceptions import ConnectionClosedOK
 
         failure: dict[str, Any] | None = None
+        dropped: Exception | None = None
         try:
             async for message in ws:
                 await self._on_message(message)
@@ -229,19 +238,25 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         except ConnectionClosedOK:
             failure = going_away(ws)
         except Exception as exc:  # abnormal close, reset, protocol error: say so, then stop
-            failure = connection_error(exc, self.transport_config.max_size)
+            failure, dropped = connection_error(exc, self.transport_config.max_size), exc
         finally:
             cut_off = self._responses.active
             self._on_disconnected(ws)
         if self._closing:
-            failure = None
-        if cut_off and not self._closing:
+            return  # closed by us: nothing to report (the SDK's behaviour)
+        if cut_off:
             # The response will never see response.done: end the turn for the listeners.
             await self._emit(RealtimeModelTurnEndedEvent(response_id=None, status="incomplete"))
+        if dropped is not None:
+            # As in the SDK, an abnormal close is an exception (a session raises it from its
+            # iterator); the error and status below let a session reconnect instead (opt-in).
+            await self._emit(RealtimeModelExceptionEvent(dropped, CONNECTION_DROPPED))
         if failure is not None:
             await self._emit(RealtimeModelErrorEvent(error=failure))
         if self._status != "disconnected":
             await self._set_status("disconnected")
+        if failure is None:
+            await self._emit(RealtimeModelEndOfStreamEvent())  # a deliberate end (1000)
 
     def _on_disconnected(self, ws: ClientConnection) -> None:
         if self._ws is ws:
@@ -316,5 +331,13 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         finally:
             if ws is not None:
                 self._on_disconnected(ws)
-        if self._status != "disconnected":
-            await self._set_status("disconnected")
+        self._status = "disconnected"  # not emitted: only a server's disconnect is
+
+
+def __getattr__(name: str) -> Any:
+    # The SDK defines the SIP model in this module; ours lives in .sip (which imports this one).
+    if name == "OpenAIRealtimeSIPModel":
+        from .sip import OpenAIRealtimeSIPModel
+
+        return OpenAIRealtimeSIPModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

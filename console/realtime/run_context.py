@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic
 from typing_extensions import TypeVar
 
 from .exceptions import UserError
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .agent import RealtimeAgent
@@ -122,11 +123,19 @@ class RunContextWrapper(Generic[TContext]):
 
     Tools, guardrails, handoffs and dynamic instructions receive it. It also holds approval
     decisions: an ``always`` decision is sticky for the tool's name, otherwise a decision applies
-    to one call id.
+    to one call id, and the session's token ``usage``.
     """
 
-    def __init__(self, context: TContext, *, _approvals: ApprovalState | None = None) -> None:
+    def __init__(
+        self,
+        context: TContext,
+        usage: Usage | None = None,
+        *,
+        _approvals: ApprovalState | None = None,
+    ) -> None:
         self.context = context
+        self.usage = usage if usage is not None else Usage()
+        """Tokens used so far in the session (summed from the model's usage events)."""
         self._approvals = _approvals if _approvals is not None else ApprovalState()
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Generic, cast
 
 from ._event_stream import CLOSED, Closed, EventIterator
@@ -19,8 +19,7 @@ from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
 from .events import (
-    RealtimeAgentEndEvent,
-    RealtimeAgentStartEvent,
+    RealtimeAgentChanged,
     RealtimeError,
     RealtimeEventInfo,
     RealtimeHistoryUpdated,
@@ -61,15 +60,15 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     per streamed delta (no list copy per delta); a tool that raises, an unknown tool or a failing
     handoff become error outputs for the model plus ``error`` events, never the end of the
     session; iteration ends with a ``session_closed`` event when the session closes or the server
-    disconnects; ``agent_start``/``agent_end`` mark when an agent takes over or hands over the
-    conversation (enter, handoff, ``update_agent``), not every response. Sending after close is a
-    no-op.
+    disconnects (an ``agent_changed`` event, not in the SDK, tells when another agent takes the
+    conversation; ``agent_start``/``agent_end`` mark each turn, as in the SDK). Sending after
+    close is a no-op.
 
     Also beyond the SDK, all set in the run config and off by default: ``reconnect`` survives a
     dropped connection (``connection_lost``/``reconnecting``/``reconnected`` events,
     ``connection_state``, ``reconnect_now()``; see ``console.realtime.reconnect``);
     ``response_timeout_s`` reports a server that goes silent; tools get time limits
-    (``tool_timeout_s``, or a tool's own ``timeout_s``). The event queue keeps at most
+    (``tool_timeout_s``, or a tool's own ``timeout_seconds``). The event queue keeps at most
     ``max_queued_events`` (10,000 by default) for an iterator that does not read: past that,
     audio, raw model events and server errors are dropped, and past four times that every
     event is (``dropped_events`` counts them).
@@ -109,6 +108,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
         self._close_exempt: set[asyncio.Task[Any]] = set()
+        self._failure: BaseException | None = None  # raised by the iterator after the last event
         self._function_tools: dict[str, FunctionTool] = {}
         self._handoffs: dict[str, Handoff[Any, Any]] = {}
         self._tools = ToolCalls(self)
@@ -136,7 +136,10 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             "error": self._on_error,
             "exception": self._on_exception,
             "connection_status": self._on_connection_status,
+            "turn_started": self._on_turn_started,
             "turn_ended": self._on_turn_ended,
+            "usage": self._on_usage,
+            "end_of_stream": self._on_end_of_stream,
         }
 
     # --- properties --------------------------------------------------------------------------
@@ -221,17 +224,22 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             raise
         self._link.connected()
         self._lifecycle.connected()
-        self._emit(RealtimeAgentStartEvent(agent=self._current_agent, info=self._event_info))
         self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+        self._emit(RealtimeAgentChanged(self._current_agent, None, self._event_info))
         return self
 
     async def close(self) -> None:
         """Close the session: cancel tool and guardrail tasks, close the model, end iteration.
-        Idempotent, safe from inside a tool, and bounded in time."""
+        Idempotent, safe from inside a tool, and bounded in time. If the model's ``close()``
+        fails, every caller waiting gets that exception and the next ``close()`` tries the
+        model again (the SDK's behaviour)."""
         current = asyncio.current_task()
         if current in self._tools.tasks or current in self._guardrails.tasks:
             self._close_exempt.add(current)
-        await asyncio.shield(self._begin_close("closed"))
+        task = self._begin_close("closed")
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            self._close_task = task = self._new_close_task(self._close_model())
+        await asyncio.shield(task)
 
     def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         if self._close_task is None:
@@ -241,8 +249,14 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
                 RealtimeSessionClosed(reason=reason, info=self._event_info, error=error)
             )
             self._queue.put_nowait(CLOSED)
-            self._close_task = asyncio.get_running_loop().create_task(self._finish_close())
+            self._close_task = self._new_close_task(self._finish_close())
         return self._close_task
+
+    def _new_close_task(self, closing: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(closing)
+        # A close nobody awaits (a drop, an exception) must not log "never retrieved".
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
 
     async def _finish_close(self) -> None:
         # First: a reconnect attempt must not open a connection behind close()'s back.
@@ -256,18 +270,28 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         await self._tools.cancel_all(exempt)
         if others:
             await asyncio.wait(others, timeout=1.0)
-        # Closing anyway: a model that fails to close has nothing more to tell us.
-        with contextlib.suppress(Exception):
+        await self._close_model()
+
+    async def _close_model(self) -> None:
+        try:
+            # Bounded: a model that never finishes closing is given up on.
             await asyncio.wait_for(self._model.close(), self.close_timeout_s)
-        with contextlib.suppress(Exception):
-            self._model.remove_listener(self._lifecycle)
+        except TimeoutError:
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                self._model.remove_listener(self._lifecycle)
+            await self._lifecycle.stop()
         self._closed = True
-        await self._lifecycle.stop()
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (a ``session_closed`` event ends
         the stream)."""
-        return EventIterator(self._queue)
+        return EventIterator(self._queue, self._take_failure)
+
+    def _take_failure(self) -> BaseException | None:
+        failure, self._failure = self._failure, None
+        return failure
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -314,8 +338,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             self._guardrails.agent_changed(previous)
             raise
         if agent is not previous:
-            self._emit(RealtimeAgentEndEvent(agent=previous, info=self._event_info))
-            self._emit(RealtimeAgentStartEvent(agent=agent, info=self._event_info))
+            self._emit(RealtimeAgentChanged(agent, previous, self._event_info))
 
     async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None:
         """Run a pending tool call; with ``always``, approve every call of that tool from now on

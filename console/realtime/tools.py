@@ -6,19 +6,22 @@ import asyncio
 import dataclasses
 import inspect
 import json
+import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._docstrings import DocstringStyle
 from ._schema import ensure_strict_json_schema, function_schema
-from .exceptions import ModelBehaviorError
+from .exceptions import ModelBehaviorError, UserError
 from .run_context import ApprovalState, RunContextWrapper, TContext
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .agent import RealtimeAgent
+    from .tool_guardrails import ToolInputGuardrail, ToolOutputGuardrail
 
 ToolErrorFunction = Callable[[RunContextWrapper[Any], Exception], Any]
 """``(ctx, error) -> str | Awaitable[str]``: the output the model sees when a tool fails."""
@@ -26,7 +29,7 @@ NeedsApproval = bool | Callable[[RunContextWrapper[Any], dict[str, Any], str], A
 """``True``/``False``, or ``(ctx, params, call_id) -> bool | Awaitable[bool]``."""
 IsEnabled = bool | Callable[[RunContextWrapper[Any], "RealtimeAgent[Any]"], Any]
 """``True``/``False``, or ``(ctx, agent) -> bool | Awaitable[bool]``."""
-
+ToolTimeoutBehavior = Literal["error_as_result", "raise_exception"]
 
 
 class ToolContext(RunContextWrapper[TContext]):
@@ -40,9 +43,10 @@ class ToolContext(RunContextWrapper[TContext]):
         tool_arguments: str,
         *,
         agent: RealtimeAgent[Any] | None = None,
+        usage: Usage | None = None,
         _approvals: ApprovalState | None = None,
     ) -> None:
-        super().__init__(context, _approvals=_approvals)
+        super().__init__(context, usage, _approvals=_approvals)
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
         self.tool_arguments = tool_arguments
@@ -65,6 +69,7 @@ class ToolContext(RunContextWrapper[TContext]):
             tool_call_id,
             tool_arguments,
             agent=agent,
+            usage=wrapper.usage,
             _approvals=wrapper._approvals,
         )
 
@@ -99,10 +104,16 @@ def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -
 class FunctionTool:
     """A tool the model can call. ``on_invoke_tool(ctx, input_json)`` runs it.
 
-    ``params_json_schema`` is made strict (closed objects, all properties required) when
-    ``strict_json_schema`` is true, as the SDK does. ``timeout_s`` (not in the SDK) limits one
-    call: past it the model gets a timeout output and the session an ``error`` event (``kind``
-    ``"tool_timeout"``); None falls back to the run config's ``tool_timeout_s``.
+    Fields in the SDK's order, so positional construction matches. ``params_json_schema`` is
+    made strict (closed objects, all properties required) when ``strict_json_schema`` is true.
+    ``tool_input_guardrails`` run before the tool and ``tool_output_guardrails`` on its output
+    (the SDK's realtime session runs only the former). ``timeout_seconds`` limits one call: past
+    it, with ``timeout_behavior`` ``"error_as_result"`` (the default), the model gets
+    ``timeout_error_function(ctx, ToolTimeoutError)`` or a default message and the session an
+    ``error`` event (``kind`` ``"tool_timeout"``); with ``"raise_exception"`` the session ends
+    and its iterator raises ``ToolTimeoutError``. Without a timeout of its own, the run config's
+    ``tool_timeout_s`` (not in the SDK) applies. ``defer_loading`` (tool search) is refused by
+    realtime sessions, as in the SDK.
     """
 
     name: str
@@ -111,12 +122,27 @@ class FunctionTool:
     on_invoke_tool: Callable[[ToolContext[Any], str], Awaitable[Any]]
     strict_json_schema: bool = True
     is_enabled: IsEnabled = True
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None
     needs_approval: NeedsApproval = False
-    timeout_s: float | None = None
+    timeout_seconds: float | None = None
+    timeout_behavior: ToolTimeoutBehavior = "error_as_result"
+    timeout_error_function: ToolErrorFunction | None = None
+    defer_loading: bool = False
+    output_json_schema: dict[str, Any] | None = field(default=None, kw_only=True)
+    """A JSON schema of the output, for callers that want one (not sent to a realtime model)."""
 
     def __post_init__(self) -> None:
         if self.strict_json_schema:
             self.params_json_schema = ensure_strict_json_schema(self.params_json_schema)
+        if self.timeout_behavior not in ("error_as_result", "raise_exception"):
+            raise ValueError(
+                "FunctionTool timeout_behavior must be one of: error_as_result, raise_exception"
+            )
+        if self.timeout_seconds is not None and not (
+            isinstance(self.timeout_seconds, int | float) and 0 < self.timeout_seconds < math.inf
+        ):
+            raise ValueError("FunctionTool timeout_seconds must be a positive finite number")
 
 
 async def maybe_await(value: Any) -> Any:
@@ -173,9 +199,8 @@ def _make_tool(
     use_docstring_info: bool,
     failure_error_function: ToolErrorFunction | None,
     strict_mode: bool,
-    is_enabled: IsEnabled,
-    needs_approval: NeedsApproval,
-    timeout_s: float | None = None,
+    output_type: Any,
+    fields: dict[str, Any],
 ) -> FunctionTool:
     schema = function_schema(
         func,
@@ -186,6 +211,11 @@ def _make_tool(
         strict_json_schema=strict_mode,
     )
     is_async = inspect.iscoroutinefunction(func)
+    if output_type is not None and fields.get("output_json_schema") is not None:
+        raise UserError("function_tool takes output_type or output_json_schema, not both")
+    output_adapter = TypeAdapter(output_type) if output_type is not None else None
+    if output_adapter is not None:
+        fields["output_json_schema"] = output_adapter.json_schema()
 
     async def invoke(ctx: ToolContext[Any], input_json: str) -> Any:
         data = parse_arguments(schema.name, input_json)
@@ -203,10 +233,14 @@ def _make_tool(
         if schema.takes_context:
             args.insert(0, ctx)
         if is_async:
-            return await func(*args, **kwargs)
-        # Sync tools run in a worker thread: a slow one must not stall audio and events.
-        result = await asyncio.to_thread(func, *args, **kwargs)
-        return await maybe_await(result)
+            result = await func(*args, **kwargs)
+        else:
+            # Sync tools run in a worker thread: a slow one must not stall audio and events.
+            result = await maybe_await(await asyncio.to_thread(func, *args, **kwargs))
+        if output_adapter is not None:
+            # The declared output type is checked and sent as its JSON.
+            result = output_adapter.dump_json(output_adapter.validate_python(result)).decode()
+        return result
 
     async def on_invoke_tool(ctx: ToolContext[Any], input_json: str) -> Any:
         try:
@@ -223,9 +257,7 @@ def _make_tool(
         params_json_schema=schema.params_json_schema,
         on_invoke_tool=on_invoke_tool,
         strict_json_schema=strict_mode,
-        is_enabled=is_enabled,
-        needs_approval=needs_approval,
-        timeout_s=timeout_s,
+        **fields,
     )
 
 
@@ -241,7 +273,14 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
-    timeout_s: float | None = None,
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None,
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None,
+    timeout: float | None = None,
+    timeout_behavior: ToolTimeoutBehavior = "error_as_result",
+    timeout_error_function: ToolErrorFunction | None = None,
+    defer_loading: bool = False,
+    output_type: Any | None = None,
+    output_json_schema: dict[str, Any] | None = None,
 ) -> FunctionTool: ...
 
 
@@ -256,7 +295,14 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
-    timeout_s: float | None = None,
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None,
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None,
+    timeout: float | None = None,
+    timeout_behavior: ToolTimeoutBehavior = "error_as_result",
+    timeout_error_function: ToolErrorFunction | None = None,
+    defer_loading: bool = False,
+    output_type: Any | None = None,
+    output_json_schema: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 
 
@@ -271,19 +317,39 @@ def function_tool(
     strict_mode: bool = True,
     is_enabled: IsEnabled = True,
     needs_approval: NeedsApproval = False,
-    timeout_s: float | None = None,
+    tool_input_guardrails: list[ToolInputGuardrail[Any]] | None = None,
+    tool_output_guardrails: list[ToolOutputGuardrail[Any]] | None = None,
+    timeout: float | None = None,
+    timeout_behavior: ToolTimeoutBehavior = "error_as_result",
+    timeout_error_function: ToolErrorFunction | None = None,
+    defer_loading: bool = False,
+    output_type: Any | None = None,
+    output_json_schema: dict[str, Any] | None = None,
 ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
     """Make a ``FunctionTool`` from a sync or async function: ``@function_tool``,
-    ``@function_tool(name_override=...)`` or ``function_tool(func, ...)``.
+    ``@function_tool(name_override=...)`` or ``function_tool(func, ...)``, with the SDK's options.
 
     The JSON schema comes from the type hints (through pydantic) and the parameter descriptions
     from the docstring (Google, Sphinx or NumPy style). A first parameter annotated
     ``RunContextWrapper`` or ``ToolContext`` receives the context and is left out of the schema.
     Invalid arguments and exceptions become the tool's output through ``failure_error_function``
-    (pass ``None`` to let them propagate). Sync functions run in a worker thread.
-    ``timeout_s`` limits each call (see ``FunctionTool``); a sync tool's thread cannot be
-    stopped, so it finishes in the background while the model already has the timeout output.
+    (pass ``None`` to let them propagate). Sync functions run in a worker thread. ``timeout``
+    (seconds), ``timeout_behavior``, ``timeout_error_function``, the tool guardrails and
+    ``defer_loading`` are ``FunctionTool``'s fields (see there); a sync tool's thread cannot be
+    stopped, so on a timeout it finishes in the background. ``output_type`` checks the result
+    and sends it as that type's JSON (``output_json_schema`` describes it).
     """
+    fields: dict[str, Any] = {
+        "is_enabled": is_enabled,
+        "needs_approval": needs_approval,
+        "tool_input_guardrails": tool_input_guardrails,
+        "tool_output_guardrails": tool_output_guardrails,
+        "timeout_seconds": timeout,
+        "timeout_behavior": timeout_behavior,
+        "timeout_error_function": timeout_error_function,
+        "defer_loading": defer_loading,
+        "output_json_schema": output_json_schema,
+    }
 
     def wrap(f: Callable[..., Any]) -> FunctionTool:
         return _make_tool(
@@ -294,9 +360,8 @@ def function_tool(
             use_docstring_info=use_docstring_info,
             failure_error_function=failure_error_function,
             strict_mode=strict_mode,
-            is_enabled=is_enabled,
-            needs_approval=needs_approval,
-            timeout_s=timeout_s,
+            output_type=output_type,
+            fields=dict(fields),
         )
 
     if func is not None:
@@ -308,6 +373,7 @@ __all__ = [
     "FunctionTool",
     "ToolContext",
     "ToolErrorOutput",
+    "ToolTimeoutBehavior",
     "default_tool_error_function",
     "function_tool",
     "serialize_tool_output",

@@ -15,20 +15,25 @@ from .model import ModelAudioTracker
 from .model_events import (
     RealtimeModelAudioDoneEvent,
     RealtimeModelAudioEvent,
+    RealtimeModelCachedTokensDetails,
     RealtimeModelErrorEvent,
     RealtimeModelEvent,
     RealtimeModelInputAudioTimeoutTriggeredEvent,
     RealtimeModelInputAudioTranscriptionCompletedEvent,
+    RealtimeModelInputTokensDetails,
     RealtimeModelItemDeletedEvent,
     RealtimeModelItemUpdatedEvent,
     RealtimeModelOtherEvent,
     RealtimeModelOutputTextDeltaEvent,
+    RealtimeModelOutputTokensDetails,
     RealtimeModelRawServerEvent,
     RealtimeModelToolCallEvent,
     RealtimeModelTranscriptDeltaEvent,
     RealtimeModelTurnEndedEvent,
     RealtimeModelTurnStartedEvent,
+    RealtimeModelUsageEvent,
 )
+from .usage import Usage
 
 # The client side lives in wire_client; re-exported so ``wire`` is the one codec namespace.
 from .wire_client import (
@@ -251,14 +256,14 @@ class ServerEventDecoder:
         if not isinstance(response, dict):
             return [raw, RealtimeModelTurnEndedEvent()]
         usage = response.get("usage")
-        return [
-            raw,
-            RealtimeModelTurnEndedEvent(
-                response_id=opt_str_field(response, "id"),
-                status=opt_str_field(response, "status"),
-                usage=usage if isinstance(usage, dict) else None,
-            ),
-        ]
+        if not isinstance(usage, dict):
+            usage = None
+        ended = RealtimeModelTurnEndedEvent(
+            response_id=opt_str_field(response, "id"),
+            status=opt_str_field(response, "status"),
+            usage=usage,
+        )
+        return [raw, usage_event(usage), ended] if usage is not None else [raw, ended]
 
     def _session(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
@@ -375,3 +380,36 @@ class ServerEventDecoder:
         self._calls.clear()
         self._announced.clear()
         self.audio_tracker.clear()
+
+
+def usage_event(usage: dict[str, Any]) -> RealtimeModelUsageEvent:
+    """response.done's ``usage`` as a typed event (total derived when the server omits it)."""
+
+    def count(data: Any, key: str) -> int | None:
+        value = data.get(key) if isinstance(data, dict) else None
+        return value if type(value) is int else None
+
+    inp, out = usage.get("input_tokens_details"), usage.get("output_tokens_details")
+    cached = inp.get("cached_tokens_details") if isinstance(inp, dict) else None
+    tokens_in = count(usage, "input_tokens") or 0
+    tokens_out = count(usage, "output_tokens") or 0
+    total = count(usage, "total_tokens")
+    summed = Usage(1, tokens_in, tokens_out, tokens_in + tokens_out if total is None else total)
+    summed.input_tokens_details.cached_tokens = count(inp, "cached_tokens") or 0
+    input_details = output_details = None
+    if isinstance(inp, dict):
+        input_details = RealtimeModelInputTokensDetails(
+            text_tokens=count(inp, "text_tokens"),
+            audio_tokens=count(inp, "audio_tokens"),
+            image_tokens=count(inp, "image_tokens"),
+            cached_tokens=count(inp, "cached_tokens"),
+            cached_tokens_details=RealtimeModelCachedTokensDetails(
+                count(cached, "text_tokens"), count(cached, "audio_tokens"),
+                count(cached, "image_tokens"),
+            ) if isinstance(cached, dict) else None,
+        )
+    if isinstance(out, dict):
+        output_details = RealtimeModelOutputTokensDetails(
+            count(out, "text_tokens"), count(out, "audio_tokens")
+        )
+    return RealtimeModelUsageEvent(summed, input_details, output_details)

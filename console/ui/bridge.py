@@ -323,7 +323,7 @@ class SessionBridge:
                 self._history = self._last_history = history
             case ev.RealtimeHistoryAdded(item=item):
                 self.post(self.ItemAdded(item))
-            case ev.RealtimeAgentStartEvent(agent=agent):
+            case ev.RealtimeAgentChanged(agent=agent):
                 self.agent = agent_name(agent)
                 self.post(self.AgentStarted(self.agent))
             case ev.RealtimeHandoffEvent(from_agent=source, to_agent=target):

@@ -29,7 +29,7 @@ CHUNK = bytes(960)  # 20 ms of PCM16 at 24 kHz
 
 async def _session(size: int) -> RealtimeSession[Any]:
     session: RealtimeSession[Any] = RealtimeSession(
-        ScriptedRealtimeModel(), RealtimeAgent("Bench"), None
+        ScriptedRealtimeModel(strict=False), RealtimeAgent("Bench"), None
     )
     await session.enter()
     previous = None

@@ -54,7 +54,7 @@ async def _stream(journal_dir: Path) -> dict[str, float]:
     from console.ui.levels import StaticLevels
 
     agents = demo_agents()
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     journal = JournalWriter(journal_dir / "bench.jsonl", redactor=Redactor(["sk-bench-key-0000"]))
 
     @asynccontextmanager

@@ -90,7 +90,7 @@ def _stream(count: int) -> list[RealtimeModelEvent]:
 
 async def _per_event_us(config: RealtimeRunConfig) -> float:
     session: RealtimeSession[Any] = RealtimeSession(
-        ScriptedRealtimeModel(), RealtimeAgent("Bench"), None, run_config=config)
+        ScriptedRealtimeModel(strict=False), RealtimeAgent("Bench"), None, run_config=config)
     await session.enter()
     queue = session._queue
     best = float("inf")
@@ -109,7 +109,7 @@ async def _per_event_us(config: RealtimeRunConfig) -> float:
 async def _kept_mb(limit: int | None) -> float:
     """Memory still held after FLOOD_EVENTS audio chunks reached a session nobody reads."""
     session: RealtimeSession[Any] = RealtimeSession(
-        ScriptedRealtimeModel(), RealtimeAgent("Bench"), None,
+        ScriptedRealtimeModel(strict=False), RealtimeAgent("Bench"), None,
         run_config={"max_queued_events": limit})
     await session.enter()
     tracemalloc.start()

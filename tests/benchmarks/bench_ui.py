@@ -35,7 +35,7 @@ async def _stream() -> dict[str, float]:
     from console.ui.levels import StaticLevels
 
     agents = demo_agents()
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     levels = StaticLevels()
     emitted: list[float] = []
     latencies: list[float] = []
@@ -149,7 +149,7 @@ async def _stream_with_audio() -> dict[str, float]:
     from console.ui.demo_agents import demo_agents
 
     agents = demo_agents()
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     port = open_audio(DeviceConfig(headset=True))
 
     @asynccontextmanager

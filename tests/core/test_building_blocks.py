@@ -21,7 +21,7 @@ from console.realtime import (
     output_guardrail,
     realtime_handoff,
 )
-from console.realtime.handoffs import enabled_handoffs
+from console.realtime.handoffs import collect_enabled_handoffs
 
 
 class Reason(BaseModel):
@@ -141,9 +141,9 @@ async def test_enabled_handoffs_wrap_agents_and_evaluate_is_enabled() -> None:
         "Owner", handoffs=[a, realtime_handoff(b, is_enabled=only_vip),
                            realtime_handoff(c, is_enabled=False)],
     )
-    names = [h.tool_name for h in await enabled_handoffs(owner, RunContextWrapper(None))]
+    names = [h.tool_name for h in await collect_enabled_handoffs(owner, RunContextWrapper(None))]
     assert names == ["transfer_to_a"]
-    names = [h.tool_name for h in await enabled_handoffs(owner, RunContextWrapper("vip"))]
+    names = [h.tool_name for h in await collect_enabled_handoffs(owner, RunContextWrapper("vip"))]
     assert names == ["transfer_to_a", "transfer_to_b"]
     assert seen == ["Owner", "Owner"]
 

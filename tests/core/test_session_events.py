@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from console.realtime import (
     GuardrailFunctionOutput,
     RealtimeAgent,
     RealtimeModelAudioDoneEvent,
     RealtimeModelAudioEvent,
     RealtimeModelAudioInterruptedEvent,
+    RealtimeModelEndOfStreamEvent,
     RealtimeModelErrorEvent,
     RealtimeModelExceptionEvent,
     RealtimeModelInputAudioTimeoutTriggeredEvent,
@@ -20,8 +23,10 @@ from console.realtime import (
     RealtimeModelTranscriptDeltaEvent,
     RealtimeModelTurnEndedEvent,
     RealtimeModelTurnStartedEvent,
+    RealtimeModelUsageEvent,
     RealtimeSession,
     RunContextWrapper,
+    Usage,
     output_guardrail,
 )
 from console.realtime.testing import ScriptedRealtimeModel
@@ -47,25 +52,39 @@ async def test_audio_events(model: ScriptedRealtimeModel) -> None:
     await model.emit(RealtimeModelAudioInterruptedEvent(item_id="a1", content_index=0))
     events = (await finish(session))[2:-1]
     assert [e.type for e in events] == ["audio", "audio_end", "audio_interrupted"]
-    assert events[0].audio is chunk and (events[0].item_id, events[0].content_index) == ("a1", 0)
+    assert events[0].audio == chunk and (events[0].item_id, events[0].content_index) == ("a1", 0)
     assert all(e.item_id == "a1" for e in events)
 
 
-async def test_errors_timeouts_and_exceptions(model: ScriptedRealtimeModel) -> None:
+async def test_errors_and_timeouts_are_events(model: ScriptedRealtimeModel) -> None:
     session = await start(RealtimeAgent("Main"), model)
     server_error = {"type": "invalid_request_error", "message": "bad"}
     await model.emit(RealtimeModelErrorEvent(error=server_error))
     await model.emit(RealtimeModelInputAudioTimeoutTriggeredEvent(
         item_id="u1", audio_start_ms=0, audio_end_ms=100))
-    boom = RuntimeError("socket hiccup")
-    await model.emit(RealtimeModelExceptionEvent(exception=boom, context="reader"))
     await model.emit(RealtimeModelOtherEvent(data={"type": "rate_limits.updated"}))
-    await model.emit(RealtimeModelTurnStartedEvent(response_id="r1"))
     events = (await finish(session))[2:-1]
-    assert [e.type for e in events] == ["error", "input_audio_timeout_triggered", "error"]
-    assert events[0].error is server_error
-    assert events[2].error["exception"] is boom and "reader" in events[2].error["message"]
-    assert not model.closed or session.closed
+    assert [e.type for e in events] == ["error", "input_audio_timeout_triggered"]
+    assert events[0].error == server_error
+
+
+async def test_a_transport_exception_ends_the_session_and_iteration_raises_it(
+    model: ScriptedRealtimeModel,
+) -> None:
+    session = await start(RealtimeAgent("Main"), model)
+    reader = Reader(session)
+    boom = RuntimeError("socket hiccup")
+    await model.emit(RealtimeModelExceptionEvent(boom, "reader"))  # positional, as in the SDK
+    error = await reader.until("error")
+    assert error.error["exception"] is boom and "reader" in error.error["message"]
+    closed = await reader.until("session_closed")
+    assert closed.reason == "exception" and "socket hiccup" in closed.error
+    with pytest.raises(RuntimeError, match="socket hiccup"):  # after every event, as the SDK
+        await reader.next()
+    # Raised once: another iterator just ends.
+    assert [e async for e in session] == []
+    await asyncio.wait_for(session.close(), GUARD_S)
+    assert model.closed
 
 
 def tripwire(word: str, calls: list[str] | None = None) -> Any:
@@ -167,3 +186,42 @@ async def test_failing_guardrail_is_reported_and_others_still_run(
     assert "guardrail_tripped" in types
     error = next(e for e in events if e.type == "error")
     assert "guardrail bug" in error.error["message"]
+
+
+async def test_each_turn_has_agent_start_and_agent_end_and_usage_adds_up(
+    model: ScriptedRealtimeModel,
+) -> None:
+    agent = RealtimeAgent("Main")
+    session = await start(agent, model)
+    reader = Reader(session)
+    for rid, tokens in (("r1", (10, 4)), ("r2", (7, 3))):
+        await model.emit(RealtimeModelTurnStartedEvent(response_id=rid))
+        start_ev = await reader.until("agent_start")
+        assert start_ev.agent is agent
+        await model.emit(
+            RealtimeModelUsageEvent(Usage(1, tokens[0], tokens[1], sum(tokens))),
+            RealtimeModelTurnEndedEvent(response_id=rid),
+        )
+        end = await reader.until("agent_end")  # an SDK app waiting for the reply's end
+        assert end.agent is agent
+    usage = end.info.context.usage
+    assert (usage.requests, usage.input_tokens, usage.output_tokens, usage.total_tokens) == (
+        2, 17, 7, 24)
+    assert [e.total_tokens for e in usage.request_usage_entries] == [14, 10]
+    assert session.context_wrapper.usage is usage
+    assert reader.types().count("agent_start") == 2
+    await session.close()
+
+
+async def test_end_of_stream_ends_iteration_without_an_error(
+    model: ScriptedRealtimeModel,
+) -> None:
+    session = await start(RealtimeAgent("Main"), model)
+    reader = Reader(session)
+    await model.emit(RealtimeModelEndOfStreamEvent())
+    closed = await reader.until("session_closed")
+    assert closed.reason == "end of stream" and closed.error is None
+    with pytest.raises(StopAsyncIteration):
+        await reader.next()
+    assert "error" not in reader.types()
+    await asyncio.wait_for(session.close(), GUARD_S)

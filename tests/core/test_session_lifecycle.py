@@ -92,22 +92,24 @@ async def test_duplicate_tool_names_are_refused(model: ScriptedRealtimeModel) ->
     agent2 = RealtimeAgent("Main", tools=[lookup],
                            handoffs=[realtime_handoff(clash, tool_name_override="lookup")])
     with pytest.raises(UserError):
-        await start(agent2, ScriptedRealtimeModel())
+        await start(agent2, ScriptedRealtimeModel(strict=False))
 
 
-async def test_enter_emits_agent_start_and_iteration_ends_on_close(
+async def test_enter_emits_history_then_agent_changed_and_iteration_ends_on_close(
     model: ScriptedRealtimeModel,
 ) -> None:
     agent = RealtimeAgent("Main")
     session = await start(agent, model)
     reader = Reader(session)
-    first = await reader.next()
-    assert first.type == "agent_start" and first.agent is agent
+    assert (await reader.next()).type == "history_updated"  # first, as in the SDK
+    changed = await reader.next()
+    assert changed.type == "agent_changed" and changed.agent is agent  # type: ignore[union-attr]
+    assert changed.previous is None  # type: ignore[union-attr]
     await session.close()
     rest = await reader.rest()
-    assert [e.type for e in rest] == ["history_updated", "session_closed"]
+    assert [e.type for e in rest] == ["session_closed"]
     assert rest[-1].reason == "closed"  # type: ignore[union-attr]
-    assert model.closed and model.listeners == []
+    assert model.closed and model.listeners == ()
     # A new iterator after close ends at once; close is idempotent.
     assert [e async for e in session] == []
     await asyncio.wait_for(session.close(), GUARD_S)
@@ -235,10 +237,10 @@ async def test_update_agent_sends_session_update_and_switches(
     assert update.session_settings["instructions"] == "2nd"
     assert [t.name for t in update.session_settings["tools"]] == ["lookup"]
     assert update.session_settings["voice"] == DEFAULT_MODEL_SETTINGS["voice"]
-    end = await reader.until("agent_end")
-    start_ev = await reader.next()
-    assert end.agent is first and start_ev.agent is second  # type: ignore[union-attr]
+    changed = await reader.until("agent_changed", lambda e: e.previous is not None)
+    assert changed.agent is second and changed.previous is first  # type: ignore[union-attr]
     await session.close()
+    assert "agent_end" not in reader.types()  # agent_start/agent_end mark turns only
 
 
 async def test_update_agent_reverts_when_the_update_cannot_be_sent() -> None:
@@ -264,3 +266,59 @@ async def test_raw_model_event_for_every_model_event(model: ScriptedRealtimeMode
     events = await asyncio.wait_for(_all(session), GUARD_S)
     raw = [e for e in events if e.type == "raw_model_event"]
     assert [r.data for r in raw] == [audio]
+
+
+async def test_a_failing_model_close_reaches_every_caller_and_close_retries() -> None:
+    class FailsOnce(ScriptedRealtimeModel):
+        def __init__(self) -> None:
+            super().__init__(strict=False)
+            self.attempts = 0
+            self.started = asyncio.Event()
+            self.release = asyncio.Event()
+
+        async def close(self) -> None:
+            self.attempts += 1
+            self.started.set()
+            await self.release.wait()
+            if self.attempts == 1:
+                raise RuntimeError("close failed")
+            await super().close()
+
+    model = FailsOnce()
+    session = await start(RealtimeAgent("Main"), model)
+    first = asyncio.create_task(session.close())
+    await asyncio.wait_for(model.started.wait(), GUARD_S)
+    second = asyncio.create_task(session.close())
+    model.release.set()
+    results = await asyncio.wait_for(
+        asyncio.gather(first, second, return_exceptions=True), GUARD_S
+    )
+    assert isinstance(results[0], RuntimeError) and results[1] is results[0]
+    assert model.attempts == 1 and session.closed  # closing, the model not yet closed
+    await asyncio.wait_for(session.close(), GUARD_S)  # tries the model again
+    assert model.attempts == 2 and model.closed
+    await asyncio.wait_for(session.close(), GUARD_S)  # and then is a no-op
+    assert model.attempts == 2
+
+
+async def test_iterator_aclose_stops_that_iterator_only(model: ScriptedRealtimeModel) -> None:
+    session = await start(RealtimeAgent("Main"), model)
+    first, second = session.__aiter__(), session.__aiter__()
+    await first.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await first.__anext__()
+    assert (await asyncio.wait_for(second.__anext__(), GUARD_S)).type == "history_updated"
+    assert not session.closed
+    await session.close()
+
+
+async def test_an_iterator_waiting_before_enter_ends_on_close() -> None:
+    session = await RealtimeRunner(
+        RealtimeAgent("Main"), model=ScriptedRealtimeModel(strict=False)
+    ).run()
+    waiting = asyncio.create_task(anext(session.__aiter__(), None))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await asyncio.wait_for(session.close(), GUARD_S)
+    event = await asyncio.wait_for(waiting, GUARD_S)
+    assert event is not None and event.type == "session_closed"

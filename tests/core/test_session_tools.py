@@ -175,7 +175,7 @@ async def test_tool_timeout_from_run_config(model: ScriptedRealtimeModel) -> Non
     reader = Reader(session)
     await model.emit(call("forever", "c1"))
     await reader.until("tool_end")
-    assert outputs(model) == [("c1", "Tool forever timed out after 0.01 seconds.", True)]
+    assert outputs(model) == [("c1", "Tool 'forever' timed out after 0.01 seconds.", True)]
     await session.close()
 
 
@@ -319,8 +319,9 @@ async def test_handoff_switches_agent_and_sends_update_before_output(
     handoff = await reader.until("handoff")
     assert handoff.from_agent is front and handoff.to_agent is billing
     assert reader.types()[-2:] == ["tool_start", "handoff"]
-    assert (await reader.next()).type == "agent_end"
-    assert (await reader.next()).agent is billing  # type: ignore[union-attr]
+    changed = await reader.next()
+    assert changed.type == "agent_changed" and changed.agent is billing  # type: ignore[union-attr]
+    assert changed.previous is front  # type: ignore[union-attr]
     end = await reader.until("tool_end")
     assert end.output == json.dumps({"assistant": "Billing"})
     assert session.current_agent is billing and got == ["refund"]

@@ -69,7 +69,7 @@ async def _drain(session: Any) -> list[Any]:
 
 
 async def test_starting_comes_before_any_io_and_stopped_comes_last() -> None:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     listener = Calls(model)
     agent = RealtimeAgent("Assistant", listener=listener)
     session = await RealtimeRunner(agent, model=model).run()
@@ -89,7 +89,7 @@ async def test_runner_listener_wins_and_a_raising_listener_becomes_an_error_even
         async def on_agent_session_connected(self) -> None:
             raise ValueError("bad listener")
 
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     ignored = Calls()
     agent = RealtimeAgent("Assistant", listener=ignored)
     session = await RealtimeRunner(agent, model=model, listener=Broken()).run()
@@ -120,7 +120,7 @@ async def test_subagent_round() -> None:
     tool = subagent(
         "research", research, description="Researches flights", holding_message="One moment."
     )
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     listener = Calls()
     agent = RealtimeAgent("Assistant", tools=[tool], listener=listener)
     session = await RealtimeRunner(agent, model=model).run()
@@ -165,7 +165,7 @@ async def test_a_running_subagent_is_cancelled_cleanly_on_close() -> None:
             raise
         return ""
 
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     listener = Calls()
     agent = RealtimeAgent(
         "Assistant", tools=[subagent("slow", forever, description="slow")], listener=listener
@@ -181,7 +181,7 @@ async def test_a_running_subagent_is_cancelled_cleanly_on_close() -> None:
 
 async def test_inactivity_counts_down_and_closes_the_session_with_a_reason() -> None:
     clock = FakeClock()
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     listener = Calls()
     agent = RealtimeAgent("Assistant", listener=listener)
     runner = RealtimeRunner(
@@ -215,7 +215,7 @@ async def test_warns_once_about_callbacks_that_cannot_fire(
         async def on_user_transcript(self, text: str) -> None:
             pass
 
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     config: Any = {"model_settings": {"input_audio_transcription": None}}
     for _ in range(2):
         session = await RealtimeRunner(

@@ -126,14 +126,16 @@ class FlakyModel(ScriptedRealtimeModel):
     connects can fail."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.failures: list[Exception] = []
+        super().__init__(strict=False)
 
-    async def connect(self, options: RealtimeModelConfig) -> None:
-        if self.failures:
-            self.connect_calls.append(options)
-            raise self.failures.pop(0)
-        await super().connect(options)
+    @property
+    def failures(self) -> list[Exception]:
+        """Raised (and removed) one per connect."""
+        return self.connect_failures
+
+    @failures.setter
+    def failures(self, errors: list[Exception]) -> None:
+        self.connect_failures = errors
 
     async def drop(self, message: str = "connection reset by peer") -> None:
         """What the OpenAI transport reports when its socket dies."""

@@ -16,7 +16,7 @@ from .support import Reader
 
 
 async def run(tools: list[Any], config: RealtimeRunConfig) -> tuple[Any, ScriptedRealtimeModel]:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     session = await RealtimeRunner(RealtimeAgent("Main", tools=tools), model=model,
                                    config=config).run()
     return await session.enter(), model
@@ -26,7 +26,7 @@ def outputs(model: ScriptedRealtimeModel) -> list[tuple[str, str]]:
     return [(e.tool_call.call_id, e.output) for e in model.sent_of("send_tool_output")]
 
 
-@function_tool(timeout_s=0.05)
+@function_tool(timeout=0.05)
 async def slow_own_limit() -> str:
     """Waits for ever; has its own limit."""
     await asyncio.Event().wait()
@@ -48,7 +48,7 @@ async def test_a_tools_own_limit_wins_over_the_run_configs() -> None:
     assert (error.error["kind"], error.error["call_id"]) == ("tool_timeout", "c1")
     await reader.until("tool_end", lambda e: e.call_id == "c1")
     assert sorted(outputs(model)) == [
-        ("c0", "quick"), ("c1", "Tool slow_own_limit timed out after 0.05 seconds.")]
+        ("c0", "quick"), ("c1", "Tool 'slow_own_limit' timed out after 0.05 seconds.")]
     await session.close()
 
 
@@ -69,7 +69,7 @@ async def test_a_tool_that_ignores_cancellation_still_times_out() -> None:
     reader = Reader(session)
     await model.emit(RealtimeModelToolCallEvent("stubborn", "c1", "{}"))
     end = await reader.until("tool_end")
-    assert end.output == "Tool stubborn timed out after 0.05 seconds."
+    assert end.output == "Tool 'stubborn' timed out after 0.05 seconds."
     await asyncio.wait_for(session.close(), 10)
     release.set()  # (else the test's event loop could never finish it)
     await asyncio.sleep(0)

@@ -193,7 +193,7 @@ async def test_a_reset_in_the_middle_of_a_frame_reconnects() -> None:
         server.close()
 
 
-@function_tool(timeout_s=0.3)
+@function_tool(timeout=0.3)
 async def lookup_weather(city: str) -> str:
     """Look up the weather in a city."""
     await asyncio.Event().wait()
@@ -211,7 +211,7 @@ async def test_a_hung_tool_is_reported_within_its_timeout_and_the_model_is_told(
     assert (error.error["kind"], error.error["tool_name"], error.error["timeout_s"]) == (
         "tool_timeout", "lookup_weather", 0.3)
     end = await reader.until("tool_end")
-    assert end.output == "Tool lookup_weather timed out after 0.3 seconds."
+    assert end.output == "Tool 'lookup_weather' timed out after 0.3 seconds."
     # The server got the timeout as the call's output and answers with it.
     transcript = await reader.raw("response.output_audio_transcript.done",
                                   lambda d: "timed out" in d["transcript"])

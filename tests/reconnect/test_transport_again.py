@@ -73,7 +73,7 @@ async def test_a_drop_mid_response_ends_the_turn_and_the_model_connects_again() 
         assert model.audio_tracker.last_item() == ("a1", 0)
         server.connections[0].transport.abort()
         await recorder.wait("connection_status", "disconnected")
-        assert recorder.kinds()[-3:] == ["turn_ended", "error", "status:disconnected"]
+        assert recorder.kinds()[-4:] == ["turn_ended", "exception", "error", "status:disconnected"]
         [ended] = [e for e in recorder.events if e.type == "turn_ended"]
         assert ended.status == "incomplete"  # type: ignore[union-attr]
 

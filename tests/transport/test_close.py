@@ -45,7 +45,10 @@ async def test_server_normal_close_is_a_clean_disconnect(server: LoopbackServer)
     assert recorder.of("error") == []
     assert model.status == "disconnected"
     await model.close()  # still fine afterwards
+    # As in the SDK: one disconnected status, then the end of the stream; no exception.
+    assert kinds(recorder)[-2:] == ["status:disconnected", "end_of_stream"]
     assert kinds(recorder).count("status:disconnected") == 1
+    assert recorder.of("exception") == []
 
 
 async def test_server_error_close_is_an_error_then_disconnect(server: LoopbackServer) -> None:
@@ -55,7 +58,11 @@ async def test_server_error_close_is_an_error_then_disconnect(server: LoopbackSe
     [error] = recorder.of("error")
     assert (error.error["type"], error.error["code"], error.error["reason"]) == (
         "connection_closed", 1011, "boom")
-    assert kinds(recorder)[-2:] == ["error", "status:disconnected"]
+    # The SDK's exception event (a session raises it), then our error and status (reconnect).
+    assert kinds(recorder)[-3:] == ["exception", "error", "status:disconnected"]
+    [dropped] = recorder.of("exception")
+    assert type(dropped.exception).__name__ == "ConnectionClosedError"
+    assert "end_of_stream" not in kinds(recorder)
 
 
 async def test_connection_reset_is_an_error_then_disconnect(server: LoopbackServer) -> None:
@@ -162,11 +169,13 @@ class ClosesOnError(EventRecorder):
     def __init__(self, model: OpenAIRealtimeWebSocketModel) -> None:
         super().__init__()
         self.model = model
+        self.closed = asyncio.Event()
 
     async def on_event(self, event: RealtimeModelEvent) -> None:
         await super().on_event(event)
         if event.type == "error":
             await self.model.close()  # from inside the reader task
+            self.closed.set()
 
 
 async def test_close_from_a_listener_does_not_deadlock(server: LoopbackServer) -> None:
@@ -176,7 +185,7 @@ async def test_close_from_a_listener_does_not_deadlock(server: LoopbackServer) -
     await model.connect({"url": server.url, "api_key": "k"})
     await server.wait_connected()
     await server.push({"type": "error", "error": {"type": "server_error", "message": "x"}})
-    await listener.wait_for("connection_status", lambda e: e.status == "disconnected")
+    await asyncio.wait_for(listener.closed.wait(), WAIT)
     assert model.status == "disconnected"
 
 

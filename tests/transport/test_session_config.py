@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openai.types.realtime import RealtimeSessionCreateRequest
 
 from console.realtime import wire
 from console.realtime.agent import RealtimeAgent
 from console.realtime.handoffs import realtime_handoff
-from console.realtime.sip import OpenAIRealtimeSIPModel, build_initial_session_payload
+from console.realtime.sip import OpenAIRealtimeSIPModel, session_payload
 from console.realtime.tools import function_tool
 
 from .conftest import check_client_event
@@ -168,7 +169,7 @@ async def test_sip_initial_payload_mirrors_what_a_session_sends() -> None:
         handoffs=[billing],
         prompt={"id": "pmpt_9"},
     )
-    payload = await OpenAIRealtimeSIPModel.build_initial_session_payload(
+    payload = await session_payload(
         agent,
         context={"caller": "+441234"},
         model_config={"call_id": "rtc_1", "initial_model_settings": {"voice": "verse"}},
@@ -183,22 +184,37 @@ async def test_sip_initial_payload_mirrors_what_a_session_sends() -> None:
     assert payload["audio"]["output"]["speed"] == 1.1  # overrides beat everything
     assert payload["tracing"] is None
     assert "format" not in payload["audio"]["input"]  # a SIP call negotiated its codec
-    # The module-level function is the same thing.
-    same = await build_initial_session_payload(
+    # The SDK's helper returns the same as openai's RealtimeSessionCreateRequest.
+    typed = await OpenAIRealtimeSIPModel.build_initial_session_payload(
         agent,
         context={"caller": "+441234"},
         model_config={"call_id": "rtc_1", "initial_model_settings": {"voice": "verse"}},
         run_config={"model_settings": {"voice": "alloy", "speed": 0.9}, "tracing_disabled": True},
         overrides={"speed": 1.1},
     )
-    assert same == payload
+    assert isinstance(typed, RealtimeSessionCreateRequest)
+    assert typed.model_dump(exclude_none=True) == RealtimeSessionCreateRequest.model_validate(
+        payload).model_dump(exclude_none=True)
+    assert typed.instructions == "You are Desk for +441234." and typed.prompt is not None
+
+
+async def test_sip_payload_overrides_filter_disabled_tools_and_handoffs() -> None:
+    on, off = function_tool(get_weather), function_tool(get_weather, name_override="hidden",
+                                                         is_enabled=lambda ctx, agent: False)
+    gone = realtime_handoff(RealtimeAgent(name="Gone"), is_enabled=False)
+    agent = RealtimeAgent(name="Desk")
+    payload = await session_payload(
+        agent, overrides={"tools": [on, off], "handoffs": [gone], "output_audio_format": "pcmu"}
+    )
+    assert [t["name"] for t in payload["tools"]] == ["get_weather"]
+    assert payload["audio"]["output"]["format"] == {"type": "audio/pcmu"}
 
 
 async def test_disabled_handoffs_are_left_out() -> None:
     agent = RealtimeAgent(
         name="Desk", handoffs=[realtime_handoff(RealtimeAgent(name="Off"), is_enabled=False)]
     )
-    payload = await build_initial_session_payload(agent)
+    payload = await session_payload(agent)
     assert payload["tools"] == []
     assert payload["instructions"] == ""
     assert payload["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}

@@ -161,12 +161,22 @@ async def test_interrupt_key_stops_playback_then_truncates_and_cancels(pulse: Pu
         await until(pilot, lambda: (tracker.get_state()["elapsed_ms"] or 0) > 600,
                     what="half a second played")
         assert port.playback_pending
+        # The transport clears the tracker (on_interrupted, as the SDK) once it has built the
+        # truncate: note what it held then.
+        held: list[float] = []
+        clear = tracker.on_interrupted
+
+        def note_then_clear() -> None:
+            held.append(tracker.get_state()["elapsed_ms"] or 0)
+            clear()
+
+        tracker.on_interrupted = note_then_clear  # type: ignore[method-assign]
         await pilot.press("escape")
         # Local playback stopped at once (the key handler runs before any network call).
         assert not port.audio.playback.buffer.pending
-        played_ms = tracker.get_state()["elapsed_ms"] or 0
         await until(pilot, lambda: bool(server.of("conversation.item.truncated")),
                     what="truncated")
+        played_ms = held[0]
         await until(pilot, lambda: bool(server.of("response.done")), what="response.done")
         truncated = server.of("conversation.item.truncated")[0]["audio_end_ms"]
         assert truncated <= played_ms + 1

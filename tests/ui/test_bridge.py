@@ -75,7 +75,8 @@ def test_other_events_flush_pending_deltas_first_to_keep_order() -> None:
 
 def test_every_event_kind_maps_to_a_message() -> None:
     bridge, posted, _ = make()
-    bridge.handle(ev.RealtimeAgentStartEvent(TRIAGE, INFO))
+    bridge.handle(ev.RealtimeAgentChanged(TRIAGE, None, INFO))
+    bridge.handle(ev.RealtimeAgentStartEvent(TRIAGE, INFO))  # every turn: no message
     bridge.handle(ev.RealtimeHandoffEvent(TRIAGE, BILLING, INFO))
     bridge.handle(ev.RealtimeToolApprovalRequired(BILLING, refund_order, "c2", '{"a": 1}', INFO))
     bridge.handle(ev.RealtimeToolEnd(BILLING, refund_order, "done", INFO, call_id="c2"))
@@ -103,7 +104,8 @@ def test_history_is_coalesced_and_turn_end_asks_for_a_full_pass() -> None:
     bridge.flush()
     assert [type(m) for m in posted] == [SessionBridge.HistoryChanged]
     assert not posted[0].full  # type: ignore[attr-defined]
-    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnEndedEvent("r1", "completed"), INFO))
+    ended = me.RealtimeModelTurnEndedEvent(response_id="r1", status="completed")
+    bridge.handle(ev.RealtimeRawModelEvent(ended, INFO))
     bridge.flush()
     assert isinstance(posted[-1], SessionBridge.HistoryChanged) and posted[-1].full
 
@@ -157,7 +159,7 @@ def test_a_failing_audio_sink_never_stops_the_bridge() -> None:
         raise RuntimeError("device exploded")
 
     bridge = SessionBridge(posted.append, audio_sink=sink)
-    bridge.handle(ev.RealtimeAgentStartEvent(TRIAGE, INFO))
+    bridge.handle(ev.RealtimeAgentChanged(TRIAGE, None, INFO))
     assert [type(m).__name__ for m in posted] == ["AgentStarted"]
 
 
@@ -168,7 +170,8 @@ def test_listener_errors_speech_and_turn_starts_become_messages() -> None:
     bridge.handle(ev.RealtimeError({"message": "server said no"}, INFO))
     for raw in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
         bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelOtherEvent({"type": raw}), INFO))
-    bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelTurnStartedEvent("r1"), INFO))
+    started = me.RealtimeModelTurnStartedEvent(response_id="r1")
+    bridge.handle(ev.RealtimeRawModelEvent(started, INFO))
     bridge.handle(ev.RealtimeSessionClosed("no user activity for 30 s", INFO))
     first, second, started, stopped, turn, closed = posted
     assert isinstance(first, SessionBridge.ErrorReported) and first.source == "listener"

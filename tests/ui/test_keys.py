@@ -37,7 +37,7 @@ REFUND = RealtimeModelToolCallEvent(
 
 
 async def test_remapped_approve_key_from_the_config() -> None:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     app = scripted_app(model, config=ConsoleConfig(keymap={"approve": "ctrl+o"}))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: app.session is not None)
@@ -54,7 +54,7 @@ async def test_remapped_approve_key_from_the_config() -> None:
 
 
 async def test_approve_always_sticks_for_the_tool() -> None:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     app = scripted_app(model)
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: app.session is not None)
@@ -117,7 +117,7 @@ async def test_unknown_theme_falls_back_with_a_note() -> None:
 
 
 async def test_quit_closes_a_scripted_session() -> None:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     app = scripted_app(model)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.session is not None)
