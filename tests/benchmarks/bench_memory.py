@@ -88,7 +88,7 @@ async def _stream(journal_dir: Path) -> dict[str, float]:
             user = UserMessageItem(item_id=user_id, content=[InputText(text=text)])
             await emit(me.RealtimeModelItemUpdatedEvent(user), {
                 "type": "conversation.item.done", "item": {"id": user_id, "role": "user"}})
-            await emit(me.RealtimeModelTurnStartedEvent(response), {
+            await emit(me.RealtimeModelTurnStartedEvent(response_id=response), {
                 "type": "response.created", "response": {"id": response}})
             said = ""
             reply = AssistantMessageItem(item_id=reply_id, status="in_progress",
@@ -112,7 +112,7 @@ async def _stream(journal_dir: Path) -> dict[str, float]:
                                         content=[AssistantAudio(transcript=said)])
             await emit(me.RealtimeModelItemUpdatedEvent(done), {
                 "type": "conversation.item.done", "item": {"id": reply_id}})
-            await emit(me.RealtimeModelTurnEndedEvent(response, "completed"), {
+            await emit(me.RealtimeModelTurnEndedEvent(response_id=response, status="completed"), {
                 "type": "response.done", "response": {"id": response, "status": "completed"}})
             await pilot.pause()
         await pilot.pause(0.5)

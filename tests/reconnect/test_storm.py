@@ -113,12 +113,12 @@ async def test_a_completed_response_makes_a_new_connection_healthy() -> None:
     assert (await reader.until("connection_lost")).attempt == 2
     await reader.until("reconnected")
     await model.emit(RealtimeModelTurnStartedEvent())
-    await model.emit(RealtimeModelTurnEndedEvent(None, "incomplete"))  # cut off: no proof
+    await model.emit(RealtimeModelTurnEndedEvent(response_id=None, status="incomplete"))  # cut off: no proof
     await model.drop()
     assert (await reader.until("connection_lost")).attempt == 3
     await reader.until("reconnected")
     await model.emit(RealtimeModelTurnStartedEvent())
-    await model.emit(RealtimeModelTurnEndedEvent("r1", "completed"))
+    await model.emit(RealtimeModelTurnEndedEvent(response_id="r1", status="completed"))
     await model.drop()  # after a completed response: a fresh drop
     assert (await reader.until("connection_lost")).attempt == 1
     await session.close()
