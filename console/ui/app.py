@@ -242,11 +242,21 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         assert self._open_session is not None
         while True:
             failure = await self._session_once()
-            if failure is None or self.connected_once or self.closing:
-                break
-            delay = self.first_connection.next_delay()
-            self._first_connection_failed(failure, delay)
-            await self.first_connection.wait(delay)
+            if self.closing:
+                return
+            if self.connected_once:
+                if failure is None and not self.bridge.gave_up:
+                    return
+                # The connection is gone for good (reconnecting ran out, or the session
+                # failed): the operator decides when to try again, with a new session.
+                self.console_line(
+                    f"{self.key_for('reconnect_now')} opens a new session (it starts with the "
+                    "first agent and without the conversation above)", kind="system")
+                await self.first_connection.wait(None)
+            else:
+                delay = self.first_connection.next_delay()
+                self._first_connection_failed(failure or "the session ended", delay)
+                await self.first_connection.wait(delay)
             if self.closing:
                 return
 

@@ -247,12 +247,15 @@ class SessionBridge:
         self._turn_mark: float | None = None
         self.events_seen = 0
         self.closed_reason: str | None = None
+        self.gave_up = False
+        """The last session closed because reconnecting ran out of attempts."""
         """Why the session said it closed (its session_closed event), once it has."""
 
     # -- the one consumer ------------------------------------------------------------------------
 
     async def pump(self, session: AsyncIterable[RealtimeSessionEvent]) -> None:
         """Consume every event until the session ends; call from exactly one worker."""
+        self.gave_up = False
         async for event in session:
             self.handle(event)
         self.flush()
@@ -368,6 +371,7 @@ class SessionBridge:
             case ev.RealtimeSessionClosed(reason=reason, error=error):
                 shown = describe_error(error) if error is not None else None
                 self.closed_reason = str(reason)
+                self.gave_up = self.closed_reason.startswith("reconnect failed")
                 self.post(self.SessionEnded(describe_error(str(reason)), shown))
             case _:
                 pass

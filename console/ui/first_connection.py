@@ -80,7 +80,8 @@ class FirstConnectionFailed(Message):
 class FirstConnection:
     """Retries of a session that never connected: the same delays as a dropped connection's,
     cut short by ``retry_now`` (Ctrl+R); once the attempts run out, only ``retry_now`` goes on.
-    ``policy=None`` never retries by itself."""
+    ``policy=None`` never retries by itself. A session that was lost for good after it had
+    connected waits here for ``retry_now`` alone."""
 
     def __init__(self, policy: ReconnectPolicy | None = None) -> None:
         self.policy = policy

@@ -69,7 +69,7 @@ async def test_engine_killed_and_restarted_the_console_reconnects() -> None:
     assert set(states[lost + 1 : -1]) <= {"reconnecting (attempt 1)"}, states
 
 
-async def test_when_the_attempts_run_out_the_session_ends_and_the_app_stays() -> None:
+async def test_when_the_attempts_run_out_the_session_ends_and_ctrl_r_opens_a_new_one() -> None:
     from collections.abc import AsyncIterator
     from contextlib import asynccontextmanager
 
@@ -101,9 +101,12 @@ async def test_when_the_attempts_run_out_the_session_ends_and_the_app_stays() ->
         assert "connection lost: connection reset by peer" in text
         assert "reconnect attempt 1 failed: ConnectionRefusedError" in text
         assert app.is_running
-        await pilot.press("ctrl+r")  # nothing to retry now: a notice, no crash
-        await pilot.pause()
-        assert any("nothing to retry" in n.message for n in app._notifications)
+        assert "ctrl+r opens a new session" in lines(app).casefold()
+        # The server is back: Ctrl+R opens a new session, which connects and takes a message.
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.main.status.connection == "connected")
+        await wait_for(pilot, lambda: app.session is not None)
+        assert app.session is not None and app.session.connection_state == "connected"
         await pilot.press("ctrl+q")
     assert app.return_value == 0
 
