@@ -113,7 +113,8 @@ async def test_a_completed_response_makes_a_new_connection_healthy() -> None:
     assert (await reader.until("connection_lost")).attempt == 2
     await reader.until("reconnected")
     await model.emit(RealtimeModelTurnStartedEvent())
-    await model.emit(RealtimeModelTurnEndedEvent(response_id=None, status="incomplete"))  # cut off: no proof
+    # Cut off: no proof of health.
+    await model.emit(RealtimeModelTurnEndedEvent(response_id=None, status="incomplete"))
     await model.drop()
     assert (await reader.until("connection_lost")).attempt == 3
     await reader.until("reconnected")
