@@ -69,7 +69,7 @@ async def test_the_default_limit_refuses_a_message_over_32_mib() -> None:
 
 async def start(config: dict[str, Any] | None = None) -> tuple[RealtimeSession[Any],
                                                               ScriptedRealtimeModel]:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     session = await RealtimeRunner(RealtimeAgent("Main"), model=model,
                                    config=config or {}).run()  # type: ignore[arg-type]
     return await session.enter(), model
