@@ -146,7 +146,9 @@ def _handoff_score(tool: dict[str, Any], said: set[str]) -> tuple[int, int]:
 
 def _call(tool: dict[str, Any], text: str) -> Call:
     name = str(tool.get("name", ""))
-    arguments = extract_arguments(text, tool.get("parameters"), tool_name=name)
+    arguments = extract_arguments(
+        text, tool.get("parameters"), tool_name=name, description=str(tool.get("description") or "")
+    )
     return Call(name, json.dumps(arguments))
 
 
