@@ -14,11 +14,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from . import session as session_config
 from ._input_audio_events import InputAudioEvents
 from .audio_input import InputAudio
+from .ear import Listening
 from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
@@ -89,8 +91,12 @@ class Conversation(InputAudioEvents):
         clock: Callable[[], float] = time.time,
         chunk_ms: int = 50,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        listening: Listening | None = None,
     ) -> None:
         self.ids = ids or IdGenerator()
+        self.listening = listening
+        self._fed_ms: float | None = None
+        self._heard: dict[str, Future[str]] = {}
         self.chunk_ms = chunk_ms
         self.max_message_bytes = max_message_bytes
         expires_at = int(clock()) + 1800
@@ -198,6 +204,8 @@ class Conversation(InputAudioEvents):
             self.session, update, voice_locked=self.voice_locked
         )
         self.input.configure(self._format("input"), self._turn_detection() or None)
+        if self.listening is not None:
+            self.listening.adapt(str(self.session.get("instructions") or ""), self.session["tools"])
         return [self.event("session.updated", session=copy.deepcopy(self.session))]
 
     # -- items ----------------------------------------------------------------------------------

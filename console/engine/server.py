@@ -250,14 +250,20 @@ class LocalEngine:
         query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
         self._connections += 1
         ids = IdGenerator(self.seed + self._connections - 1) if self.seed is not None else None
+        listening = self.transcriber.listen()
         conv = Conversation(
             ids=ids,
             scenario=self.scenario,
             model=(query.get("model") or [DEFAULT_MODEL])[0],
             chunk_ms=self.chunk_ms,
             max_message_bytes=self.max_message_bytes,
+            listening=listening,
         )
-        await _Link(ws, conv, self, self.pace).run()
+        try:
+            await _Link(ws, conv, self, self.pace).run()
+        finally:
+            if listening is not None:
+                listening.close()
 
 
 def _token(headers: Headers) -> str | None:

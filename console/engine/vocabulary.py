@@ -191,38 +191,64 @@ def _values(kind: str, schema: dict[str, Any], corpus: _Corpus) -> list[str]:
     return [t.strip() for t in _TOPICS]
 
 
+_GLUE = {
+    "place": ("in", "for", "at", "in", ""),
+    "date": ("to", "for", "on", "until", ""),
+    "money": ("for", "of", ""),
+    "number": ("", "for", "of"),
+    "topic": ("", "about", "on", "into"),
+    "name": ("for", "to", "", "named"),
+    "enum": ("", "with", "as"),
+    "boolean": ("",),
+}
+_VERBS = {"get", "fetch", "find", "lookup", "look", "check", "list", "show", "do", "run", "make"}
+_DETERMINERS = ("my", "the", "a", "this", "our", "")
+
+
 def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
-    name_words = " ".join(identifier_words(str(tool.get("name", ""))))
+    """Requests for one tool: its verb and object with each parameter's kind of value."""
+    rng = corpus.rng
+    name = identifier_words(str(tool.get("name", "")))
     description = str(tool.get("description") or "")
+    first = (_sentences(description) or [""])[0].split()
     for sentence in _sentences(description):
         corpus.add(sentence, 2)
     params = tool.get("parameters") if isinstance(tool.get("parameters"), dict) else {}
     props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
-    slots: list[tuple[str, list[str]]] = []
+    slots: list[tuple[str, str, list[str]]] = []
+    # "change_booking": verb "change", object "booking"; "research": a verb alone.
+    objects = {" ".join(name[1:])} if len(name) > 1 else set()
     for pname, raw in props.items():
         schema = raw if isinstance(raw, dict) else {}
         for sentence in _sentences(str(schema.get("description") or "")):
             corpus.add(sentence)
-        label = " ".join(w for w in identifier_words(pname) if w not in {"id", "ref"})
+        words = [w for w in identifier_words(pname) if w not in {"id", "ref", "number", "code"}]
+        label = " ".join(words)
         kind = _kind(pname, schema)
-        values = _values(kind, schema, corpus)
-        slots.append((label, values))
-        for value in corpus.pick(values, 40):
-            corpus.add(value)
-            corpus.add(f"{label} {value}")
-    # The tool's subject: its name without a leading verb ("get weather" -> "weather").
-    subject = re.sub(r"^(get|fetch|find|lookup|look up|check|list|show|do|run)\s+", "", name_words)
-    actions = {name_words, subject, *(_sentences(description)[:1])}
-    for _ in range(60):
-        action = corpus.rng.choice(sorted(actions))
-        parts = [corpus.rng.choice(_PREFIXES + _ASKS), action]
-        for label, values in corpus.pick(slots, corpus.rng.randint(0, len(slots))):
-            glue = corpus.rng.choice(("", label, "for", "in", "to", "of", "with", "on", "is"))
-            parts += [glue, corpus.rng.choice(values)]
+        if kind == "code":
+            objects.add(label)
+        slots.append((label, kind, _values(kind, schema, corpus)))
+    verbs = {name[0], *first[:1]} if name else set(first[:1])
+    actions = {" ".join(name), *objects}
+    for verb in verbs:
+        for thing in objects:
+            for det in _DETERMINERS:
+                actions.add(" ".join(w for w in (verb, det, thing) if w))
+    actions.discard("")
+    for _ in range(80):
+        parts = [rng.choice(_PREFIXES + _ASKS), rng.choice(sorted(actions))]
+        for label, kind, values in corpus.pick(slots, rng.randint(1, max(1, len(slots)))):
+            value = rng.choice(values)
+            if kind == "code":
+                glue = "" if parts[-1].endswith(label) else rng.choice((label, "number", ""))
+                parts += [glue, value]
+            else:
+                parts += [rng.choice((*_GLUE[kind], label)), value]
         corpus.add(" ".join(parts))
-        if slots:
-            label, values = corpus.rng.choice(slots)
-            corpus.add(f"{corpus.rng.choice(_ASKS)} the {subject} in {corpus.rng.choice(values)}")
+    for label, kind, values in slots:
+        for value in corpus.pick(values, 30):
+            corpus.add(value)
+            corpus.add(f"{label} {value}" if kind != "topic" else f"{rng.choice(_GLUE[kind])} {value}")
 
 
 def _handoff_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
