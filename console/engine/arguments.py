@@ -79,6 +79,7 @@ class _Words:
         self.context = context  # stems of the tool's description: what it does, not a value
         self.used: set[str] = set()
         self.spans: list[tuple[int, int]] = []  # parts of the text a value was taken from
+        self.missing: list[str] = []  # required parameters nothing was said for
 
     def free(self, start: int, end: int) -> bool:
         return all(end <= a or start >= b for a, b in self.spans)
@@ -231,6 +232,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         for value in enum:
             if str(value).lower() in present or f" {str(value).lower()} " in f" {text} ":
                 return words.take(str(value))
+        if required:
+            words.missing.append(name)
         return str(enum[0]) if required else None
     value = words.named(name)
     about = _kind(name, schema)
@@ -256,6 +259,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
             and stem(m.group().lower()) not in words.context
         ]
         value = " ".join(left)
+        if not value:
+            words.missing.append(name)
     return words.take(value) if value is not None else None
 
 
@@ -280,6 +285,7 @@ def _number(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
     elif "default" in schema and isinstance(schema["default"], int | float):
         value = float(schema["default"])
     elif required:
+        words.missing.append(name)
         value = float(schema.get("minimum", 1))
     else:
         return None
@@ -343,15 +349,26 @@ def _fill(words: _Words, schema: dict[str, Any], root: dict[str, Any]) -> dict[s
 
 
 def extract_arguments(
-    text: str, schema: Any, *, tool_name: str = "", description: str = ""
+    text: str,
+    schema: Any,
+    *,
+    tool_name: str = "",
+    description: str = "",
+    missing: list[str] | None = None,
 ) -> dict[str, Any]:
     """Arguments for a call, taken from `text`: required ones always, optional ones when found.
 
     Each value comes from the phrase that fits its parameter (a code after "order", a date, what
-    a number counts); words of the tool's name and description are not values."""
+    a number counts); words of the tool's name and description are not values. Required
+    parameters nothing was said for still get a value (the schema's first choice or minimum);
+    their names are added to `missing`."""
     if not isinstance(schema, dict):
         return {}
     root = schema
     exclude = set(identifier_words(tool_name))
     context = content_stems(description) | {stem(w) for w in exclude}
-    return _fill(_Words(text, exclude, context), resolve(schema, root), root)
+    words = _Words(text, exclude, context)
+    out = _fill(words, resolve(schema, root), root)
+    if missing is not None:
+        missing.extend(words.missing)
+    return out
