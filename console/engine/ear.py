@@ -31,6 +31,8 @@ RATE = 16000
 _MODELS_KEPT = 8
 # Everyday words the recogniser may hear beyond the session's sentences (unigrams only).
 BACKGROUND_WORDS = 0
+# Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
+DISCOUNT = 0.4
 
 
 class _Lexicon:
@@ -103,7 +105,7 @@ class _Models:
             model = ArpaBoLM(
                 text=("\n".join(k for k in known if k) + "\n") * 8,
                 add_start=True,
-                discount_mass=0.4,
+                discount_mass=DISCOUNT,
                 word_file=common.name,
             )
         model.compute()
@@ -185,6 +187,11 @@ class Recogniser:
         self._decoder: Any = None
         self._open = False
 
+    @classmethod
+    def forget_channel(cls) -> None:
+        """Start again from the generic channel estimate (tests that must not depend on order)."""
+        cls._cmn = None
+
     def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
         """Expect requests for these tools, and still for those of agents met before (a caller
         may ask Billing about the weather after a refund)."""
@@ -219,16 +226,17 @@ class Recogniser:
             return ""
         self._open = False
         self._decoder.end_utt()
-        if Recogniser._cmn is None and self._audio:
+        cold = Recogniser._cmn is None and bool(self._audio)
+        if cold:
             # The first speech this process hears: the decoder started from a generic channel
-            # estimate (cepstral mean). Now that it has learnt this channel, hear it again once.
-            Recogniser._cmn = self._decoder.get_cmn()
+            # estimate (cepstral mean). Hear it again once, the whole utterance at a time, so the
+            # estimate comes from this speech.
             self._decoder.start_utt()
             self._decoder.process_raw(bytes(self._audio), False, True)
             self._decoder.end_utt()
         hyp = self._decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
-        if text:
+        if text:  # learn the channel from speech only, never from silence or noise
             Recogniser._cmn = self._decoder.get_cmn()
         return text
 

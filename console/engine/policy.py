@@ -210,8 +210,10 @@ def _reply_to_handoff(heard: Heard, tools: list[dict[str, Any]], holding: str | 
     score, tool = _best_tool(plain, content_stems(heard.request))
     if tool is not None and score >= 3:
         outputs = _act(tool, heard.request, holding)
-        if any(isinstance(o, Call) for o in outputs):
-            return outputs
+        if isinstance(outputs[0], Say) and len(outputs) == 1:  # it asks for a missing value
+            agent = _humanise(heard.tool_name[len(HANDOFF_PREFIX) :])
+            return [Say(f"You are now talking to {agent}. {outputs[0].text}")]
+        return outputs
     return [Say(tool_sentence(heard.tool_name, heard.text))]
 
 

@@ -67,7 +67,7 @@ class PocketSphinxTranscriber:
 
     def warm_up(self) -> None:
         """Read the dictionary and build the everyday model now, not on the first spoken turn."""
-        self.transcribe(np.zeros(1600, dtype=np.float32), 16000)
+        self.transcribe(np.zeros(0, dtype=np.float32), 16000)
 
 
 def make_transcriber(kind: str = "auto") -> Transcriber:

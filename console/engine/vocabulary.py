@@ -201,8 +201,17 @@ _GLUE = {
     "enum": ("", "with", "as"),
     "boolean": ("",),
 }
-_VERBS = {"get", "fetch", "find", "lookup", "look", "check", "list", "show", "do", "run", "make"}
+_VERBS = {"get", "fetch", "find", "lookup", "look", "check", "list", "show", "do", "run", "make", "a"}
 _DETERMINERS = ("my", "the", "a", "this", "our", "")
+
+
+def _slot_phrase(rng: random.Random, label: str, kind: str, values: list[str]) -> str:
+    value = rng.choice(values)
+    if kind == "code":
+        return f"{rng.choice((label, label, 'number', ''))} {value}"
+    if kind == "money":
+        return f"{rng.choice(('for', 'of', ''))} {value}"
+    return f"{rng.choice((*_GLUE[kind], label))} {value}"
 
 
 def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
@@ -216,7 +225,8 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
     params = tool.get("parameters") if isinstance(tool.get("parameters"), dict) else {}
     props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
     slots: list[tuple[str, str, list[str]]] = []
-    # "change_booking": verb "change", object "booking"; "research": a verb alone.
+    # "change_booking": verb "change", object "booking"; "get_weather": object "weather" only.
+    verbs = {w for w in (name[:1] + first[:1]) if w not in _VERBS}
     objects = {" ".join(name[1:])} if len(name) > 1 else set()
     for pname, raw in props.items():
         schema = raw if isinstance(raw, dict) else {}
@@ -228,27 +238,30 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
         if kind == "code":
             objects.add(label)
         slots.append((label, kind, _values(kind, schema, corpus)))
-    verbs = {name[0], *first[:1]} if name else set(first[:1])
-    actions = {" ".join(name), *objects}
-    for verb in verbs:
-        for thing in objects:
-            for det in _DETERMINERS:
-                actions.add(" ".join(w for w in (verb, det, thing) if w))
-    actions.discard("")
-    for _ in range(80):
-        parts = [rng.choice(_PREFIXES + _ASKS), rng.choice(sorted(actions))]
+    objects.discard("")
+    actions: list[str] = []
+    for verb in sorted(verbs):
+        actions.append(verb)
+        actions += [f"{verb} {det} {thing}".replace("  ", " ") for thing in objects for det in _DETERMINERS]
+    for thing in sorted(objects):
+        actions += [thing, f"the {thing}", f"my {thing}"]
+    questions = [f"{ask} the {thing}" for ask in _ASKS for thing in objects if not verbs]
+    questions += [f"what's the {thing} like" for thing in objects if not verbs]
+    for _ in range(100):
+        if questions and rng.random() < 0.5:
+            parts = [rng.choice(questions)]
+        else:
+            parts = [rng.choice(_PREFIXES), rng.choice(actions or [" ".join(name)])]
         for label, kind, values in corpus.pick(slots, rng.randint(1, max(1, len(slots)))):
-            value = rng.choice(values)
-            if kind == "code":
-                glue = "" if parts[-1].endswith(label) else rng.choice((label, "number", ""))
-                parts += [glue, value]
+            if kind == "code" and parts[-1].endswith(label):
+                parts.append(rng.choice(values))
             else:
-                parts += [rng.choice((*_GLUE[kind], label)), value]
+                parts.append(_slot_phrase(rng, label, kind, values))
         corpus.add(" ".join(parts))
     for label, kind, values in slots:
         for value in corpus.pick(values, 30):
             corpus.add(value)
-            corpus.add(f"{label} {value}" if kind != "topic" else f"{rng.choice(_GLUE[kind])} {value}")
+            corpus.add(_slot_phrase(rng, label, kind, [value]))
 
 
 def _handoff_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
