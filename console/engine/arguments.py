@@ -23,9 +23,7 @@ _ID_WORDS = {"id", "number", "no", "code", "ref", "reference", "num"}
 _MONEY_WORDS = {"amount", "price", "cost", "dollar", "dollars", "money", "total", "fee", "pay"}
 _MONEY_UNITS = r"(?:dollars?|bucks|euros?|pounds?|usd|eur|gbp)"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _ORDINAL = (
     r"(?:\d{1,2}(?:st|nd|rd|th)?|(?:twenty |thirty )?(?:first|second|third|fourth|fifth|sixth|"
     r"seventh|eighth|ninth)|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
@@ -118,7 +116,7 @@ class _Words:
         for start, end, _, _ in number_spans(self.text):
             if not self.free(start, end):
                 continue
-            phrase = []
+            phrase: list[str] = []
             for m in re.finditer(r"[\w'\u2019-]+|[^\w\s]", self.text[end:]):
                 word = m.group()
                 if not re.match(r"\w", word) or word.lower() in _PREPOSITIONS or len(phrase) == 3:
@@ -196,9 +194,9 @@ class _Words:
                         return typed.group(1)
             return None
         label = r"\s+".join(map(re.escape, parts))
-        m = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.IGNORECASE)
-        if m and m.group(1).lower() not in STOP_WORDS and not numbers(m.group(1)):
-            return m.group(1)
+        found = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.I)
+        if found and found.group(1).lower() not in STOP_WORDS and not numbers(found.group(1)):
+            return found.group(1)
         return None
 
     def take(self, value: str) -> str:

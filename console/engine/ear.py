@@ -124,7 +124,10 @@ def _decoder(lines: list[str], **options: Any) -> Any:
     pocketsphinx = importlib.import_module("pocketsphinx")
     arpa, dictionary = _Models.get(lines)
     with tempfile.TemporaryDirectory(prefix="rtconsole-ear-") as folder:
-        lm_path, dict_path = os.path.join(folder, "session.lm"), os.path.join(folder, "session.dict")
+        lm_path, dict_path = (
+            os.path.join(folder, "session.lm"),
+            os.path.join(folder, "session.dict"),
+        )
         with open(lm_path, "w", encoding="utf-8") as f:
             f.write(arpa)
         with open(dict_path, "w", encoding="utf-8") as f:

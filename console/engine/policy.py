@@ -204,7 +204,9 @@ def _best_tool(tools: list[dict[str, Any]], said: set[str]) -> tuple[int, dict[s
     return (ranked[0][0], ranked[0][2]) if ranked else (0, None)
 
 
-def _reply_to_handoff(heard: Heard, tools: list[dict[str, Any]], holding: str | None) -> list[Output]:
+def _reply_to_handoff(
+    heard: Heard, tools: list[dict[str, Any]], holding: str | None
+) -> list[Output]:
     """A new agent picks up the request that brought the caller here, if it has the tool."""
     plain = [t for t in tools if not str(t.get("name", "")).startswith(HANDOFF_PREFIX)]
     score, tool = _best_tool(plain, content_stems(heard.request))

@@ -41,5 +41,7 @@ class AgentMap:
     def tools_behind(self, handoff: str) -> list[dict[str, Any]]:
         """The tools of the agent `handoff` leads to (none known: empty)."""
         return [
-            t for t in self._named.get(handoff, []) if not str(t.get("name")).startswith(HANDOFF_PREFIX)
+            t
+            for t in self._named.get(handoff, [])
+            if not str(t.get("name")).startswith(HANDOFF_PREFIX)
         ]

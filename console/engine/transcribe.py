@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from .words import identifier_words, spoken_number
+
+T = TypeVar("T")
 
 HANDOFF_PREFIX = "transfer_to_"
 
@@ -45,13 +47,69 @@ _PREFIXES = (
     "i'd like you to",
 )
 _ASKS = ("what is", "what's", "how is", "tell me", "show me", "give me", "check", "look up", "find")
-_CITIES = """london | paris | tokyo | berlin | madrid | rome | new york | boston | chicago | seattle
-| san francisco | los angeles | miami | denver | dallas | houston | austin | atlanta | toronto
-| vancouver | montreal | sydney | melbourne | dublin | edinburgh | manchester | amsterdam
-| brussels | vienna | prague | warsaw | stockholm | oslo | copenhagen | helsinki | lisbon
-| barcelona | athens | istanbul | cairo | dubai | mumbai | delhi | beijing | shanghai | singapore
-| hong kong | seoul | bangkok | mexico city | rio de janeiro | buenos aires | lima | cape town
-| nairobi | zurich | geneva | munich | milan | venice | florence""".split("|")
+_CITIES = (
+    "london",
+    "paris",
+    "tokyo",
+    "berlin",
+    "madrid",
+    "rome",
+    "new york",
+    "boston",
+    "chicago",
+    "seattle",
+    "san francisco",
+    "los angeles",
+    "miami",
+    "denver",
+    "dallas",
+    "houston",
+    "austin",
+    "atlanta",
+    "toronto",
+    "vancouver",
+    "montreal",
+    "sydney",
+    "melbourne",
+    "dublin",
+    "edinburgh",
+    "manchester",
+    "amsterdam",
+    "brussels",
+    "vienna",
+    "prague",
+    "warsaw",
+    "stockholm",
+    "oslo",
+    "copenhagen",
+    "helsinki",
+    "lisbon",
+    "barcelona",
+    "athens",
+    "istanbul",
+    "cairo",
+    "dubai",
+    "mumbai",
+    "delhi",
+    "beijing",
+    "shanghai",
+    "singapore",
+    "hong kong",
+    "seoul",
+    "bangkok",
+    "mexico city",
+    "rio de janeiro",
+    "buenos aires",
+    "lima",
+    "cape town",
+    "nairobi",
+    "zurich",
+    "geneva",
+    "munich",
+    "milan",
+    "venice",
+    "florence",
+)
 _DATES = (
     "today",
     "tomorrow",
@@ -69,22 +127,139 @@ _DATES = (
     "the weekend",
 )
 _MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _ORDINALS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth "
-    "twenty first twenty second twenty third twenty fourth twenty fifth thirtieth thirty first"
-).split(" ")
-_NAMES = "john mary james anna david sarah michael emma peter lisa tom kate alex maria".split()
-_TOPICS = """electric cars | solar power | climate change | the history of rome | coffee
-| healthy food | the stock market | space travel | machine learning | the best hotels
-| cheap flights | local restaurants | the football results | the news | renewable energy
-| the population of france | how to cook rice | the tallest mountain | electric bikes
-| the best time to visit japan | train tickets | museums | the economy | vaccines | batteries
-| artificial intelligence | the ocean | dinosaurs | music | movies | books | the weather
-| my account | my order | my payment | my invoice | my booking | my flight | my trip""".split("|")
-_LETTERS = "a b c d e f g h i j k l m n o p q r s t u v w x y z".split()
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty",
+    "first",
+    "twenty",
+    "second",
+    "twenty",
+    "third",
+    "twenty",
+    "fourth",
+    "twenty",
+    "fifth",
+    "thirtieth",
+    "thirty",
+    "first",
+)
+_NAMES = (
+    "john",
+    "mary",
+    "james",
+    "anna",
+    "david",
+    "sarah",
+    "michael",
+    "emma",
+    "peter",
+    "lisa",
+    "tom",
+    "kate",
+    "alex",
+    "maria",
+)
+_TOPICS = (
+    "electric cars",
+    "solar power",
+    "climate change",
+    "the history of rome",
+    "coffee",
+    "healthy food",
+    "the stock market",
+    "space travel",
+    "machine learning",
+    "the best hotels",
+    "cheap flights",
+    "local restaurants",
+    "the football results",
+    "the news",
+    "renewable energy",
+    "the population of france",
+    "how to cook rice",
+    "the tallest mountain",
+    "electric bikes",
+    "the best time to visit japan",
+    "train tickets",
+    "museums",
+    "the economy",
+    "vaccines",
+    "batteries",
+    "artificial intelligence",
+    "the ocean",
+    "dinosaurs",
+    "music",
+    "movies",
+    "books",
+    "the weather",
+    "my account",
+    "my order",
+    "my payment",
+    "my invoice",
+    "my booking",
+    "my flight",
+    "my trip",
+)
+_LETTERS = (
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "h",
+    "i",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "o",
+    "p",
+    "q",
+    "r",
+    "s",
+    "t",
+    "u",
+    "v",
+    "w",
+    "x",
+    "y",
+    "z",
+)
 _MONEY_WORDS = ("dollars", "dollar", "euros", "pounds", "cents", "bucks")
 
 
@@ -119,7 +294,7 @@ class _Corpus:
         if line:
             self.lines.extend([line] * times)
 
-    def pick(self, pool: Iterable[str], n: int) -> list[str]:
+    def pick(self, pool: Iterable[T], n: int) -> list[T]:
         items = list(pool)
         return items if len(items) <= n else self.rng.sample(items, n)
 
@@ -201,7 +376,20 @@ _GLUE = {
     "enum": ("", "with", "as"),
     "boolean": ("",),
 }
-_VERBS = {"get", "fetch", "find", "lookup", "look", "check", "list", "show", "do", "run", "make", "a"}
+_VERBS = {
+    "get",
+    "fetch",
+    "find",
+    "lookup",
+    "look",
+    "check",
+    "list",
+    "show",
+    "do",
+    "run",
+    "make",
+    "a",
+}
 _DETERMINERS = ("my", "the", "a", "this", "our", "")
 
 
@@ -222,8 +410,9 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
     first = (_sentences(description) or [""])[0].split()
     for sentence in _sentences(description):
         corpus.add(sentence, 2)
-    params = tool.get("parameters") if isinstance(tool.get("parameters"), dict) else {}
-    props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+    params = tool.get("parameters")
+    props = params.get("properties") if isinstance(params, dict) else None
+    props = props if isinstance(props, dict) else {}
     slots: list[tuple[str, str, list[str]]] = []
     # "change_booking": verb "change", object "booking"; "get_weather": object "weather" only.
     verbs = {w for w in (name[:1] + first[:1]) if w not in _VERBS}
@@ -242,7 +431,9 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
     actions: list[str] = []
     for verb in sorted(verbs):
         actions.append(verb)
-        actions += [f"{verb} {det} {thing}".replace("  ", " ") for thing in objects for det in _DETERMINERS]
+        actions += [
+            f"{verb} {det} {thing}".replace("  ", " ") for thing in objects for det in _DETERMINERS
+        ]
     for thing in sorted(objects):
         actions += [thing, f"the {thing}", f"my {thing}"]
     questions = [f"{ask} the {thing}" for ask in _ASKS for thing in objects if not verbs]

@@ -14,9 +14,20 @@ hello yes no not also too very really as than out call use using run tool functi
 many much i'd i'm what's
 """
 STOP_WORDS = frozenset(_STOP.split())
-_UNITS = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SMALL = {w: i for i, w in enumerate(_UNITS)} | {w: i + 10 for i, w in enumerate(_TEENS)}
 _TENS_VALUE = {w: 20 + 10 * i for i, w in enumerate(_TENS)}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
@@ -163,7 +174,7 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
         if m.start() < pos:
             continue
         word = m.group()
-        gap = text[end:m.start()] if end >= 0 else ""
+        gap = text[end : m.start()] if end >= 0 else ""
         contiguous = end >= 0 and re.fullmatch(r"[\s,-]*", gap) is not None
         if m.start() in runs or (word.startswith("$") and m.start() + 1 in runs):
             key = m.start() if m.start() in runs else m.start() + 1
@@ -184,7 +195,7 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
                 pieces, strong, letters, begin = [], 0, 0, m.start()
             pieces.append(low.upper())
             letters += 1
-            strong += low not in _WEAK_LETTERS or word.isupper() and len(pieces) > 1
+            strong += low not in _WEAK_LETTERS or (word.isupper() and len(pieces) > 1)
             end = pos = m.end()
             continue
         if re.fullmatch(r"[A-Za-z]*\d[A-Za-z\d-]*", word):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from console.engine import LocalEngine
-from console.engine.dsp import pcm16_to_float, resample
+from console.engine.dsp import resample
 from console.engine.ear import Recogniser
 from console.engine.voice import parse_wav
 from console.realtime.handoffs import realtime_handoff
@@ -28,15 +28,27 @@ from console.realtime.wire_client import session_tools
 from console.ui.demo_agents import demo_agents
 
 # espeak-ng voice, variant and words per minute: none of these is used by the tests.
-VOICES = (("en-gb", "m3", 150), ("en-us", "f2", 175), ("en-029", "m1", 160), ("en-gb-x-rp", "f4", 140))
+VOICES = (
+    ("en-gb", "m3", 150),
+    ("en-us", "f2", 175),
+    ("en-029", "m1", 160),
+    ("en-gb-x-rp", "f4", 140),
+)
 PHRASES = 24
 SEED = 20261130
 
 _CITIES = ("Paris", "Tokyo", "Berlin", "Madrid", "Chicago", "Sydney", "Dublin", "Lisbon", "Seattle")
 _TOPICS = ("electric cars", "solar power", "the stock market", "space travel", "healthy food")
 _DATES = ("friday", "next monday", "tomorrow", "saturday", "the third of june")
-_NUMBERS = {12: "twelve", 15: "fifteen", 20: "twenty", 35: "thirty five", 42: "forty two", 60: "sixty"}
-_LETTERS = "b c d k m p r t x z".split()
+_NUMBERS = {
+    12: "twelve",
+    15: "fifteen",
+    20: "twenty",
+    35: "thirty five",
+    42: "forty two",
+    60: "sixty",
+}
+_LETTERS = ["b", "c", "d", "k", "m", "p", "r", "t", "x", "z"]
 
 
 @dataclass
@@ -58,30 +70,42 @@ def requests(n: int = PHRASES, seed: int = SEED) -> list[Request]:
     """In-domain requests for the demo agents with the action each should lead to."""
     rng = random.Random(seed)
     makers = [
-        lambda: (c := rng.choice(_CITIES))
-        and Request("Triage", f"how is the weather in {c} today", "get_weather", {"city": c}),
-        lambda: (c := rng.choice(_CITIES))
-        and Request("Triage", f"tell me the forecast for {c}", "get_weather", {"city": c}),
-        lambda: (t := rng.choice(_TOPICS))
-        and Request("Triage", f"could you research {t} for me", "research", {"task": t}),
+        lambda: (
+            (c := rng.choice(_CITIES))
+            and Request("Triage", f"how is the weather in {c} today", "get_weather", {"city": c})
+        ),
+        lambda: (
+            (c := rng.choice(_CITIES))
+            and Request("Triage", f"tell me the forecast for {c}", "get_weather", {"city": c})
+        ),
+        lambda: (
+            (t := rng.choice(_TOPICS))
+            and Request("Triage", f"could you research {t} for me", "research", {"task": t})
+        ),
         lambda: Request("Triage", "i have a question about my invoice", "transfer_to_billing"),
         lambda: Request("Triage", "i need to change my trip", "transfer_to_travel"),
-        lambda: (k := _code(rng), m := rng.choice(sorted(_NUMBERS)))
-        and Request(
-            "Billing",
-            f"please refund {_NUMBERS[m]} dollars on order {k[0]}",
-            "refund_order",
-            {"order_id": k[1], "amount": m},
+        lambda: (
+            (k := _code(rng), m := rng.choice(sorted(_NUMBERS)))
+            and Request(
+                "Billing",
+                f"please refund {_NUMBERS[m]} dollars on order {k[0]}",
+                "refund_order",
+                {"order_id": k[1], "amount": m},
+            )
         ),
-        lambda: (k := _code(rng), d := rng.choice(_DATES))
-        and Request(
-            "Travel",
-            f"move my booking {k[0]} to {d}",
-            "change_booking",
-            {"booking_id": k[1], "new_date": d},
+        lambda: (
+            (k := _code(rng), d := rng.choice(_DATES))
+            and Request(
+                "Travel",
+                f"move my booking {k[0]} to {d}",
+                "change_booking",
+                {"booking_id": k[1], "new_date": d},
+            )
         ),
-        lambda: (c := rng.choice(_CITIES))
-        and Request("Billing", f"what is the weather like in {c}", "transfer_to_triage"),
+        lambda: (
+            (c := rng.choice(_CITIES))
+            and Request("Billing", f"what is the weather like in {c}", "transfer_to_triage")
+        ),
     ]
     return [makers[i % len(makers)]() for i in range(n)]
 
@@ -213,15 +237,15 @@ async def _one(engine: LocalEngine, request: Request, speech: np.ndarray) -> Hea
     )
 
 
-async def _run_all(
-    items: list[tuple[Request, np.ndarray]], verbose: bool
-) -> list[Heard]:
+async def _run_all(items: list[tuple[Request, np.ndarray]], verbose: bool) -> list[Heard]:
     out = []
     async with LocalEngine(voice="espeak", transcriber="pocketsphinx", pace=1.0) as engine:
         for request, speech in items:
             heard = await _one(engine, request, speech)
             if verbose:
-                print(f"{request.text!r} -> {heard.transcript!r} {heard.output and heard.output[-1].get('name')} {heard.output and heard.output[-1].get('arguments')}")
+                last = heard.output[-1] if heard.output else {}
+                said = f"{request.text!r} -> {heard.transcript!r}"
+                print(said, last.get("name"), last.get("arguments"))
             out.append(heard)
     return out
 
@@ -268,14 +292,24 @@ def run(verbose: bool = False) -> list[tuple[str, float, str, str]]:
     first = [h.speech_end_to_audio_ms for h in heard if h.speech_end_to_audio_ms is not None]
     rows = [
         ("word error rate, held-out voices and phrasings", 100 * edits / words, "%", "<= 30 %"),
-        ("right action (tool + key arguments, or handoff)", 10 * right / len(items), "of 10", ">= 8"),
+        (
+            "right action (tool + key arguments, or handoff)",
+            10 * right / len(items),
+            "of 10",
+            ">= 8",
+        ),
         ("recognition real-time factor (CPU / audio)", _rtf(items), "x", "< 1"),
         ("speech stopped -> transcript, median", statistics.median(ready), "ms", "<= 300 ms"),
         ("speech stopped -> transcript, p95", _percentile(ready, 0.95), "ms", "<= 300 ms"),
     ]
     if first:
         rows += [
-            ("end of speech -> first audio, median", statistics.median(first), "ms", "(VAD wait incl.)"),
+            (
+                "end of speech -> first audio, median",
+                statistics.median(first),
+                "ms",
+                "(VAD wait incl.)",
+            ),
             ("end of speech -> first audio, p95", _percentile(first, 0.95), "ms", ""),
         ]
     return rows

@@ -69,7 +69,12 @@ def _transcript(events: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize(
     ("tools", "text", "name", "arguments"),
     [
-        (TRIAGE + [RESEARCH_TOOL], "please research solar power", "research", {"task": "solar power"}),
+        (
+            [*TRIAGE, RESEARCH_TOOL],
+            "please research solar power",
+            "research",
+            {"task": "solar power"},
+        ),
         (TRIAGE, "can I talk to billing", "transfer_to_billing", {}),
         (
             BILLING,

@@ -62,7 +62,10 @@ def test_numbers_are_said_as_a_caller_says_them() -> None:
     [
         ("refund order forty two for twenty dollars", {"order_id": "42", "amount": 20.0}),
         ("twenty dollars back for order A B twelve", {"order_id": "AB12", "amount": 20.0}),
-        ("please refund order four two seven, fifteen dollars", {"order_id": "427", "amount": 15.0}),
+        (
+            "please refund order four two seven, fifteen dollars",
+            {"order_id": "427", "amount": 15.0},
+        ),
         ("refund order 42, $20", {"order_id": "42", "amount": 20.0}),  # typed
     ],
 )
@@ -75,7 +78,9 @@ def test_spoken_booking_changes() -> None:
         "move booking x y nine to the fifth of may", BOOKING, tool_name="change_booking"
     )
     assert args == {"booking_id": "XY9", "new_date": "the fifth of may"}
-    args = extract_arguments("change booking AB12 to next friday", BOOKING, tool_name="change_booking")
+    args = extract_arguments(
+        "change booking AB12 to next friday", BOOKING, tool_name="change_booking"
+    )
     assert args == {"booking_id": "AB12", "new_date": "next friday"}
 
 
