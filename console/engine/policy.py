@@ -160,7 +160,8 @@ def _tool_score(tool: dict[str, Any], said: set[str]) -> int:
     # Recognisers mishear ("whether" for "weather"): long name words also match by sound.
     heard = {sounds_like(w) for w in said if len(w) >= 5}
     sound = {w for w in name - said if len(w) >= 5 and sounds_like(w) in heard}
-    exact = 3 * len(name & said) + 2 * len(param_words & said) + len(description & said)
+    # Words of the description count too ("forecast" for a weather tool), less than the name's.
+    exact = 3 * len(name & said) + 2 * len(param_words & said) + 2 * len(description & said)
     return exact + 3 * len(sound)
 
 
@@ -261,6 +262,12 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     score, tool = _best_tool(plain, said)
     if tool is not None and score >= 3:
         return _act(tool, heard.text, inp.holding_line)
+    if tool is not None and score >= 2 and tool_choice != "required":
+        # One word of the description ("forecast") and every value it needs ("for Paris").
+        missing: list[str] = []
+        _call(tool, heard.text, missing)
+        if not missing and (tool.get("parameters") or {}).get("required"):
+            return _act(tool, heard.text, inp.holding_line)
     if tool_choice == "required" and tool is not None and score > 0:
         return [_call(tool, heard.text)]
     # No tool of this agent fits, but another agent has one (learnt from earlier handoffs), or

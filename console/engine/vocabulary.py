@@ -367,7 +367,7 @@ def _values(kind: str, schema: dict[str, Any], corpus: _Corpus) -> list[str]:
 
 
 _GLUE = {
-    "place": ("in", "for", "at", "in", ""),
+    "place": ("in", "for", "at", "in"),
     "date": ("to", "for", "on", "until", ""),
     "money": ("for", "of", ""),
     "number": ("", "for", "of"),
@@ -451,7 +451,8 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
         corpus.add(" ".join(parts))
     for label, kind, values in slots:
         for value in corpus.pick(values, 30):
-            corpus.add(value)
+            if kind in ("code", "number", "money", "date", "enum", "boolean"):
+                corpus.add(value)  # an answer to "what is the ...?" (a place alone is rarer)
             corpus.add(_slot_phrase(rng, label, kind, [value]))
 
 

@@ -182,9 +182,11 @@ async def _one(engine: LocalEngine, request: Request, speech: np.ndarray) -> Hea
     headers = {"Authorization": f"Bearer {engine.token}"}
     async with websockets.connect(engine.url, additional_headers=headers) as ws:
         await ws.recv()
-        await ws.send(json.dumps(_session(request.agent)))
-        while json.loads(await ws.recv())["type"] != "session.updated":
-            pass
+        # As in the console: the call starts with Triage; a specialist's session follows it.
+        for agent in dict.fromkeys(("Triage", request.agent)):
+            await ws.send(json.dumps(_session(agent)))
+            while json.loads(await ws.recv())["type"] != "session.updated":
+                pass
         pcm = (np.clip(speech, -1, 1) * 32767).astype("<i2").tobytes()
         quiet = bytes(480 * 2 * 15)  # 300 ms of silence before and 1 s after
         stream = quiet + pcm + quiet * 3
