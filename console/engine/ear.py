@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 RATE = 16000
 _MODELS_KEPT = 8
-# Everyday words the recogniser may hear beyond the session's sentences (unigrams only).
-BACKGROUND_WORDS = 0
 # Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
 DISCOUNT = 0.4
 
@@ -39,23 +37,7 @@ class _Lexicon:
     """cmudict (shipped in pocketsphinx's wheel), read once per process."""
 
     _words: dict[str, list[str]] | None = None
-    _common: list[str] | None = None
     _lock = threading.Lock()
-
-    @classmethod
-    def common(cls) -> list[str]:
-        """The most frequent words of pocketsphinx's general English language model."""
-        words = cls.words()
-        with cls._lock:
-            if cls._common is None:
-                pocketsphinx = importlib.import_module("pocketsphinx")
-                path = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
-                config = pocketsphinx.Config(loglevel="FATAL")
-                general = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(), path)
-                scored = [(general.prob([w]), w) for w in words if w.isalpha()]
-                scored.sort(reverse=True)
-                cls._common = [w for _, w in scored[:BACKGROUND_WORDS]]
-            return cls._common
 
     @classmethod
     def words(cls) -> dict[str, list[str]]:
@@ -99,15 +81,9 @@ class _Models:
         lexicon = _Lexicon.words()
         # Words the dictionary cannot pronounce are left out: the decoder could never say them.
         known = [" ".join(w for w in line.split() if w in lexicon) for line in lines]
-        with tempfile.NamedTemporaryFile("w", suffix=".words", encoding="utf-8") as common:
-            common.write("\n".join(_Lexicon.common()))
-            common.flush()
-            model = ArpaBoLM(
-                text=("\n".join(k for k in known if k) + "\n") * 8,
-                add_start=True,
-                discount_mass=DISCOUNT,
-                word_file=common.name,
-            )
+        model = ArpaBoLM(
+            text="\n".join(k for k in known if k), add_start=True, discount_mass=DISCOUNT
+        )
         model.compute()
         arpa = io.StringIO()
         model.write(arpa)

@@ -13,7 +13,7 @@ from .scenario import ScenarioCursor
 from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
-HELLO = "Hello! How can I help you today?"
+HELLO = "Hello, how can I help you today?"
 # Spoken before a call whose tool says it needs approval, so the caller is not left in silence.
 HOLDING_LINE = "One moment while I get that approved."
 _GREETINGS = re.compile(
