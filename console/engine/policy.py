@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import extract_arguments
-from .routing import AgentMap
+from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
 
@@ -28,7 +28,6 @@ _STOPS = re.compile(
     re.IGNORECASE,
 )
 _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
-HANDOFF_PREFIX = "transfer_to_"
 _GENERIC = {"agent", "assistant", "bot", "team", "desk", "service", "the", "to"}
 # Words of the SDK's default handoff description ("Handoff to the X agent to handle the
 # request."), which say nothing about what the agent is for.

@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from .routing import HANDOFF_PREFIX
 from .words import identifier_words, spoken_number
 
 T = TypeVar("T")
 
-HANDOFF_PREFIX = "transfer_to_"
 
 # Everyday lines a caller says to any agent.
 _EVERYDAY = """
