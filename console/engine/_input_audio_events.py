@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Future
 from typing import Any
 
 from .audio_input import IdleTimeout, InputAudio
+from .ear import Listening
 from .errors import ProtocolError, required
 from .ids import IdGenerator
 from .items import decode_audio
@@ -30,6 +32,9 @@ class InputAudioEvents:
     _runs: list[ResponseRun]
     _speech_item: str | None
     _speech_start_ms: int
+    listening: Listening | None
+    _fed_ms: float | None  # audio fed to the open utterance up to here; None: none is open
+    _heard: dict[str, Future[str]]  # item id -> its transcript, being finished
 
     def event(self, type: str, **fields: Any) -> Event:
         raise NotImplementedError
@@ -47,11 +52,42 @@ class InputAudioEvents:
     def _start(self, run: ResponseRun) -> None:
         raise NotImplementedError
 
+    # -- recognition while the audio arrives ----------------------------------------------------
+
+    def _hear_from(self, start_ms: float) -> None:
+        if self.listening is not None:
+            self.listening.begin()
+            self._fed_ms = start_ms
+
+    def _hear_until(self, end_ms: float) -> None:
+        if self.listening is None or self._fed_ms is None or end_ms <= self._fed_ms:
+            return
+        audio = self.input.peek(self._fed_ms, end_ms)
+        self._fed_ms = end_ms
+        if audio:
+            self.listening.feed(self.input.format.decode(audio), self.input.format.rate)
+
+    def _heard_as(self, item_id: str) -> None:
+        """The open utterance ends: its transcript belongs to this item."""
+        if self.listening is not None and self._fed_ms is not None:
+            self._heard[item_id] = self.listening.end()
+        self._fed_ms = None
+
+    def _stop_hearing(self) -> None:
+        if self.listening is not None and self._fed_ms is not None:
+            self.listening.cancel()
+        self._fed_ms = None
+
     def _on_input_audio_buffer_append(self, event: Event) -> list[Event]:
         data = decode_audio(required(event, "audio", str, "a base64 string"), "audio")
         events: list[Event] = []
+        if self.input.vad is None and self._fed_ms is None:
+            # No turn detection: the client commits; everything since the last commit is speech.
+            self._hear_from(self.input.start_ms)
         for found in self.input.append(data, responding=self.responding):
             if isinstance(found, SpeechStarted):
+                self._stop_hearing()
+                self._hear_from(found.audio_start_ms)
                 self._speech_item, self._speech_start_ms = self.ids.item(), found.audio_start_ms
                 events.append(
                     self.event(
@@ -72,6 +108,8 @@ class InputAudioEvents:
                         item_id=item_id,
                     )
                 )
+                self._hear_until(found.audio_end_ms)
+                self._heard_as(item_id)
                 audio = self.input.take(self._speech_start_ms, found.audio_end_ms)
                 events += self._commit(item_id, audio, auto=True)
             elif isinstance(found, IdleTimeout):
@@ -86,6 +124,7 @@ class InputAudioEvents:
                 )
                 audio = self.input.take(found.audio_start_ms, found.audio_end_ms)
                 events += self._commit(item_id, audio, auto=True)
+        self._hear_until(self.input.position_ms)
         return events
 
     def _on_input_audio_buffer_commit(self, event: Event) -> list[Event]:
@@ -97,11 +136,14 @@ class InputAudioEvents:
                 f"of audio, but buffer only has {buffered:.2f}ms of audio.",
             )
         item_id, self._speech_item = self._speech_item or self.ids.item(), None
+        self._hear_until(self.input.position_ms)
+        self._heard_as(item_id)
         audio = self.input.take()
         self.input.clear()
         return self._commit(item_id, audio, auto=False)
 
     def _on_input_audio_buffer_clear(self, event: Event) -> list[Event]:
+        self._stop_hearing()
         self.input.clear()
         self._speech_item = None
         return [self.event("input_audio_buffer.cleared")]
@@ -136,10 +178,14 @@ class InputAudioEvents:
             del store.pending[item_id]
             fmt, audio = store.formats[item_id], bytes(store.audio.get(item_id, b""))
             turn = self.cursor.peek()
+            heard = self._heard.pop(item_id, None)
             if turn is not None and turn.hear is not None and not store.pending:
                 text = turn.hear  # the scenario scripts what was heard
             else:
-                text = yield Transcribe(fmt.decode(audio), fmt.rate)
+                samples = fmt.decode(audio)
+                if heard is None and self.listening is not None:
+                    heard = self.listening.hear(samples, fmt.rate)
+                text = yield Transcribe(samples, fmt.rate, heard)
             store.transcripts[item_id] = text
             if not emit or not store.has(item_id):
                 continue

@@ -5,12 +5,39 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .words import STOP_WORDS, identifier_words, numbers, tokens
+from .words import (
+    STOP_WORDS,
+    content_stems,
+    identifier_words,
+    number_spans,
+    numbers,
+    spelled_codes,
+    stem,
+    tokens,
+)
 
 _PREPOSITIONS = ("in", "for", "to", "at", "from", "about", "called", "named", "on", "near", "of")
 _TRUE_WORDS = {"yes", "true", "enable", "enabled", "on", "with", "please"}
 _FALSE_WORDS = {"no", "false", "disable", "disabled", "off", "without", "not", "don't"}
 _ID_WORDS = {"id", "number", "no", "code", "ref", "reference", "num"}
+_MONEY_WORDS = {"amount", "price", "cost", "dollar", "dollars", "money", "total", "fee", "pay"}
+_MONEY_UNITS = r"(?:dollars?|bucks|euros?|pounds?|usd|eur|gbp)"
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_ORDINAL = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?|(?:twenty |thirty )?(?:first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|ninth)|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|"
+    r"seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:next|this|coming)\s+)?(?:{_WEEKDAYS}|weekend|week)\b"
+    rf"|\b(?:{_MONTHS})\s+(?:the\s+)?{_ORDINAL}\b"
+    rf"|\bthe\s+{_ORDINAL}(?:\s+of\s+(?:{_MONTHS}))?\b"
+    rf"|\b{_ORDINAL}\s+of\s+(?:{_MONTHS})\b"
+    r"|\b(?:today|tomorrow|tonight)\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
 
 
 def resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
@@ -42,13 +69,18 @@ def resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Words:
-    """The user's words plus which candidate strings have been used already."""
+    """The user's words, the tool they are for, and which parts of them went into a value."""
 
-    def __init__(self, text: str, exclude: set[str]) -> None:
+    def __init__(self, text: str, exclude: set[str], context: set[str]) -> None:
         self.text = text
-        self.exclude = exclude
+        self.exclude = exclude  # words naming the tool itself
+        self.context = context  # stems of the tool's description: what it does, not a value
         self.used: set[str] = set()
-        self.used_numbers: set[int] = set()
+        self.spans: list[tuple[int, int]] = []  # parts of the text a value was taken from
+        self.missing: list[str] = []  # required parameters nothing was said for
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in self.spans)
 
     def quoted(self) -> list[str]:
         found = re.findall(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d", self.text)
@@ -61,42 +93,90 @@ class _Words:
         initial: list[str] = []
         for m in re.finditer(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*", self.text):
             words = [w for w in m.group().split() if not self.ignorable(w)]
-            if words:
+            if words and self.free(m.start(), m.end()):
                 opens = re.search(r"(?:^|[.!?]\s*)$", self.text[: m.start()]) is not None
                 (initial if opens else out).append(" ".join(words))
+        out.extend(self.counted())
         out.extend(self.after_preposition())
         out.extend(initial)
-        return [c for c in out if c.lower() not in self.used]
+        return [c for c in out if c.lower() not in self.used and not self.is_context(c)]
+
+    def is_context(self, phrase: str) -> bool:
+        """Words the tool's own description uses ("from the supplier") describe the action."""
+        stems = content_stems(phrase)
+        return bool(stems) and stems <= self.context
 
     def ignorable(self, word: str) -> bool:
         base = re.split(r"['\u2019]", word.lower())[0]
         return base in STOP_WORDS or base in self.exclude
 
-    def after_preposition(self) -> list[str]:
+    def counted(self) -> list[str]:
+        """What a number counts: "30 sprockets", "five red apples" -> the words after it."""
         out = []
-        words = re.findall(r"[\w'\u2019-]+|[^\w\s]", self.text)
-        for i, word in enumerate(words[:-1]):
-            if word.lower() not in _PREPOSITIONS:
+        for start, end, _, _ in number_spans(self.text):
+            if not self.free(start, end):
                 continue
             phrase: list[str] = []
-            if numbers(" ".join(words[i + 1 : i + 2])):
+            for m in re.finditer(r"[\w'\u2019-]+|[^\w\s]", self.text[end:]):
+                word = m.group()
+                if not re.match(r"\w", word) or word.lower() in _PREPOSITIONS or len(phrase) == 3:
+                    break
+                if self.ignorable(word) or numbers(word):
+                    if phrase:
+                        break
+                    continue
+                if stem(word) in _MONEY_STEMS:
+                    break
+                phrase.append(word)
+            if phrase:
+                out.append(" ".join(phrase))
+        return out
+
+    def after_preposition(self) -> list[str]:
+        out = []
+        words = list(re.finditer(r"[\w'\u2019-]+|[^\w\s]", self.text))
+        for i, match in enumerate(words[:-1]):
+            if match.group().lower() not in _PREPOSITIONS:
+                continue
+            phrase: list[str] = []
+            if numbers(words[i + 1].group()):
                 continue  # "for four guests": a count, not a name
             for nxt in words[i + 1 : i + 4]:
-                low = nxt.lower()
-                if not re.match(r"\w", nxt) or low in _PREPOSITIONS:
+                low = nxt.group().lower()
+                if not re.match(r"\w", low) or low in _PREPOSITIONS or numbers(low):
+                    break
+                if not self.free(nxt.start(), nxt.end()):
                     break
                 if self.ignorable(low):
                     if phrase:
                         break
                     continue
-                phrase.append(nxt)
+                phrase.append(nxt.group())
             if phrase:
                 out.append(" ".join(phrase))
         return out
 
+    def code_after(self, at: int) -> tuple[int, int, str] | None:
+        """A spelled code or a spoken number right at `at` ("A B twelve", "forty two")."""
+        glue = re.match(r"(?:\s+(?:is|of|number|no\.?|id|#)\b)*\s*[:=#]?\s*", self.text[at:])
+        start = at + (glue.end() if glue else 0)
+        for begin, end, code in spelled_codes(self.text):
+            if begin == start:
+                return begin, end, code
+        digits, end = "", start
+        for begin, stop, value, _ in number_spans(self.text):
+            if begin == end or (digits and re.fullmatch(r"[\s,-]*", self.text[end:begin])):
+                if begin < start:
+                    continue
+                if value != int(value) or (digits and value >= 10):
+                    break
+                digits, end = digits + str(int(value)), stop
+        return (start, end, digits) if digits else None
+
     def named(self, name: str) -> str | None:
         """The words right after the parameter's own name: "city of Paris", "name is Ada"; for an
-        identifier (``order_id``, ``booking_ref``) the one token after its subject: "order 42"."""
+        identifier (``order_id``, ``booking_ref``) the code after its subject: "order 42",
+        "order forty two", "booking A B twelve"."""
         parts = identifier_words(name)
         word = r"[\w'\u2019-]+"
         glue = r"(?:\s+(?:is|of|=|:|called|named|number|no\.?|#))?\s*[:=#]?\s*"
@@ -104,23 +184,42 @@ class _Words:
             # One token, after the full name or after its subject alone ("order 42").
             for label_words, value in ((parts, r"[\w-]+"), (parts[:-1], r"[\w-]*\d[\w-]*")):
                 label = r"\s+".join(map(re.escape, label_words))
-                m = re.search(rf"\b{label}\b{glue}({value})", self.text, re.IGNORECASE)
-                if m and m.group(1).lower() not in STOP_WORDS:
-                    return m.group(1)
+                for m in re.finditer(rf"\b{label}\b", self.text, re.IGNORECASE):
+                    spoken = self.code_after(m.end())
+                    if spoken is not None:
+                        self.spans.append(spoken[:2])
+                        return spoken[2]
+                    typed = re.match(rf"{glue}({value})", self.text[m.end() :], re.IGNORECASE)
+                    if typed and typed.group(1).lower() not in STOP_WORDS:
+                        return typed.group(1)
             return None
         label = r"\s+".join(map(re.escape, parts))
-        m = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.IGNORECASE)
-        if m and m.group(1).lower() not in STOP_WORDS:
-            return m.group(1)
+        found = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.I)
+        if found and found.group(1).lower() not in STOP_WORDS and not numbers(found.group(1)):
+            return found.group(1)
         return None
 
     def take(self, value: str) -> str:
         self.used.add(value.lower())
         # Digits that went into a string ("order 42") are not also an amount or a count.
         for match in re.finditer(rf"(?<![\w.]){re.escape(value)}(?![\w])", self.text):
-            for offset, _ in numbers(match.group()):
-                self.used_numbers.add(match.start() + offset)
+            self.spans.append((match.start(), match.end()))
         return value
+
+
+_MONEY_STEMS = {stem(w) for w in ("dollars", "bucks", "euros", "pounds", "cents")}
+
+
+def _kind(name: str, schema: dict[str, Any]) -> set[str]:
+    return set(identifier_words(name)) | content_stems(str(schema.get("description") or ""))
+
+
+def _date(words: _Words) -> str | None:
+    for m in _DATE.finditer(words.text):
+        if words.free(m.start(), m.end()):
+            words.spans.append((m.start(), m.end()))
+            return m.group()
+    return None
 
 
 def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) -> str | None:
@@ -131,27 +230,60 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         for value in enum:
             if str(value).lower() in present or f" {str(value).lower()} " in f" {text} ":
                 return words.take(str(value))
+        if required:
+            words.missing.append(name)
         return str(enum[0]) if required else None
     value = words.named(name)
+    about = _kind(name, schema)
+    if value is None and about & {"date", "day", "when", "time"}:
+        value = _date(words)
+    if value is None and about & _ID_WORDS:
+        codes = [c for c in spelled_codes(words.text) if words.free(c[0], c[1])]
+        if codes:
+            words.spans.append(codes[0][:2])
+            value = codes[0][2]
     if value is None:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()
         value = found[0] if found else None
     if value is None and required:
         # Nothing stands out: the words that are left, possibly none.
-        value = " ".join(w for w in tokens(words.text) if not words.ignorable(w))
+        left = [
+            m.group()
+            for m in re.finditer(r"[\w'\u2019-]+", words.text)
+            if words.free(m.start(), m.end())
+            and not words.ignorable(m.group())
+            and not numbers(m.group())
+            and stem(m.group().lower()) not in words.context
+        ]
+        value = " ".join(left)
+        if not value:
+            words.missing.append(name)
     return words.take(value) if value is not None else None
 
 
 def _number(words: _Words, name: str, schema: dict[str, Any], required: bool) -> float | None:
-    found = [(pos, val) for pos, val in numbers(words.text) if pos not in words.used_numbers]
+    found = [(a, b, v) for a, b, v, _ in number_spans(words.text) if words.free(a, b)]
     if found:
+        about = _kind(name, schema)
         label = re.search(rf"\b{re.escape(identifier_words(name)[0])}", words.text, re.IGNORECASE)
-        pos, value = min(found, key=lambda pv: abs(pv[0] - label.start())) if label else found[0]
-        words.used_numbers.add(pos)
+        money = [
+            f
+            for f in found
+            if words.text[max(0, f[0] - 1) : f[0]] == "$"
+            or re.match(rf"\s*{_MONEY_UNITS}\b", words.text[f[1] :], re.IGNORECASE)
+        ]
+        if about & _MONEY_WORDS and money:
+            start, end, value = money[0]
+        elif label:
+            start, end, value = min(found, key=lambda f: abs(f[0] - label.start()))
+        else:
+            start, end, value = found[0]
+        words.spans.append((start, end))
     elif "default" in schema and isinstance(schema["default"], int | float):
         value = float(schema["default"])
     elif required:
+        words.missing.append(name)
         value = float(schema.get("minimum", 1))
     else:
         return None
@@ -214,10 +346,27 @@ def _fill(words: _Words, schema: dict[str, Any], root: dict[str, Any]) -> dict[s
     return out
 
 
-def extract_arguments(text: str, schema: Any, *, tool_name: str = "") -> dict[str, Any]:
-    """Arguments for a call, taken from `text`: required ones always, optional ones when found."""
+def extract_arguments(
+    text: str,
+    schema: Any,
+    *,
+    tool_name: str = "",
+    description: str = "",
+    missing: list[str] | None = None,
+) -> dict[str, Any]:
+    """Arguments for a call, taken from `text`: required ones always, optional ones when found.
+
+    Each value comes from the phrase that fits its parameter (a code after "order", a date, what
+    a number counts); words of the tool's name and description are not values. Required
+    parameters nothing was said for still get a value (the schema's first choice or minimum);
+    their names are added to `missing`."""
     if not isinstance(schema, dict):
         return {}
     root = schema
     exclude = set(identifier_words(tool_name))
-    return _fill(_Words(text, exclude), resolve(schema, root), root)
+    context = content_stems(description) | {stem(w) for w in exclude}
+    words = _Words(text, exclude, context)
+    out = _fill(words, resolve(schema, root), root)
+    if missing is not None:
+        missing.extend(words.missing)
+    return out

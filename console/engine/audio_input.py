@@ -109,6 +109,15 @@ class InputAudio:
         self._start_ms += self.format.duration_ms(last)
         return chunk
 
+    def peek(self, start_ms: float, end_ms: float) -> bytes:
+        """Audio from start to end, left in the buffer."""
+        return bytes(self._buffer[self._offset(start_ms) : self._offset(end_ms)])
+
+    @property
+    def start_ms(self) -> float:
+        """Where the buffered audio begins."""
+        return self._start_ms
+
     def clear(self) -> None:
         self._start_ms = self.position_ms
         self._buffer.clear()

@@ -14,20 +14,23 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from . import client_events
 from . import session as session_config
 from ._input_audio_events import InputAudioEvents
 from .audio_input import InputAudio
+from .ear import Listening
 from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
 from .items import normalise_item, public
 from .jobs import Event, Job
 from .overrides import make_run
-from .policy import Output, PolicyInput, decide
+from .policy import HOLDING_LINE, Output, PolicyInput, decide
 from .response import ResponseRun, response_job
+from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import Scenario, ScenarioCursor
 from .store import ItemStore
 
@@ -101,8 +104,16 @@ class Conversation(InputAudioEvents):
         clock: Callable[[], float] = time.time,
         chunk_ms: int = 50,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        listening: Listening | None = None,
+        holding_line: str | None = HOLDING_LINE,
     ) -> None:
         self.ids = ids or IdGenerator()
+        self.listening = listening
+        self._fed_ms: float | None = None
+        self._heard: dict[str, Future[str]] = {}
+        self.holding_line = holding_line
+        self.agents = AgentMap()
+        self._handoffs_placed: set[str] = set()  # handoff calls whose agent's tools were learnt
         self.chunk_ms = chunk_ms
         self.max_message_bytes = max_message_bytes
         expires_at = int(clock()) + 1800
@@ -211,7 +222,23 @@ class Conversation(InputAudioEvents):
             self.session, update, voice_locked=self.voice_locked
         )
         self.input.configure(self._format("input"), self._turn_detection() or None)
+        if "tools" in update:
+            self.agents.learn(self.session["tools"], self._handoff_taken())
+        if self.listening is not None:
+            self.listening.adapt(str(self.session.get("instructions") or ""), self.session["tools"])
         return [self.event("session.updated", session=copy.deepcopy(self.session))]
+
+    def _handoff_taken(self) -> str | None:
+        """The handoff this session.update follows: the latest call, if it is a new handoff."""
+        for item in reversed(self.store.items):
+            if item.get("type") != "function_call":
+                continue
+            name, call_id = str(item.get("name", "")), str(item.get("call_id", ""))
+            if name.startswith(HANDOFF_PREFIX) and call_id not in self._handoffs_placed:
+                self._handoffs_placed.add(call_id)
+                return name
+            return None
+        return None
 
     # -- items ----------------------------------------------------------------------------------
 
@@ -330,7 +357,14 @@ class Conversation(InputAudioEvents):
 
     def decide(self, run: ResponseRun) -> list[Output]:
         items = run.input_items if run.input_items is not None else self.store.items
-        inp = PolicyInput(items, run.tools, run.tool_choice, self.store.transcripts)
+        inp = PolicyInput(
+            items,
+            run.tools,
+            run.tool_choice,
+            self.store.transcripts,
+            agents=self.agents,
+            holding_line=self.holding_line,
+        )
         return decide(inp, self.cursor)
 
     def context_size(self, run: ResponseRun) -> tuple[int, float]:

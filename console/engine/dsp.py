@@ -19,7 +19,7 @@ def float_to_pcm16(x: Samples) -> bytes:
 
 
 @cache
-def _lowpass(cutoff: float, taps: int = 63) -> Samples:
+def lowpass(cutoff: float, taps: int = 63) -> Samples:
     """A windowed-sinc low-pass; cutoff is a fraction of the sample rate (below 0.5)."""
     n = np.arange(taps) - (taps - 1) / 2
     h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.blackman(taps)
@@ -32,7 +32,7 @@ def resample(x: Samples, src_rate: int, dst_rate: int) -> Samples:
         return x.astype(np.float32, copy=False)
     if dst_rate < src_rate:
         # Keep energy below the new Nyquist frequency only, so downsampling does not alias.
-        x = np.convolve(x, _lowpass(0.45 * dst_rate / src_rate), mode="same").astype(np.float32)
+        x = np.convolve(x, lowpass(0.45 * dst_rate / src_rate), mode="same").astype(np.float32)
     n_out = int(len(x) * dst_rate / src_rate)
     positions = np.arange(n_out, dtype=np.float64) * (src_rate / dst_rate)
     return np.interp(positions, np.arange(len(x)), x).astype(np.float32)

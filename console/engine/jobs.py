@@ -8,6 +8,7 @@ job without sockets or threads, for tests and tools.
 from __future__ import annotations
 
 from collections.abc import Generator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from .transcribe import Transcriber
 from .voice import Voice
 
 Event = dict[str, Any]
+# A recogniser that has not finished in this long is stuck; the job fails instead of hanging.
+_HEARD_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -34,10 +37,12 @@ class Synthesize:
 
 @dataclass(frozen=True)
 class Transcribe:
-    """Transcribe mono float samples at `rate`; the reply is a string."""
+    """Transcribe mono float samples at `rate`; the reply is a string. `heard`: the transcript a
+    streaming recogniser is finishing for this audio (waited for instead of transcribing)."""
 
     samples: Samples
     rate: int
+    heard: Future[str] | None = None
 
 
 Step = Emit | Synthesize | Transcribe
@@ -47,6 +52,8 @@ Job = Generator[Step, Any, None]
 def fulfil(request: Synthesize | Transcribe, voice: Voice, transcriber: Transcriber) -> Any:
     if isinstance(request, Synthesize):
         return voice.synthesize(request.text, request.voice)
+    if request.heard is not None:
+        return request.heard.result(timeout=_HEARD_TIMEOUT_S)
     return transcriber.transcribe(request.samples, request.rate)
 
 

@@ -8,11 +8,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import extract_arguments
+from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
-HANDOFF_PREFIX = "transfer_to_"
+HELLO = "Hello, how can I help you today?"
+# Spoken before a call whose tool says it needs approval, so the caller is not left in silence.
+HOLDING_LINE = "One moment while I get that approved."
+_GREETINGS = re.compile(
+    r"(?:hello|hi|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day))"
+    r"(?: there| again| everyone)?(?:[,!. ]+how are you(?: doing)?(?: today)?)?",
+    re.IGNORECASE,
+)
+_STOPS = re.compile(
+    r"(?:(?:okay|ok|please|no|hey)[, ]+)*(?:stop(?: talking| it| that| please)?|be quiet|quiet"
+    r"|shut up|enough|that's enough|that is enough|hold on|wait|cancel(?: that)?|never ?mind"
+    r"|silence|pause)(?:[, ]+please)?",
+    re.IGNORECASE,
+)
+_APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
 _GENERIC = {"agent", "assistant", "bot", "team", "desk", "service", "the", "to"}
 # Words of the SDK's default handoff description ("Handoff to the X agent to handle the
 # request."), which say nothing about what the agent is for.
@@ -40,6 +55,7 @@ class Heard:
     kind: str  # "user", "tool", "pending" (a call not answered yet) or "none"
     text: str = ""
     tool_name: str = ""
+    request: str = ""  # for "tool": what the user asked before the call
 
 
 @dataclass
@@ -48,6 +64,8 @@ class PolicyInput:
     tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: Any = "auto"
     transcripts: dict[str, str] = field(default_factory=dict)  # item id -> what the engine heard
+    agents: AgentMap = field(default_factory=AgentMap)  # the other agents' tools, as learnt
+    holding_line: str | None = HOLDING_LINE
 
 
 def message_text(item: dict[str, Any], transcripts: dict[str, str]) -> str:
@@ -68,9 +86,19 @@ def latest_input(inp: PolicyInput) -> Heard:
         i.get("call_id"): i.get("name", "") for i in inp.items if i.get("type") == "function_call"
     }
     answered = {i.get("call_id") for i in inp.items if i.get("type") == "function_call_output"}
-    for item in reversed(inp.items):
+    for index in range(len(inp.items) - 1, -1, -1):
+        item = inp.items[index]
         if item.get("type") == "function_call_output":
-            return Heard("tool", str(item.get("output", "")), names.get(item.get("call_id"), ""))
+            request = next(
+                (
+                    message_text(earlier, inp.transcripts)
+                    for earlier in reversed(inp.items[:index])
+                    if earlier.get("type") == "message" and earlier.get("role") == "user"
+                ),
+                "",
+            )
+            name = names.get(item.get("call_id"), "")
+            return Heard("tool", str(item.get("output", "")), name, request)
         if item.get("type") == "function_call" and item.get("call_id") not in answered:
             # A response asked for while a call runs (a holding message): not a new request.
             return Heard("pending", "", str(item.get("name", "")))
@@ -131,7 +159,8 @@ def _tool_score(tool: dict[str, Any], said: set[str]) -> int:
     # Recognisers mishear ("whether" for "weather"): long name words also match by sound.
     heard = {sounds_like(w) for w in said if len(w) >= 5}
     sound = {w for w in name - said if len(w) >= 5 and sounds_like(w) in heard}
-    exact = 3 * len(name & said) + 2 * len(param_words & said) + len(description & said)
+    # Words of the description count too ("forecast" for a weather tool), less than the name's.
+    exact = 3 * len(name & said) + 2 * len(param_words & said) + 2 * len(description & said)
     return exact + 3 * len(sound)
 
 
@@ -144,26 +173,82 @@ def _handoff_score(tool: dict[str, Any], said: set[str]) -> tuple[int, int]:
     return len(distinctive & said), len(about & said)
 
 
-def _call(tool: dict[str, Any], text: str) -> Call:
+def _call(tool: dict[str, Any], text: str, missing: list[str] | None = None) -> Call:
     name = str(tool.get("name", ""))
-    arguments = extract_arguments(text, tool.get("parameters"), tool_name=name)
+    arguments = extract_arguments(
+        text,
+        tool.get("parameters"),
+        tool_name=name,
+        description=str(tool.get("description") or ""),
+        missing=missing,
+    )
     return Call(name, json.dumps(arguments))
 
 
-def default_policy(heard: Heard, tools: list[dict[str, Any]], tool_choice: Any) -> list[Output]:
+def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Output]:
+    """Call the tool; ask instead when a required value was not said (never invent it)."""
+    missing: list[str] = []
+    call = _call(tool, text, missing)
+    if missing:
+        wanted = " and the ".join(_humanise(m) for m in missing)
+        return [Say(f"To {_humanise(call.name)}, I need the {wanted}. What is it?")]
+    if holding_line and _APPROVAL.search(str(tool.get("description") or "")):
+        return [Say(holding_line), call]
+    return [call]
+
+
+def _best_tool(tools: list[dict[str, Any]], said: set[str]) -> tuple[int, dict[str, Any] | None]:
+    ranked = sorted(
+        ((_tool_score(t, said), i, t) for i, t in enumerate(tools)), key=lambda s: (-s[0], s[1])
+    )
+    return (ranked[0][0], ranked[0][2]) if ranked else (0, None)
+
+
+def _reply_to_handoff(
+    heard: Heard, tools: list[dict[str, Any]], holding: str | None
+) -> list[Output]:
+    """A new agent picks up the request that brought the caller here, if it has the tool."""
+    plain = [t for t in tools if not str(t.get("name", "")).startswith(HANDOFF_PREFIX)]
+    score, tool = _best_tool(plain, content_stems(heard.request))
+    if tool is not None and score >= 3:
+        outputs = _act(tool, heard.request, holding)
+        if isinstance(outputs[0], Say) and len(outputs) == 1:  # it asks for a missing value
+            agent = _humanise(heard.tool_name[len(HANDOFF_PREFIX) :])
+            return [Say(f"You are now talking to {agent}. {outputs[0].text}")]
+        return outputs
+    return [Say(tool_sentence(heard.tool_name, heard.text))]
+
+
+def is_greeting(text: str) -> bool:
+    return _GREETINGS.fullmatch(text.strip(" .!?,")) is not None
+
+
+def is_stop(text: str) -> bool:
+    return _STOPS.fullmatch(text.strip(" .!?,")) is not None
+
+
+def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
+    tools, tool_choice = inp.tools, inp.tool_choice
+    functions = [t for t in tools if t.get("type", "function") == "function" and t.get("name")]
+    if tool_choice == "none":
+        functions = []
     if heard.kind == "tool":
+        if heard.tool_name.startswith(HANDOFF_PREFIX):
+            return _reply_to_handoff(heard, functions, inp.holding_line)
         return [Say(tool_sentence(heard.tool_name, heard.text))]
     if heard.kind == "pending":
         return [Say(holding_sentence(heard.tool_name))]
     if heard.kind == "none":
         return [Say(GREETING)]
-    functions = [t for t in tools if t.get("type", "function") == "function" and t.get("name")]
-    if tool_choice == "none":
-        functions = []
     if isinstance(tool_choice, dict) and tool_choice.get("name"):
         forced = [t for t in functions if t["name"] == tool_choice["name"]]
         if forced:
             return [_call(forced[0], heard.text)]
+    if tool_choice != "required":
+        if is_stop(heard.text):
+            return []  # the caller wants silence: no reply at all
+        if is_greeting(heard.text):
+            return [Say(HELLO)]
     said = content_stems(heard.text)
     handoffs = [t for t in functions if str(t["name"]).startswith(HANDOFF_PREFIX)]
     scored = sorted(
@@ -173,17 +258,27 @@ def default_policy(heard: Heard, tools: list[dict[str, Any]], tool_choice: Any) 
     if scored and scored[0][0][0] > 0:
         return [_call(scored[0][2], heard.text)]
     plain = [t for t in functions if not str(t["name"]).startswith(HANDOFF_PREFIX)]
-    ranked = sorted(
-        ((_tool_score(t, said), i, t) for i, t in enumerate(plain)), key=lambda s: (-s[0], s[1])
-    )
-    if ranked and (ranked[0][0] >= 3 or (tool_choice == "required" and ranked[0][0] > 0)):
-        return [_call(ranked[0][2], heard.text)]
-    # No tool of this agent fits, but another agent's description does ("refund" for an agent
-    # described as handling refunds): hand the conversation over.
+    score, tool = _best_tool(plain, said)
+    if tool is not None and score >= 3:
+        return _act(tool, heard.text, inp.holding_line)
+    if tool is not None and score >= 2 and tool_choice != "required":
+        # One word of the description ("forecast") and every value it needs ("for Paris").
+        missing: list[str] = []
+        _call(tool, heard.text, missing)
+        if not missing and (tool.get("parameters") or {}).get("required"):
+            return _act(tool, heard.text, inp.holding_line)
+    if tool_choice == "required" and tool is not None and score > 0:
+        return [_call(tool, heard.text)]
+    # No tool of this agent fits, but another agent has one (learnt from earlier handoffs), or
+    # its description does ("refund" for an agent described as handling refunds): hand over.
+    behind = [(_best_tool(inp.agents.tools_behind(t["name"]), said)[0], t) for t in handoffs]
+    behind = [b for b in behind if b[0] >= 3]
+    if behind:
+        return [_call(max(behind, key=lambda b: b[0])[1], heard.text)]
     if scored and scored[0][0][1] > 0:
         return [_call(scored[0][2], heard.text)]
     if tool_choice == "required" and functions:
-        return [_call((ranked[0][2] if ranked else functions[0]), heard.text)]
+        return [_call(tool or functions[0], heard.text)]
     return [Say(echo_sentence(heard.text))]
 
 
@@ -203,4 +298,4 @@ def decide(inp: PolicyInput, cursor: ScenarioCursor) -> list[Output]:
             outputs.append(Say(_fill(turn.say, heard)))
         outputs.extend(Call(c.name, c.arguments) for c in turn.calls)
         return outputs
-    return default_policy(heard, inp.tools, inp.tool_choice)
+    return default_policy(heard, inp)

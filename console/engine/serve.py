@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 
+from .policy import HOLDING_LINE
 from .scenario import ScenarioError
 from .server import LocalEngine, is_loopback
 
@@ -34,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("auto", "espeak", "synthetic"),
         default="auto",
         help="speech output (default auto: espeak-ng if installed, else synthetic)",
+    )
+    parser.add_argument(
+        "--no-holding-line",
+        action="store_true",
+        help="say nothing before a call to a tool that needs approval "
+        "(default: 'One moment while I get that approved.')",
     )
     return parser
 
@@ -88,6 +95,7 @@ def main(argv: list[str]) -> int:
             require_auth=not args.no_auth,
             scenario=args.scenario,
             voice=args.voice,
+            holding_line=None if args.no_holding_line else HOLDING_LINE,
         )
     except ScenarioError as exc:
         print(f"rtconsole serve: error: {exc}", file=sys.stderr)

@@ -25,6 +25,7 @@ from websockets.typing import Subprotocol
 from .conversation import MAX_MESSAGE_BYTES, Conversation
 from .ids import IdGenerator
 from .jobs import Emit, Event, Job, fulfil
+from .policy import HOLDING_LINE
 from .scenario import Scenario, load_scenario
 from .session import DEFAULT_MODEL
 from .transcribe import Transcriber, make_transcriber
@@ -116,6 +117,8 @@ class LocalEngine:
     ("auto", "pocketsphinx", "placeholder"), `seed` (deterministic ids), `pace` (times faster than
     real time that audio is streamed after a short burst; None for as fast as possible),
     `chunk_ms` (audio per delta) and `max_message_bytes` tune it for tests and benchmarks.
+    `holding_line` is said before a call to a tool whose description says it needs approval
+    (None: say nothing and go straight to the call).
     """
 
     def __init__(
@@ -132,6 +135,7 @@ class LocalEngine:
         pace: float | None = 4.0,
         chunk_ms: int = 50,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        holding_line: str | None = HOLDING_LINE,
     ) -> None:
         if not 20 <= chunk_ms <= 100:
             raise ValueError("chunk_ms must be between 20 and 100")
@@ -148,6 +152,7 @@ class LocalEngine:
         self.transcriber: Transcriber = make_transcriber(transcriber)
         self.seed, self.pace, self.chunk_ms = seed, pace, chunk_ms
         self.max_message_bytes = max_message_bytes
+        self.holding_line = holding_line
         self._server: Server | None = None
         self._connections = 0
 
@@ -252,14 +257,21 @@ class LocalEngine:
         query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
         self._connections += 1
         ids = IdGenerator(self.seed + self._connections - 1) if self.seed is not None else None
+        listening = self.transcriber.listen()
         conv = Conversation(
             ids=ids,
             scenario=self.scenario,
             model=(query.get("model") or [DEFAULT_MODEL])[0],
             chunk_ms=self.chunk_ms,
             max_message_bytes=self.max_message_bytes,
+            listening=listening,
+            holding_line=self.holding_line,
         )
-        await _Link(ws, conv, self, self.pace).run()
+        try:
+            await _Link(ws, conv, self, self.pace).run()
+        finally:
+            if listening is not None:
+                listening.close()
 
 
 def _rejected(connection: ServerConnection, code: str) -> None:

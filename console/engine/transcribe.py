@@ -6,11 +6,12 @@ import importlib
 import importlib.util
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from .dsp import Samples, resample
+from .dsp import Samples
+from .ear import Listening, Recogniser
 
 log = logging.getLogger(__name__)
 
@@ -27,49 +28,46 @@ class Transcriber(Protocol):
 
     def transcribe(self, samples: Samples, rate: int) -> str: ...
 
+    def listen(self) -> Listening | None:
+        """A streaming recogniser for one connection, or None when there is none."""
+        ...
+
 
 class PlaceholderTranscriber:
     name = "placeholder"
+
+    def listen(self) -> Listening | None:
+        return None
 
     def transcribe(self, samples: Samples, rate: int) -> str:
         return placeholder(len(samples) / rate)
 
 
 class PocketSphinxTranscriber:
-    """pocketsphinx's bundled US English model; one decoder shared by all connections."""
+    """pocketsphinx's bundled US English acoustic model with a language model built from the
+    session (ear.py); `listen` gives a connection its own streaming recogniser."""
 
     name = "pocketsphinx"
-    _decoder: Any = None
+    _shared: Recogniser | None = None
     _lock = threading.Lock()
 
     def transcribe(self, samples: Samples, rate: int) -> str:
-        pcm = (np.clip(resample(samples, rate, 16000), -1, 1) * 32767).astype("<i2").tobytes()
+        """A clip heard without a session's vocabulary (everyday words, numbers, codes)."""
         with self._lock:
             try:
-                decoder = self._get_decoder()
-                decoder.start_utt()
-                decoder.process_raw(pcm, full_utt=True)
-                decoder.end_utt()
-                hyp = decoder.hyp()
+                if PocketSphinxTranscriber._shared is None:
+                    PocketSphinxTranscriber._shared = Recogniser()
+                return PocketSphinxTranscriber._shared.clip(samples, rate)
             except Exception as exc:  # a broken model must not take the session down
                 log.warning("pocketsphinx failed: %s", exc)
-                hyp = None
-        text = hyp.hypstr.strip() if hyp is not None else ""
-        return text or placeholder(len(samples) / rate)
+                return ""
+
+    def listen(self) -> Listening:
+        return Listening()
 
     def warm_up(self) -> None:
-        with self._lock:
-            try:
-                self._get_decoder()
-            except Exception as exc:
-                log.warning("pocketsphinx did not load: %s", exc)
-
-    @classmethod
-    def _get_decoder(cls) -> Any:
-        if cls._decoder is None:
-            pocketsphinx = importlib.import_module("pocketsphinx")
-            cls._decoder = pocketsphinx.Decoder(samprate=16000, loglevel="FATAL")
-        return cls._decoder
+        """Read the dictionary and build the everyday model now, not on the first spoken turn."""
+        self.transcribe(np.zeros(0, dtype=np.float32), 16000)
 
 
 def make_transcriber(kind: str = "auto") -> Transcriber:

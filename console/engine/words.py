@@ -11,24 +11,30 @@ may might must i me my mine you your yours we us our he she it its they them the
 these those what which who whom whose when where why how please tell show give get set let
 make look up find check know want need like just some any all there here now ok okay hey hi
 hello yes no not also too very really as than out call use using run tool function agent
+many much i'd i'm what's
 """
 STOP_WORDS = frozenset(_STOP.split())
-_COUNTS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-_COUNTS += "fifteen sixteen seventeen eighteen nineteen twenty"
-
-_NUMBER_WORDS = {w: i for i, w in enumerate(_COUNTS.split())} | {
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "a couple": 2,
-}
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SMALL = {w: i for i, w in enumerate(_UNITS)} | {w: i + 10 for i, w in enumerate(_TEENS)}
+_TENS_VALUE = {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_ALIASES = {"oh": 0, "nought": 0, "dozen": 12}
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# "a" and "i" are words far more often than letters of a code.
+_WEAK_LETTERS = frozenset("ai")
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 _DELTA = re.compile(r"\s*(?:[\w'\u2019-]+|[^\w\s])|\s+")
@@ -61,14 +67,143 @@ def identifier_words(name: str) -> list[str]:
     return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
 
 
+def spoken_number(n: int) -> str:
+    """42 -> "forty two", 1500 -> "one thousand five hundred": how a caller says a number."""
+    if n < 0:
+        return "minus " + spoken_number(-n)
+    if n < 20:
+        return (_UNITS + _TEENS)[n]
+    if n < 100:
+        return _TENS[n // 10 - 2] + ("" if n % 10 == 0 else " " + _UNITS[n % 10])
+    for scale, size in (("million", 1_000_000), ("thousand", 1000), ("hundred", 100)):
+        if n >= size:
+            head = f"{spoken_number(n // size)} {scale}"
+            return head if n % size == 0 else f"{head} {spoken_number(n % size)}"
+    return str(n)
+
+
+_TOKEN = re.compile(r"(?<![\w.])\$?\d+(?:[.,]\d+)*(?![A-Za-z])|[A-Za-z]+(?:['\u2019][a-z]+)?")
+
+
+def number_spans(text: str) -> list[tuple[int, int, float, int]]:
+    """(start, end, value, words) of each number: digits ("42", "$20") or words ("forty two",
+    "one hundred and five", "three point five"). Two units in a row are two numbers."""
+    found: list[tuple[int, int, float, int]] = []
+    tokens_ = list(_TOKEN.finditer(text))
+    i = 0
+    while i < len(tokens_):
+        m = tokens_[i]
+        raw = m.group().lower()
+        if raw[0] in "$0123456789":
+            digits = raw.lstrip("$").replace(",", "")
+            start = m.start() + (1 if raw.startswith("$") else 0)
+            found.append((start, m.end(), float(digits), 1))
+            i += 1
+            continue
+        if raw not in _SMALL and raw not in _TENS_VALUE and raw not in _ALIASES:
+            i += 1
+            continue
+        total, current, last, j = 0.0, 0.0, "", i
+        while j < len(tokens_):
+            word = tokens_[j].group().lower()
+            if word in _SMALL or word in _ALIASES:
+                value = _SMALL.get(word, _ALIASES.get(word, 0))
+                # "forty two" joins; "four two" or "twelve three" are two numbers.
+                if last in ("small", "alias") or (last == "tens" and value >= 10):
+                    break
+                current += value
+                last = "small"
+            elif word in _TENS_VALUE:
+                if last in ("small", "tens", "alias") and current % 100 != 0:
+                    break
+                current += _TENS_VALUE[word]
+                last = "tens"
+            elif word in _SCALES and last:
+                if _SCALES[word] == 100:
+                    current = (current or 1) * 100
+                else:
+                    total += (current or 1) * _SCALES[word]
+                    current = 0
+                last = "scale"
+            elif word == "and" and last == "scale" and j + 1 < len(tokens_):
+                following = tokens_[j + 1].group().lower()
+                if following not in _SMALL and following not in _TENS_VALUE:
+                    break
+            elif word == "point" and last in ("small", "tens") and j + 1 < len(tokens_):
+                decimals = []
+                k = j + 1
+                while k < len(tokens_) and tokens_[k].group().lower() in _SMALL:
+                    decimals.append(str(_SMALL[tokens_[k].group().lower()] % 10))
+                    k += 1
+                if not decimals:
+                    break
+                current += float("0." + "".join(decimals))
+                j = k
+                break
+            else:
+                break
+            j += 1
+        end = tokens_[j - 1].end()
+        found.append((m.start(), end, total + current, j - i))
+        i = j
+    return found
+
+
 def numbers(text: str) -> list[tuple[int, float]]:
-    """(position, value) of each number in the text, digits or number words."""
-    found = [(m.start(), float(m.group())) for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
-    for m in re.finditer(r"[A-Za-z]+(?: couple)?", text):
-        word = m.group().lower()
-        if word in _NUMBER_WORDS:
-            found.append((m.start(), float(_NUMBER_WORDS[word])))
+    """(position, value) of each number in the text, digits or words ("forty two" -> 42)."""
+    found = [(start, value) for start, _, value, _ in number_spans(text)]
+    found += [(m.start(), 2.0) for m in re.finditer(r"\ba couple\b", text, re.IGNORECASE)]
     return sorted(found)
+
+
+def spelled_codes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, code) of each code spelled out: "A B twelve" -> "AB12", "x y four two" ->
+    "XY42". A code has two or more letters, or a letter and a number."""
+    runs = {start: (end, value, n) for start, end, value, n in number_spans(text)}
+    out: list[tuple[int, int, str]] = []
+    pieces: list[str] = []
+    strong = letters = 0
+    begin = end = -1
+    pos = 0
+
+    def close() -> None:
+        if pieces and (strong >= 1 and (letters >= 2 or len(pieces) > letters)):
+            out.append((begin, end, "".join(pieces)))
+
+    for m in _TOKEN.finditer(text):
+        if m.start() < pos:
+            continue
+        word = m.group()
+        gap = text[end : m.start()] if end >= 0 else ""
+        contiguous = end >= 0 and re.fullmatch(r"[\s,-]*", gap) is not None
+        if m.start() in runs or (word.startswith("$") and m.start() + 1 in runs):
+            key = m.start() if m.start() in runs else m.start() + 1
+            run_end, value, _ = runs[key]
+            piece = str(int(value)) if value == int(value) else None
+            if piece is not None and pieces and contiguous:
+                pieces.append(piece)
+                end, pos = run_end, run_end
+                continue
+            close()
+            pieces, strong, letters = ([piece] if piece is not None else []), 0, 0
+            begin, end, pos = key, run_end, run_end
+            continue
+        low = word.lower()
+        if len(low) == 1 and low in _LETTERS:
+            if not (pieces and contiguous):
+                close()
+                pieces, strong, letters, begin = [], 0, 0, m.start()
+            pieces.append(low.upper())
+            letters += 1
+            strong += low not in _WEAK_LETTERS or (word.isupper() and len(pieces) > 1)
+            end = pos = m.end()
+            continue
+        if re.fullmatch(r"[A-Za-z]*\d[A-Za-z\d-]*", word):
+            continue
+        close()
+        pieces, strong, letters, begin, end = [], 0, 0, -1, -1
+    close()
+    return out
 
 
 def split_deltas(text: str) -> list[str]:

@@ -35,7 +35,7 @@ async def test_text_turn_with_audio_out(tap: WireTap, engine: LocalEngine) -> No
         "stopped",
     ]
     [transcript] = calls.of("transcript")
-    assert transcript[1] == 'You said: "hello there".' == deltas(calls)
+    assert transcript[1] == "Hello, how can I help you today?" == deltas(calls)
     assert len(calls.of("delta")) == len(tap.received("response.output_audio_transcript.delta"))
 
 
@@ -50,7 +50,7 @@ async def test_text_turn_with_text_out(tap: WireTap, engine: LocalEngine) -> Non
 
     # Text deltas count as transcript deltas; with no audio nobody "responds" out loud.
     assert calls.compact() == ["starting", "connected", "delta*", "transcript", "stopped"]
-    assert calls.of("transcript")[0][1] == 'You said: "hello there".' == deltas(calls)
+    assert calls.of("transcript")[0][1] == "Hello, how can I help you today?" == deltas(calls)
     assert len(calls.of("delta")) == len(tap.received("response.output_text.delta"))
 
 

@@ -144,7 +144,7 @@ async def test_unmatched_turn_waits_for_its_words() -> None:
     scenario = Scenario.from_dict({"turns": [{"when": "^bye", "say": "Goodbye!"}]})
     async with LocalEngine(scenario=scenario, voice="synthetic", pace=None) as engine:
         client = await Client.connect(engine)
-        for text, reply in (("hello", 'You said: "hello".'), ("bye now", "Goodbye!")):
+        for text, reply in (("hello", "Hello, how can I help you today?"), ("bye now", "Goodbye!")):
             await client.send(
                 {
                     "type": "conversation.item.create",

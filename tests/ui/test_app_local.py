@@ -164,7 +164,7 @@ async def test_an_error_shows_and_the_app_lives_on() -> None:
     app = local_app([agent])
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
-        await say(pilot, "explode the reactor now")
+        await say(pilot, "explode the reactor now, reason \"testing\"")
         await wait_for(pilot, lambda: "error" in [e.kind for e in app.main.transcript.entries])
         assert "reactor refused" in lines(app)
         await say(pilot, "are you still there")

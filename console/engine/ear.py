@@ -1,0 +1,286 @@
+"""pocketsphinx adapted to the session: a language model built from its agent, fed as audio arrives.
+
+A `Listening` belongs to one connection. Its worker thread owns a pocketsphinx decoder whose
+language model and dictionary are built from the session (vocabulary.py) and rebuilt when a
+session.update changes it. Audio is fed while the user speaks, so when speech stops only the last
+few frames and the final search remain: the transcript is ready soon after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import logging
+import os
+import queue
+import tempfile
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+
+from .dsp import Samples, lowpass
+from .vocabulary import corpus_for
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+_MODELS_KEPT = 8
+# Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
+DISCOUNT = 0.4
+
+
+class _Lexicon:
+    """cmudict (shipped in pocketsphinx's wheel), read once per process."""
+
+    _words: dict[str, list[str]] | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def words(cls) -> dict[str, list[str]]:
+        with cls._lock:
+            if cls._words is None:
+                pocketsphinx = importlib.import_module("pocketsphinx")
+                path = os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict")
+                found: dict[str, list[str]] = {}
+                with open(path, encoding="utf-8") as lines:
+                    for line in lines:
+                        word, _, phones = line.strip().partition(" ")
+                        found.setdefault(word.split("(")[0], []).append(phones.strip())
+                cls._words = found
+            return cls._words
+
+
+class _Models:
+    """Language model and dictionary text per corpus, shared by connections (an LRU)."""
+
+    _cache: OrderedDict[str, tuple[str, str]] = OrderedDict()
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, lines: list[str]) -> tuple[str, str]:
+        key = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        with cls._lock:
+            if key in cls._cache:
+                cls._cache.move_to_end(key)
+                return cls._cache[key]
+        model = cls._build(lines)
+        with cls._lock:
+            cls._cache[key] = model
+            while len(cls._cache) > _MODELS_KEPT:
+                cls._cache.popitem(last=False)
+        return model
+
+    @staticmethod
+    def _build(lines: list[str]) -> tuple[str, str]:
+        from pocketsphinx.lm import ArpaBoLM
+
+        lexicon = _Lexicon.words()
+        # Words the dictionary cannot pronounce are left out: the decoder could never say them.
+        known = [" ".join(w for w in line.split() if w in lexicon) for line in lines]
+        model = ArpaBoLM(
+            text="\n".join(k for k in known if k), add_start=True, discount_mass=DISCOUNT
+        )
+        model.compute()
+        arpa = io.StringIO()
+        model.write(arpa)
+        vocabulary = sorted(set(model.grams_1) - {"<s>", "</s>"})
+        entries = []
+        for word in vocabulary:
+            for i, phones in enumerate(lexicon[word]):
+                entries.append(f"{word}{'' if i == 0 else f'({i + 1})'} {phones}")
+        return arpa.getvalue(), "\n".join(entries) + "\n"
+
+
+def _decoder(lines: list[str], **options: Any) -> Any:
+    """A decoder for this corpus: building it takes tens of milliseconds."""
+    pocketsphinx = importlib.import_module("pocketsphinx")
+    arpa, dictionary = _Models.get(lines)
+    with tempfile.TemporaryDirectory(prefix="rtconsole-ear-") as folder:
+        lm_path, dict_path = (
+            os.path.join(folder, "session.lm"),
+            os.path.join(folder, "session.dict"),
+        )
+        with open(lm_path, "w", encoding="utf-8") as f:
+            f.write(arpa)
+        with open(dict_path, "w", encoding="utf-8") as f:
+            f.write(dictionary)
+        # The decoder reads both files while it is built; they can go afterwards.
+        return pocketsphinx.Decoder(
+            samprate=RATE, lm=lm_path, dict=dict_path, loglevel="FATAL", **options
+        )
+
+
+def to_pcm(samples: Samples) -> bytes:
+    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+class StreamResampler:
+    """`dsp.resample` for audio that comes in pieces: the low-pass filter runs across the joins
+    (filtering each 20 ms piece alone would click at every boundary, which the recogniser hears).
+    """
+
+    _TAPS = 63
+
+    def __init__(self, src_rate: int, dst_rate: int = RATE) -> None:
+        self.src, self.dst = src_rate, dst_rate
+        self._tail = np.zeros(0, dtype=np.float32)
+        self._base = 0  # input index of the tail's first sample
+        self._next = 0  # how many output samples were produced
+
+    def __call__(self, x: Samples) -> Samples:
+        if self.src == self.dst:
+            return x.astype(np.float32, copy=False)
+        half = self._TAPS // 2
+        data = np.concatenate([self._tail, x.astype(np.float32, copy=False)])
+        kernel = lowpass(0.45 * min(self.src, self.dst) / self.src, self._TAPS)
+        filtered = np.convolve(data, kernel, mode="same")
+        step = self.src / self.dst
+        limit = self._base + len(data) - half - 1  # beyond: the filter lacks future samples
+        count = max(0, int(np.ceil((limit - self._next * step) / step)))
+        positions = (self._next + np.arange(count)) * step - self._base
+        self._next += count
+        out = np.interp(positions, np.arange(len(data)), filtered).astype(np.float32)
+        keep = min(len(data), 2 * half + 2)
+        self._base += len(data) - keep
+        self._tail = data[len(data) - keep :]
+        return out
+
+
+class Recogniser:
+    """Synchronous: one decoder, the vocabulary it was built for, and one utterance at a time."""
+
+    # A small language model may weigh more against the acoustics than the general one (6.5):
+    # espeak-ng and real voices alike are heard better with 12 on in-domain requests.
+    options: dict[str, Any] = {"lw": 12.0}
+    # The channel's cepstral mean, learnt from the last speech heard, starts each new decoder.
+    _cmn: str | None = None
+
+    def __init__(self) -> None:
+        self._lines: list[str] = corpus_for("", [])
+        self._known: dict[str, dict[str, Any]] = {}  # every tool this connection has offered
+        self._built: list[str] | None = None
+        self._decoder: Any = None
+        self._open = False
+
+    @classmethod
+    def forget_channel(cls) -> None:
+        """Start again from the generic channel estimate (tests that must not depend on order)."""
+        cls._cmn = None
+
+    def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
+        """Expect requests for these tools, and still for those of agents met before (a caller
+        may ask Billing about the weather after a refund)."""
+        current = {str(t.get("name")): t for t in tools if isinstance(t, dict)}
+        earlier = [t for name, t in self._known.items() if name not in current]
+        self._known.update(current)
+        self._lines = corpus_for(instructions, list(current.values())) + corpus_for("", earlier)
+
+    def begin(self) -> None:
+        if self._open:
+            self.end()
+        if self._built != self._lines:
+            self._decoder, self._built = _decoder(self._lines, **self.options), self._lines
+        if Recogniser._cmn is not None:
+            self._decoder.set_cmn(Recogniser._cmn)
+        self._decoder.start_utt()
+        self._open = True
+        self._audio = bytearray()
+        self._resampler: StreamResampler | None = None
+
+    def feed(self, samples: Samples, rate: int) -> None:
+        if self._open and len(samples):
+            if self._resampler is None or self._resampler.src != rate:
+                self._resampler = StreamResampler(rate)
+            pcm = to_pcm(self._resampler(samples))
+            if Recogniser._cmn is None:
+                self._audio += pcm
+            self._decoder.process_raw(pcm, False, False)
+
+    def end(self) -> str:
+        if not self._open:
+            return ""
+        self._open = False
+        self._decoder.end_utt()
+        cold = Recogniser._cmn is None and bool(self._audio)
+        if cold:
+            # The first speech this process hears: the decoder started from a generic channel
+            # estimate (cepstral mean). Hear it again once, the whole utterance at a time, so the
+            # estimate comes from this speech.
+            self._decoder.start_utt()
+            self._decoder.process_raw(bytes(self._audio), False, True)
+            self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        if text:  # learn the channel from speech only, never from silence or noise
+            Recogniser._cmn = self._decoder.get_cmn()
+        return text
+
+    def clip(self, samples: Samples, rate: int) -> str:
+        self.begin()
+        self.feed(samples, rate)
+        return self.end()
+
+
+class Listening:
+    """One connection's recogniser on its own thread; every method returns at once."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="rtconsole-ear", daemon=True)
+        self._thread.start()
+
+    def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
+        """Expect what callers of this agent say (the session's instructions and tools)."""
+        self._queue.put(("adapt", instructions, tools))
+
+    def begin(self) -> None:
+        self._queue.put(("begin",))
+
+    def feed(self, samples: Samples, rate: int) -> None:
+        self._queue.put(("feed", samples, rate))
+
+    def end(self) -> Future[str]:
+        """The utterance's transcript ("" when nothing was recognised)."""
+        done: Future[str] = Future()
+        self._queue.put(("end", done))
+        return done
+
+    def cancel(self) -> None:
+        self._queue.put(("end", None))
+
+    def hear(self, samples: Samples, rate: int) -> Future[str]:
+        """A whole clip (audio that arrived in one piece)."""
+        self.begin()
+        self.feed(samples, rate)
+        return self.end()
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def _run(self) -> None:
+        recogniser = Recogniser()
+        warned = False
+        while (command := self._queue.get()) is not None:
+            kind = command[0]
+            done: Future[str] | None = command[1] if kind == "end" else None
+            try:
+                if kind == "adapt":
+                    recogniser.adapt(command[1], command[2])
+                elif kind == "begin":
+                    recogniser.begin()
+                elif kind == "feed":
+                    recogniser.feed(command[1], command[2])
+                else:
+                    text = recogniser.end()
+                    if done is not None:
+                        done.set_result(text)
+            except Exception as exc:  # a broken model must cost a transcript, not the session
+                if not warned:
+                    log.warning("pocketsphinx failed: %s", exc)
+                warned = True
+                if done is not None and not done.done():
+                    done.set_result("")

@@ -1,0 +1,125 @@
+"""Routing and conversational replies: greetings, stop, holding lines, handoffs to the agent that
+has the tool, and the request that brought the caller acted on after a handoff."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from console.engine.conversation import Conversation
+from console.engine.policy import HELLO, HOLDING_LINE, Call, PolicyInput, Say, decide
+from console.engine.routing import AgentMap
+from console.engine.scenario import ScenarioCursor
+
+from .support import WEATHER_TOOL, drive
+
+REFUND_TOOL = {
+    "type": "function",
+    "name": "refund_order",
+    "description": "Refund money for an order. Needs an operator's approval.",
+    "parameters": {
+        "type": "object",
+        "properties": {"order_id": {"type": "string"}, "amount": {"type": "number"}},
+        "required": ["order_id", "amount"],
+    },
+}
+
+
+def _handoff(name: str, about: str) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "name": f"transfer_to_{name.lower()}",
+        "description": f"Handoff to the {name} agent to handle the request. {about}",
+        "parameters": {"type": "object", "properties": {}},
+    }
+
+
+TRIAGE = [WEATHER_TOOL, _handoff("Billing", "Refunds, invoices and payments.")]
+BILLING = [REFUND_TOOL, _handoff("Triage", "Greets callers and routes them.")]
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def _decide(text: str, tools: list[Any], **extra: Any) -> list[Any]:
+    return decide(PolicyInput([_user(text)], tools, **extra), ScenarioCursor(None))
+
+
+def test_greetings_get_a_greeting() -> None:
+    for text in ("Hello", "hi there!", "Good morning", "hey, how are you?"):
+        assert _decide(text, TRIAGE) == [Say(HELLO)], text
+    # A greeting with a request is a request.
+    [call] = _decide("hello, what is the weather in Oslo", TRIAGE)
+    assert isinstance(call, Call) and call.name == "get_weather"
+
+
+def test_stop_gets_no_reply_at_all() -> None:
+    for text in ("stop", "Stop talking.", "okay stop", "never mind", "be quiet please"):
+        assert _decide(text, TRIAGE) == [], text
+    assert _decide("stop the refund of order 42, 5 dollars", BILLING) != []
+
+
+def test_holding_line_before_a_call_that_needs_approval() -> None:
+    said, call = _decide("refund order 42, 20 dollars", BILLING)
+    assert said == Say(HOLDING_LINE)
+    assert call == Call("refund_order", json.dumps({"order_id": "42", "amount": 20.0}))
+    # Configurable: no line, straight to the call; a tool without approval never gets one.
+    assert _decide("refund order 42, 20 dollars", BILLING, holding_line=None) == [call]
+    assert len(_decide("weather in Oslo", TRIAGE)) == 1
+
+
+def test_a_missing_value_is_asked_for_not_invented() -> None:
+    [ask] = _decide("refund order 42", BILLING)
+    assert ask == Say("To refund order, I need the amount. What is it?")
+
+
+def test_learnt_agents_route_a_request_to_the_agent_with_the_tool() -> None:
+    agents = AgentMap()
+    agents.learn(TRIAGE, None)  # the first agent: its name is not known yet
+    agents.learn(BILLING, "transfer_to_billing")  # after the handoff: these are Billing's
+    # Billing offers a handoff back to an agent not met under another name: the first one.
+    assert [t["name"] for t in agents.tools_behind("transfer_to_triage")] == ["get_weather"]
+    [call] = _decide("what's the weather in Paris", BILLING, agents=agents)
+    assert call == Call("transfer_to_triage", "{}")
+
+
+def _update(conv: Conversation, tools: list[Any]) -> None:
+    conv.handle({"type": "session.update", "session": {"type": "realtime", "tools": tools}})
+
+
+def _respond(conv: Conversation) -> list[dict[str, Any]]:
+    conv.handle({"type": "response.create"})
+    done = [e for e in drive(conv) if e["type"] == "response.done"]
+    return list(done[-1]["response"]["output"])
+
+
+def _output(conv: Conversation, call: dict[str, Any], output: str) -> None:
+    item = {"type": "function_call_output", "call_id": call["call_id"], "output": output}
+    conv.handle({"type": "conversation.item.create", "item": item})
+
+
+def test_after_a_refund_the_caller_is_not_stuck_in_billing() -> None:
+    """The flow a client runs: handoff, session.update, transfer output, response.create."""
+    conv = Conversation()
+    _update(conv, TRIAGE)
+    conv.handle({"type": "conversation.item.create", "item": _user("I want a refund")})
+    [to_billing] = _respond(conv)
+    assert to_billing["name"] == "transfer_to_billing"
+    _update(conv, BILLING)
+    _output(conv, to_billing, "{}")
+    [welcome] = _respond(conv)  # "I want a refund" says no order or amount: it asks
+    assert welcome["content"][0]["transcript"] == (
+        "You are now talking to billing. To refund order, I need the order id and the amount. "
+        "What is it?"
+    )
+
+    conv.handle({"type": "conversation.item.create", "item": _user("weather in Paris please")})
+    [to_triage] = _respond(conv)
+    assert to_triage["name"] == "transfer_to_triage"
+    _update(conv, TRIAGE)
+    _output(conv, to_triage, "{}")
+    # The agent taking over acts on the request that brought the caller to it.
+    [weather] = _respond(conv)
+    assert weather["type"] == "function_call" and weather["name"] == "get_weather"
+    assert json.loads(weather["arguments"]) == {"city": "Paris"}

@@ -1,0 +1,121 @@
+"""Spoken forms become values: number words, money, spelled codes, dates; typed text too."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.engine.arguments import extract_arguments
+from console.engine.words import numbers, spelled_codes, spoken_number
+
+REFUND = {
+    "type": "object",
+    "properties": {
+        "order_id": {"type": "string", "description": "The order to refund."},
+        "amount": {"type": "number", "description": "How much to refund, in dollars."},
+    },
+    "required": ["order_id", "amount"],
+}
+BOOKING = {
+    "type": "object",
+    "properties": {
+        "booking_id": {"type": "string", "description": "The booking reference."},
+        "new_date": {"type": "string", "description": "The new travel date."},
+    },
+    "required": ["booking_id", "new_date"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("forty two", [42]),
+        ("twenty dollars", [20]),
+        ("one hundred and five", [105]),
+        ("two thousand three hundred", [2300]),
+        ("three point five", [3.5]),
+        ("four two seven", [4, 2, 7]),  # digits said one by one are separate numbers
+        ("twelve three", [12, 3]),
+        ("$35.50 and 7", [35.5, 7]),
+        ("a couple of them", [2]),
+    ],
+)
+def test_number_words_and_digits(text: str, values: list[float]) -> None:
+    assert [v for _, v in numbers(text)] == values
+
+
+def test_spelled_codes() -> None:
+    assert [c for _, _, c in spelled_codes("order A B twelve please")] == ["AB12"]
+    assert [c for _, _, c in spelled_codes("booking x y z four two seven")] == ["XYZ427"]
+    assert [c for _, _, c in spelled_codes("k nine")] == ["K9"]
+    # An article before a word is not a code, nor is a lone letter.
+    assert spelled_codes("I want a refund of twenty dollars") == []
+
+
+def test_numbers_are_said_as_a_caller_says_them() -> None:
+    assert spoken_number(42) == "forty two"
+    assert spoken_number(1500) == "one thousand five hundred"
+    assert [v for _, v in numbers(spoken_number(987))] == [987]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("refund order forty two for twenty dollars", {"order_id": "42", "amount": 20.0}),
+        ("twenty dollars back for order A B twelve", {"order_id": "AB12", "amount": 20.0}),
+        (
+            "please refund order four two seven, fifteen dollars",
+            {"order_id": "427", "amount": 15.0},
+        ),
+        ("refund order 42, $20", {"order_id": "42", "amount": 20.0}),  # typed
+    ],
+)
+def test_spoken_refunds(text: str, expected: dict[str, object]) -> None:
+    assert extract_arguments(text, REFUND, tool_name="refund_order") == expected
+
+
+def test_spoken_booking_changes() -> None:
+    args = extract_arguments(
+        "move booking x y nine to the fifth of may", BOOKING, tool_name="change_booking"
+    )
+    assert args == {"booking_id": "XY9", "new_date": "the fifth of may"}
+    args = extract_arguments(
+        "change booking AB12 to next friday", BOOKING, tool_name="change_booking"
+    )
+    assert args == {"booking_id": "AB12", "new_date": "next friday"}
+
+
+def test_the_phrase_that_fits_the_parameter() -> None:
+    stock = {
+        "type": "object",
+        "properties": {"product": {"type": "string", "description": "The product name."}},
+        "required": ["product"],
+    }
+    args = extract_arguments(
+        "how many widgets are in stock",
+        stock,
+        tool_name="check_stock",
+        description="How many of a product are in stock.",
+    )
+    assert args == {"product": "widgets"}
+    order = {
+        "type": "object",
+        "properties": {
+            "product": {"type": "string", "description": "The product to order."},
+            "quantity": {"type": "integer"},
+        },
+        "required": ["product", "quantity"],
+    }
+    args = extract_arguments(
+        "order 30 sprockets from the supplier",
+        order,
+        tool_name="order_stock",
+        description="Order more of a product from the supplier.",
+    )
+    assert args == {"product": "sprockets", "quantity": 30}
+
+
+def test_missing_required_values_are_reported_not_invented_silently() -> None:
+    missing: list[str] = []
+    args = extract_arguments("refund order 42", REFUND, tool_name="refund_order", missing=missing)
+    assert args["order_id"] == "42"
+    assert missing == ["amount"]
