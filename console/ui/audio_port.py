@@ -53,7 +53,7 @@ class AudioIOPort:
 
     async def start(self, session: Any) -> None:
         loop = asyncio.get_running_loop()
-        self.audio.on_device_lost = self._notice
+        self.audio.on_notice = self._notice
         send = session.send_audio
         if self.on_audio is not None:
             send = self._recording_send(session.send_audio)

@@ -24,7 +24,7 @@ async def test_losing_both_devices_mid_session_falls_back_to_text_mode(
     async def send(data: bytes) -> None:
         sent.append(data)
 
-    audio = AudioIO(on_device_lost=lost.append)
+    audio = AudioIO(on_notice=lost.append)
     try:
         assert audio.start(asyncio.get_running_loop(), send), audio.error
     finally:
@@ -87,7 +87,7 @@ async def test_a_missing_microphone_leaves_the_speaker_and_says_why(pulse: Pulse
         assert audio.start(asyncio.get_running_loop(), send)
         assert audio.available and audio.can_play and not audio.can_capture
         assert audio.error == (
-            "no microphone (no input device matches 'no such microphone'): type to talk"
+            "no microphone (no source matches 'no such microphone'): type to talk"
         )
     finally:
         await audio.aclose()
