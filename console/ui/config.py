@@ -22,6 +22,9 @@ class DeviceConfig:
     output: str | int | None = None
     headset: bool = False
     enabled: bool = True
+    aec: bool = True
+    """Echo cancellation with speakers (ignored with a headset)."""
+    noise_suppression: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +130,9 @@ def _parse_devices(raw: Any, path: Path, text: str) -> DeviceConfig:
             isinstance(value, bool) or not isinstance(value, str | int)
         ):
             raise _fail(path, text, f"devices.{key}", "must be a device name or index")
-        if key in ("headset", "enabled") and not isinstance(value, bool):
+        if key in ("headset", "enabled", "aec", "noise_suppression") and not isinstance(
+            value, bool
+        ):
             raise _fail(path, text, f"devices.{key}", "must be true or false")
     return DeviceConfig(**raw)
 
