@@ -244,8 +244,10 @@ class AudioIO:
         return not self._push_to_talk or self._talking or self.clock() < self._tail_until
 
     def _hold_mic(self) -> bool:
-        """Half duplex: the agent is playing, or its voice may still be coming back."""
-        if not self.half_duplex:
+        """Half duplex (or echo cancellation still learning the room): the agent is playing,
+        or its voice may still be coming back."""
+        learning = self.canceller is not None and not self.canceller.ready
+        if not (self.half_duplex or learning):
             return False
         playback = self.playback
         return playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
@@ -384,6 +386,7 @@ class AudioIO:
         if self.canceller is not None:
             wait = self.playback.dac_latency_s or self.playback.output_latency_s
             self.canceller.set_delay(wait + self.capture.input_latency_s)
+            self.canceller.update()
 
     async def _watch(self, every_s: float = 0.25) -> None:
         while True:
