@@ -25,6 +25,8 @@ MAX_LAG_FRAMES = 100
 """Echo paths up to 1 s (a Bluetooth speaker's, with a room) are found."""
 ACTIVE = (32768 * 10 ** (-50 / 20)) ** 2
 """A frame above -50 dBFS carries sound (its mean square)."""
+RESIDUAL = (32768 * 10 ** (-50 / 20)) ** 2
+"""Echo left below -50 dBFS (mean square) counts as gone: servers' VADs start near -40."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class EchoCanceller:
         self._render_env: deque[float] = deque(maxlen=HISTORY_FRAMES)
         self._mic_env: deque[tuple[float, float]] = deque(maxlen=HISTORY_FRAMES)
         self._settled_at = 0
+        self._uncorrelated = 0
         self.erle_db: float | None = None
         """Echo removed (dB) over the last second with echo, as last measured while learning."""
         self.echo_lag_ms: float | None = None
@@ -136,11 +139,17 @@ class EchoCanceller:
         if n < MAX_LAG_FRAMES + 50 or np.count_nonzero(render[-n:] > ACTIVE) < 100:
             return  # not a second of far-end sound yet: nothing to learn from
         render, raw, clean = render[-n:], mic_pairs[-n:, 0], mic_pairs[-n:, 1]
+        if raw[-100:].mean() < RESIDUAL:
+            self.ready = True  # the mic hears nothing of the speaker worth cancelling
+            return
         lag, score = _best_lag(_onsets(render), _onsets(raw))
         if score < 0.3:
-            # The mic does not follow the speaker: no echo to speak of (or a headset).
-            self.ready = True
+            # The mic does not follow the speaker (room noise, a headset): after two seconds
+            # of that there is no echo to learn.
+            self._uncorrelated += 1
+            self.ready = self._uncorrelated >= 8
             return
+        self._uncorrelated = 0
         steady = self.echo_lag_ms is not None and abs(self.echo_lag_ms - lag * 10.0) <= 30
         self.echo_lag_ms = lag * 10.0
         bulk = max(0, lag - (AEC3_REACH_FRAMES - 15))
@@ -155,9 +164,11 @@ class EchoCanceller:
             return
         echoing = raw[-100:] > ACTIVE
         if np.count_nonzero(echoing) >= 30:
-            erle = 10 * np.log10(raw[-100:][echoing].sum() / max(clean[-100:][echoing].sum(), 1.0))
+            residual = float(clean[-100:][echoing].mean())
+            erle = 10 * np.log10(raw[-100:][echoing].mean() / max(residual, 1.0))
             self.erle_db = float(erle)
-            self.ready = bool(erle >= 12.0)
+            # Removed well, and what is left is below any voice detector's threshold.
+            self.ready = bool(erle >= 20.0 and residual < RESIDUAL)
 
     def _call(self, method: Any, frame: npt.NDArray[np.int16], delay: bool = False) -> Any:
         data = bytearray(frame.astype("<i2").tobytes())

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .capture import Capture, CapturedChunk, CommitMarker
-from .codecs import WireEncoder
+from .codecs import PCM_RATE, WireEncoder
 
 log = logging.getLogger("console.audio.pump")
 
@@ -53,6 +53,8 @@ class MicPump:
         self.clock = clock
         self.sent = 0
         self.bytes_sent = 0
+        self.sent_ms = 0.0
+        """Mic audio sent, in ms: the server's input-audio clock (its ``audio_end_ms``)."""
         self.skipped = 0
         self.commits = 0
         self.failures = 0
@@ -90,6 +92,7 @@ class MicPump:
         self.latencies.append(self.clock() - chunk.at)
         self.sent += 1
         self.bytes_sent += len(data)
+        self.sent_ms += len(chunk.samples) * 1000.0 / PCM_RATE
 
     async def _commit(self) -> None:
         try:

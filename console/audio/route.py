@@ -20,7 +20,7 @@ class Route:
 
 
 def _pulse_portaudio(devices: Sequence[AudioDevice], direction: Direction) -> AudioDevice | None:
-    for name in ("pulse", "default"):
+    for name in ("default", "pulse"):  # ALSA's default is the server; its timing is exact
         for d in devices:
             if d.name.casefold() == name and d.supports(direction):
                 return d
@@ -47,10 +47,13 @@ def choose_route(
         device = choose_device(devices, spec, direction)
         return Route(device, None, device.name)
     if spec is None or (isinstance(spec, str) and not spec.strip()):
+        # PortAudio's own default (on a sound server, its default source/sink), named as the
+        # server names it.
+        device = choose_device(devices, None, direction)
         default = next(
             (d for d in pulse_devices if d.direction == direction and d.is_default), None
         )
-        return Route(via, None, default.label if default else via.name)
+        return Route(device, None, default.label if default else device.name)
     try:
         target = match_pulse_device(pulse_devices, spec, direction)
     except PulseError as exc:

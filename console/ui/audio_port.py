@@ -53,6 +53,32 @@ class AudioIOPort:
         return bool(self.audio.available)
 
     @property
+    def device_labels(self) -> dict[str, str]:
+        """The microphone (``input``) and speaker (``output``) in use, as the system names them."""
+        return {str(side): label for side, label in self.audio.device_labels.items()}
+
+    def sent_ms(self) -> float | None:
+        """Mic audio sent so far (ms): where the server's input-audio clock stands."""
+        pump = self.audio.pump
+        return pump.sent_ms if pump is not None else None
+
+    def choices(self) -> list[tuple[str, str, str]]:
+        """(direction, name, label) of every source and sink the system offers (the device
+        picker's list); empty without a sound server."""
+        from console.audio.pulse import PulseError, list_pulse_devices
+
+        try:
+            found = list_pulse_devices()
+        except PulseError:
+            return []
+        return [(d.direction, d.name, d.label) for d in found]
+
+    def switch_device(self, direction: str, name: str) -> str:
+        """Move the microphone (``input``) or speaker (``output``) to ``name``, live; returns
+        its label. Raises AudioDeviceError (the old device stays) if it cannot."""
+        return self.audio.switch_device("input" if direction == "input" else "output", name)
+
+    @property
     def playback_pending(self) -> bool:
         """Audio queued or still sounding; the session's inactivity clock waits for it."""
         return bool(self.audio.can_play and self.audio.playback.pending)

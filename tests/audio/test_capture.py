@@ -6,7 +6,6 @@ import asyncio
 import threading
 
 import numpy as np
-import pytest
 
 from console.audio.capture import Capture, CapturedChunk, CommitMarker
 from console.audio.io import AudioIO
