@@ -10,14 +10,14 @@ from dataclasses import dataclass
 class SelfInterruptionSettings:
     """``limit`` barge-ins, each ``early_s`` or less into a reply, within ``window_s``, trip it.
 
-    An echo barges in early (round trip plus the server's VAD: under a second even through a
-    Bluetooth speaker) and again in every reply; a person rarely cuts three replies in a row
-    within their first seconds. A false trip costs only voice barge-in (the interrupt key
+    An echo barges in early (round trip plus the server's VAD: well under a second even through
+    a Bluetooth speaker) and again in every reply; a person rarely cuts three replies in a row
+    within their first second. A false trip costs only voice barge-in (the interrupt key
     still works), a missed one costs the conversation, so the bar is low.
     """
 
     limit: int = 3
-    early_s: float = 2.5
+    early_s: float = 1.2
     window_s: float = 30.0
 
 

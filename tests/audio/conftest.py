@@ -311,8 +311,8 @@ class Room:
                 self.server.pactl("unload-module", str(module))
 
 
-@pytest.fixture(scope="module")
-def room(pulse: PulseServer) -> Iterator[Room]:
+def open_room(pulse: PulseServer) -> Room:
+    """The room's two null sinks (and keep-alives) loaded into ``pulse``; ``close()`` unloads."""
     modules = []
     for sink, description in ((SPEAKER, "Room Speaker"), (MIC, "Room Microphone")):
         modules.append(int(pulse.pactl(
@@ -320,17 +320,23 @@ def room(pulse: PulseServer) -> Iterator[Room]:
             f"sink_properties=\"device.description='{description}'\"",
         ).strip()))
     room = Room(pulse, modules, [_keepalive(pulse, SPEAKER), _keepalive(pulse, MIC)])
+    # A fresh null sink runs late until its first long block is out (see start_pulse).
+    for _ in range(400):
+        latencies = [
+            int(line.split()[1]) / 1000.0
+            for line in pulse.pactl("list", "sinks").splitlines()
+            if line.strip().startswith("Latency:")
+        ]
+        if latencies and all(0 <= x < 100 for x in latencies):
+            break
+        time.sleep(0.02)
+    return room
+
+
+@pytest.fixture(scope="module")
+def room(pulse: PulseServer) -> Iterator[Room]:
+    room = open_room(pulse)
     try:
-        # A fresh null sink runs late until its first long block is out (see start_pulse).
-        for _ in range(400):
-            latencies = [
-                int(line.split()[1]) / 1000.0
-                for line in pulse.pactl("list", "sinks").splitlines()
-                if line.strip().startswith("Latency:")
-            ]
-            if latencies and all(0 <= x < 100 for x in latencies):
-                break
-            time.sleep(0.02)
         yield room
     finally:
         room.close()

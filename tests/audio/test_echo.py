@@ -97,7 +97,7 @@ def test_three_early_barge_ins_trip_the_watch_a_late_one_does_not_count() -> Non
         watch.reply_started(start)
         assert not watch.barged_in(start + 0.8)
     watch.reply_started(20.0)
-    assert not watch.barged_in(26.0)  # six seconds in: a person, not an echo
+    assert not watch.barged_in(21.5)  # a second and a half in: a person, not an echo
     watch.reply_started(30.0)
     assert watch.barged_in(30.6) and watch.tripped
     watch.reply_started(40.0)
