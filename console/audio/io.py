@@ -444,6 +444,10 @@ class AudioIO:
         if self._operator_interrupt:
             self._operator_interrupt = False
             return
+        if self.canceller is not None and self.echo_cancelling and self.canceller.ready:
+            # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
+            # paused and went on, say), not the agent's voice.
+            return
         if self.watch.barged_in(self.clock()) and not self.half_duplex:
             self.half_duplex = True
             self._notice(SELF_INTERRUPTION_NOTICE)
