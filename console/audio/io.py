@@ -346,9 +346,12 @@ class AudioIO:
             self._tasks.append(loop.create_task(self._watch(), name="audio-watchdog"))
         return self.available
 
-    def _open(self, direction: Direction, spec: int | str | None) -> Route:
+    def _open(self, direction: Direction, spec: int | str | None) -> None:
         assert self._pa is not None
-        route = choose_route(list_devices(self._pa), spec, direction)
+        self._open_route(direction, choose_route(list_devices(self._pa), spec, direction))
+
+    def _open_route(self, direction: Direction, route: Route) -> None:
+        assert self._pa is not None
         stream: Capture | Playback = self.capture if direction == "input" else self.playback
         with routed(direction, route.pulse):
             stream.open(self._pa, route.device)
@@ -358,7 +361,6 @@ class AudioIO:
             self.can_play = True
         self.device_labels[direction] = route.label
         self._update_delay()
-        return route
 
     def switch_device(self, direction: Direction, spec: int | str | None) -> str:
         """Reopen the mic (``input``) or speaker (``output``) on the device ``spec`` names, live.
@@ -366,20 +368,17 @@ class AudioIO:
         if self._pa is None:
             raise AudioDeviceError("audio is not running")
         route = choose_route(list_devices(self._pa), spec, direction)
-        stream: Capture | Playback = self.capture if direction == "input" else self.playback
-        stream.close()
+        old = self.input_device if direction == "input" else self.output_device
+        (self.capture if direction == "input" else self.playback).close()
         try:
-            with routed(direction, route.pulse):
-                stream.open(self._pa, route.device)
+            self._open_route(direction, route)
         except AudioDeviceError:
-            self._open(direction, self.input_device if direction == "input" else self.output_device)
+            self._open(direction, old)
             raise
         if direction == "input":
-            self.input_device, self.can_capture = spec, True
+            self.input_device = spec
         else:
-            self.output_device, self.can_play = spec, True
-        self.device_labels[direction] = route.label
-        self._update_delay()
+            self.output_device = spec
         return route.label
 
     def _update_delay(self) -> None:
@@ -444,7 +443,8 @@ class AudioIO:
         if self._operator_interrupt:
             self._operator_interrupt = False
             return
-        if self.canceller is not None and self.echo_cancelling and self.canceller.ready:
+        canceller = self.canceller
+        if canceller is not None and self.echo_cancelling and canceller.ready:
             # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
             # paused and went on, say), not the agent's voice.
             return
