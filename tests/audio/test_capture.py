@@ -224,11 +224,11 @@ async def test_commit_on_release_follows_the_sessions_turn_detection() -> None:
 
 
 async def test_half_duplex_holds_the_mic_while_the_agent_plays_and_full_duplex_does_not() -> None:
-    audio, sink = make_io()
+    audio, sink = make_io(headset=True)  # nothing to cancel: full duplex from the start
     try:
         audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
         assert audio.playback.pending
-        for _ in range(2):  # full duplex (echo cancellation's job): everything goes out
+        for _ in range(2):
             audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
         await until(lambda: len(sink.audio) == 2)
         audio.half_duplex = True
@@ -236,6 +236,22 @@ async def test_half_duplex_holds_the_mic_while_the_agent_plays_and_full_duplex_d
             audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
         await until(lambda: audio.stats().half_duplex_dropped == 3)
         assert len(sink.audio) == 2
+    finally:
+        await audio.aclose()
+
+
+async def test_while_echo_cancellation_learns_the_room_the_mic_waits_for_the_agent() -> None:
+    audio, sink = make_io()
+    try:
+        assert audio.canceller is not None and not audio.canceller.ready
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # nobody playing: sent
+        await until(lambda: len(sink.audio) == 1)
+        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.stats().half_duplex_dropped == 1)
+        audio.canceller.ready = True  # what update() concludes once the echo is seen removed
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: len(sink.audio) == 2)
     finally:
         await audio.aclose()
 
