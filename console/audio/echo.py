@@ -125,6 +125,13 @@ class EchoCanceller:
             cleaned = np.concatenate((np.zeros(missing, dtype=np.int16), cleaned))
         return cleaned[-len(samples) :] if len(samples) else cleaned
 
+    def relearn(self) -> None:
+        """Another device, another echo path: measure it again (the mic waits meanwhile)."""
+        self.ready = not self.settings.echo_cancellation
+        self.echo_lag_ms = None
+        self._uncorrelated = 0
+        self._settled_at = self.frames_captured + 100
+
     def update(self) -> None:
         """Measure the echo path and whether it is cancelled (every ~0.25 s, off the audio
         threads). The delay is where the mic's envelope best follows the speaker's over the

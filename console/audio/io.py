@@ -379,6 +379,8 @@ class AudioIO:
             self.input_device = spec
         else:
             self.output_device = spec
+        if self.canceller is not None:
+            self.canceller.relearn()
         return route.label
 
     def _update_delay(self) -> None:
