@@ -55,8 +55,9 @@ class EchoCanceller:
     runs in the capture callback thread. Both cut their input into 10 ms frames (a remainder
     waits for the next call). The module is called under one lock, because the two threads
     share it; a call costs tens of microseconds. ``delay_ms`` is the stream delay hint (device
-    output latency plus input latency); AEC3 also estimates the delay itself, which is what
-    lets it follow a Bluetooth speaker's few hundred milliseconds.
+    output latency plus input latency). AEC3 finds the echo itself, but only within ~520 ms;
+    ``update`` measures the echo path and delays the far end by what lies beyond, so a
+    Bluetooth speaker in a large room (up to a second) is cancelled too.
     """
 
     def __init__(self, settings: EchoSettings | None = None) -> None:
