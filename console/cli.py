@@ -36,10 +36,12 @@ The connection is restored by itself if it drops (ctrl+r retries at once).
 backend: OpenAI when OPENAI_API_KEY is set (or --backend openai), otherwise the built-in
 local engine, offline. Settings also come from the config file (see --config).
 
-audio: the default microphone and speaker, with an echo gate so the agent does not hear
-itself; use --headset with headphones (no gate, you can talk over the agent). No usable
-device means text mode with a notice. Native audio-library messages go to the log file
-(rtconsole.log and native.log in the user log directory), never to the terminal."""
+audio: the default microphone and speaker, with echo cancellation (WebRTC AEC3) so you can
+talk over the agent and it never hears itself; --headset (or --no-aec) turns it off for
+headphones; --noise-suppression for a noisy room. Pick devices by the names `rtconsole
+devices` shows. No usable device means text mode with a notice. Native audio-library
+messages go to the log file (rtconsole.log and native.log in the user log directory), never
+to the terminal."""
 
 SUBCOMMANDS = {
     "serve": ("console.engine.serve", "main", "the local engine"),
@@ -93,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to use")
     parser.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to use")
     parser.add_argument("--headset", action="store_true", default=None,
-                        help="no echo gate (use with headphones)")
+                        help="headphones: no echo cancellation needed")
+    parser.add_argument("--no-aec", action="store_true", default=None,
+                        help="speakers without echo cancellation (the agent may hear itself)")
+    parser.add_argument("--noise-suppression", action="store_true", default=None,
+                        help="suppress steady background noise in the microphone")
     parser.add_argument(
         "--no-audio", action="store_true", help="text only: no microphone or speaker"
     )
@@ -307,12 +313,15 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
     except ConfigError as exc:
         raise UsageError(f"--config: {exc}" if args.config else str(exc)) from None
     devices = config.devices
-    if args.input_device or args.output_device or args.headset:
+    if (args.input_device or args.output_device or args.headset or args.no_aec
+            or args.noise_suppression):
         devices = DeviceConfig(
             input=args.input_device or devices.input,
             output=args.output_device or devices.output,
             headset=bool(args.headset) or devices.headset,
             enabled=devices.enabled,
+            aec=devices.aec and not args.no_aec,
+            noise_suppression=bool(args.noise_suppression) or devices.noise_suppression,
         )
     return config.override(
         backend=args.backend, url=args.url, model=args.model, voice=args.voice,

@@ -1,4 +1,4 @@
-"""The audio layer: PyAudio capture and playback, codecs, meters, the echo gate and devices.
+"""The audio layer: PyAudio capture and playback, codecs, meters, echo cancellation and devices.
 
 The UI needs ``AudioIO`` (see ``console.audio.io``), ``LevelSource`` and ``AudioDeviceError``;
 ``rtconsole devices`` is ``console.audio.devices.main``. Importing this package does not import
@@ -8,7 +8,7 @@ PyAudio: that happens when devices are first opened, so a missing PyAudio means 
 from __future__ import annotations
 
 from .devices import AudioDevice, AudioDeviceError, choose_device, list_devices
-from .echo_gate import EchoGate, EchoGateSettings
+from .echo import EchoCanceller, EchoSettings
 from .io import AudioIO, AudioStats
 from .meters import LevelMeter, LevelSource, MeterReading, peak_dbfs, rms_dbfs
 
@@ -17,8 +17,8 @@ __all__ = [
     "AudioDeviceError",
     "AudioIO",
     "AudioStats",
-    "EchoGate",
-    "EchoGateSettings",
+    "EchoCanceller",
+    "EchoSettings",
     "LevelMeter",
     "LevelSource",
     "MeterReading",

@@ -69,8 +69,14 @@ class Capture(DeviceStream):
         queue_chunks: int = 50,
         clock: Clock = time.monotonic,
         send_allowed: Callable[[], bool] = lambda: True,
+        clean: Callable[[npt.NDArray[np.int16]], npt.NDArray[np.int16]] | None = None,
     ) -> None:
         self.meter = meter
+        self.clean = clean
+        """Echo cancellation (``EchoCanceller.capture``): runs on each chunk before the meter,
+        the send decision and the queue, so nothing downstream ever sees the echo."""
+        self.input_latency_s = 0.0
+        """PortAudio's figure for how long a sample waits between the mic and the callback."""
         self.chunk_frames = chunk_frames
         self.clock = clock
         self.send_allowed = send_allowed
@@ -152,6 +158,8 @@ class Capture(DeviceStream):
 
     def _emit(self, chunk: npt.NDArray[np.int16]) -> None:
         now = self.clock()
+        if self.clean is not None:
+            chunk = self.clean(chunk)
         rms, peak = levels_dbfs(chunk)
         if self.meter is not None:
             self.meter.update(rms, peak, now)
@@ -186,6 +194,7 @@ class Capture(DeviceStream):
         import pyaudio
 
         index = device.index if device is not None else None
+        self._stopping = False  # a stream closed before (a device switch) opens again
         errors = []
         for rate in self.candidate_rates(device, force_rate):
             frames = self.chunk_frames * rate // PCM_RATE
@@ -207,6 +216,10 @@ class Capture(DeviceStream):
             self._resampler = Resampler(rate, PCM_RATE) if rate != PCM_RATE else None
             self.device = device
             self.last_callback_at = self.clock()
+            try:
+                self.input_latency_s = float(self._stream.get_input_latency())
+            except Exception:
+                self.input_latency_s = 0.0
             return
         name = device.name if device is not None else "default input"
         raise AudioDeviceError(f"could not open {name}: {'; '.join(errors)}")

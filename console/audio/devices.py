@@ -6,14 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from .pulse import Direction, PulseDevice, PulseError, list_pulse_devices
 from .quiet import install_native_log_handlers, quiet_stderr
 
 if TYPE_CHECKING:
     import pyaudio
 
-Direction = Literal["input", "output"]
 
 
 class AudioDeviceError(RuntimeError):
@@ -173,22 +173,60 @@ def format_table(devices: Sequence[AudioDevice]) -> str:
     return "\n".join(lines)
 
 
+def format_pulse_table(devices: Sequence[PulseDevice]) -> str:
+    """The sound server's sources and sinks: what ``--input-device``/``--output-device`` take."""
+    headers = ("kind", "index", "name", "description", "default")
+    rows = [
+        (
+            "source" if d.direction == "input" else "sink",
+            str(d.index),
+            d.name,
+            d.description,
+            "*" if d.is_default else "",
+        )
+        for d in devices
+    ]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
-    """`rtconsole devices [--input|--output]`: print the audio devices as a table."""
+    """`rtconsole devices [--input|--output] [--portaudio]`: the sources and sinks of the sound
+    server (PulseAudio or PipeWire) when there is one, else PortAudio's devices."""
     parser = argparse.ArgumentParser(prog="rtconsole devices", description=main.__doc__)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--input", action="store_true", help="only devices that can record")
     group.add_argument("--output", action="store_true", help="only devices that can play")
+    parser.add_argument(
+        "--portaudio", action="store_true", help="PortAudio's device list instead"
+    )
     args = parser.parse_args(argv)
+    direction: Direction | None = "input" if args.input else "output" if args.output else None
+    if not args.portaudio:
+        try:
+            pulse = list_pulse_devices(direction)
+        except PulseError:
+            pulse = []
+        if pulse:
+            print(format_pulse_table(pulse))
+            print(
+                "\n--input-device/--output-device take a name, a description (or part of "
+                "either) or an index;\nthe stream opens PortAudio's 'pulse' device, routed "
+                "there with PULSE_SOURCE/PULSE_SINK."
+            )
+            return 0
     try:
         devices = list_devices()
     except AudioDeviceError as exc:
         print(f"rtconsole: {exc}", file=sys.stderr)
         return 1
-    if args.input:
-        devices = [d for d in devices if d.supports("input")]
-    elif args.output:
-        devices = [d for d in devices if d.supports("output")]
+    if direction is not None:
+        devices = [d for d in devices if d.supports(direction)]
     if not devices:
         print("no audio devices found", file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ How the UI uses it::
 
     tracker = RealtimePlaybackTracker()
     audio = AudioIO(input_device=args.input_device, output_device=args.output_device,
-                    headset=args.headset, tracker=tracker, on_device_lost=show_notice)
+                    headset=args.headset, tracker=tracker, on_notice=show_notice)
     session = await runner.run(model_config={..., "playback_tracker": tracker})
     async with session:
         audio.start(asyncio.get_running_loop(), session.send_audio, commit=commit_turn)
@@ -29,19 +29,26 @@ How the UI uses it::
   refuses late chunks of the interrupted items. Call it before ``session.interrupt()``, so the
   tracker holds what was really played when the truncate is built.
 - ``muted`` (nothing is sent; ``levels.muted`` tells the meter), ``push_to_talk`` (audio flows
-  only while ``talking``), ``talking`` (the PTT toggle; on release, with ``commit_on_release``,
-  ``commit()`` is awaited after the last held chunk is sent). ``commit_on_release=None`` (the
-  default) follows the session: on when its turn detection is off, off under server/semantic VAD.
+  only while ``talking``), ``talking`` (the PTT toggle; on release the audio captured up to the
+  release, input latency included, is still sent, then with ``commit_on_release`` ``commit()``
+  is awaited). ``commit_on_release=None`` (the default) follows the session: on when its turn
+  detection is off, off under server/semantic VAD; ``server_turn_detection`` says which.
 - ``set_audio_format(output, input=None)`` sets the formats by hand (pcm16 / g711_ulaw /
   g711_alaw, any spelling): mic audio is encoded to ``input``, playback decodes ``output``.
 - ``levels`` (a ``LevelSource``: ``mic_db``, ``speaker_db``, ``muted``, ``user_speaking``,
   ``assistant_speaking``) is read by the meter pane at its frame rate; plain reads, never awaits.
-- ``on_device_lost(reason)`` is called on the loop when a stream dies mid-session (device
-  unplugged, server gone); that half is closed, ``error`` is set, the session is untouched.
+- ``on_notice(text)`` is called on the loop when a stream dies mid-session (device unplugged,
+  server gone: that half is closed, ``error`` is set, the session is untouched) and when the
+  agent keeps interrupting itself (then ``half_duplex`` turns on).
+- ``switch_device(direction, spec)`` reopens the mic or the speaker on another device, live;
+  ``device_labels`` are the names in use (the sound server's descriptions where there is one).
 - ``stats()`` gives counters for the status bar and benchmarks; ``close()`` is idempotent.
 
-Echo gate: with speakers (``headset=False``) mic audio is only sent while the agent is silent,
-or when the mic is clearly louder than the playback (a barge-in); with a headset it is off.
+Echo: with speakers (the default) WebRTC's AEC3 removes the agent's voice from the mic (see
+``console.audio.echo``), so the user can talk over the agent and the agent never hears itself;
+``headset=True`` or ``EchoSettings(echo_cancellation=False)`` turn it off. ``half_duplex`` (the
+fallback when the agent interrupts itself, or when AEC is unavailable) drops mic audio while the
+agent may be heard.
 """
 
 from __future__ import annotations
@@ -57,13 +64,16 @@ from typing import TYPE_CHECKING, Any
 from console.realtime.audio_formats import normalize_audio_format
 from console.realtime.model import RealtimePlaybackTracker
 
-from .capture import Capture, CapturedChunk
+from .capture import Capture
 from .codecs import PCM_RATE
-from .devices import AudioDeviceError, choose_device, list_devices, open_pyaudio, terminate_pyaudio
-from .echo_gate import EchoGate, EchoGateSettings
+from .devices import AudioDeviceError, Direction, list_devices, open_pyaudio, terminate_pyaudio
+from .echo import EchoCanceller, EchoSettings
 from .meters import LevelSource
 from .playback import Playback
+from .pulse import routed
 from .pump import Commit, MicPump, SendAudio
+from .route import Route, choose_route
+from .self_interruption import SelfInterruptionWatch
 
 if TYPE_CHECKING:
     import pyaudio
@@ -71,6 +81,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("console.audio")
 
 _SESSION_EVENTS = ("session.created", "session.updated")
+SELF_INTERRUPTION_NOTICE = (
+    "the agent keeps interrupting itself: its voice reaches the microphone (speakers with "
+    "--headset or --no-aec?). Half duplex from now on: the mic is closed while the agent "
+    "speaks; use the interrupt key to cut it short"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +93,17 @@ class AudioStats:
     chunks_captured: int
     chunks_sent: int
     capture_drops: int
-    gate_blocked: int
+    half_duplex_dropped: int
+    """Mic chunks dropped because, in half duplex, the agent could be heard."""
+    aec_frames: int
+    """10 ms mic frames that went through echo cancellation."""
     underruns: int
     late_chunks_dropped: int
     send_failures: int
 
 
 class AudioIO:
-    """Mic capture, speaker playback, meters and the echo gate behind one small API (see module)."""
+    """Mic capture, speaker playback, meters and echo cancellation behind one small API."""
 
     def __init__(
         self,
@@ -93,6 +111,7 @@ class AudioIO:
         output_device: int | str | None = None,
         *,
         headset: bool = False,
+        echo: EchoSettings | None = None,
         levels: LevelSource | None = None,
         tracker: RealtimePlaybackTracker | None = None,
         audio_format: str | Mapping[str, Any] | None = "pcm16",
@@ -100,13 +119,13 @@ class AudioIO:
         jitter_chunks: int = 3,
         period_ms: float = 5.0,
         fade_ms: float = 5.0,
-        echo: EchoGateSettings | None = None,
-        echo_tail_ms: float = 250.0,
+        echo_tail_ms: float = 800.0,
         push_to_talk: bool = False,
         commit_on_release: bool | None = None,
         capture: bool = True,
         playback: bool = True,
-        on_device_lost: Callable[[str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        self_interruption: SelfInterruptionWatch | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.input_device = input_device
@@ -114,15 +133,29 @@ class AudioIO:
         self.levels = levels or LevelSource(clock=clock)
         self.tracker = tracker if tracker is not None else RealtimePlaybackTracker()
         self.clock = clock
-        self.on_device_lost = on_device_lost
+        self.on_notice = on_notice
         self._commit_on_release_auto = commit_on_release is None
         self.commit_on_release = bool(commit_on_release)
+        self.server_turn_detection: bool | None = None
+        """Whether the session's turn detection is on (None until a session.updated says)."""
         self.echo_tail_s = echo_tail_ms / 1000.0
         self._want_capture, self._want_playback = capture, playback
+        self.chunk_s = chunk_ms / 1000.0
         chunk_frames = PCM_RATE * chunk_ms // 1000
+        echo = echo or EchoSettings()
+        self.echo_settings = EchoSettings(
+            echo_cancellation=echo.echo_cancellation and not headset,
+            noise_suppression=echo.noise_suppression,
+        )
+        self.canceller: EchoCanceller | None = None
+        self.half_duplex = False
+        self.watch = self_interruption or SelfInterruptionWatch()
+        self._operator_interrupt = False
+        self._reply: tuple[str, int] | None = None
         self._muted = False
         self._push_to_talk = push_to_talk
         self._talking = False
+        self._tail_until = 0.0
         self.capture = Capture(
             meter=self.levels.mic,
             chunk_frames=chunk_frames,
@@ -141,14 +174,14 @@ class AudioIO:
         )
         self.tracker.set_audio_format(normalize_audio_format(audio_format))
         self.levels.playing_probe = lambda: self.playback.pending
-        self.gate: EchoGate[CapturedChunk] = EchoGate(
-            EchoGateSettings(chunk_ms=chunk_ms) if echo is None else echo, enabled=not headset
-        )
+        self.levels.listening_probe = self._send_allowed
         self._audio_format = audio_format
         self.pump: MicPump | None = None
         self.can_capture = False
         self.can_play = False
         self.error: str | None = None
+        self.device_labels: dict[Direction, str] = {}
+        """The devices in use, by direction, as the system names them (for the Audio pane)."""
         self._pa: pyaudio.PyAudio | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -162,13 +195,8 @@ class AudioIO:
         return self.can_capture or self.can_play
 
     @property
-    def headset(self) -> bool:
-        return not self.gate.enabled
-
-    @headset.setter
-    def headset(self, value: bool) -> None:
-        self.gate.enabled = not value
-        self.gate.reset()
+    def echo_cancelling(self) -> bool:
+        return self.canceller is not None and self.echo_settings.echo_cancellation
 
     @property
     def muted(self) -> bool:
@@ -196,17 +224,33 @@ class AudioIO:
     def talking(self, value: bool) -> None:
         released = self._talking and not value
         self._talking = value
-        if released and self._push_to_talk and self.commit_on_release:
-            self.capture.mark_commit()
+        if not released or not self._push_to_talk:
+            return
+        # What was said just before the release is still on its way through the device's
+        # input buffer: keep sending until it is out, then end the turn.
+        # (Audio pushed by hand, without a device, has no such buffer.)
+        tail = self.capture.input_latency_s + self.chunk_s + 0.02 if self.can_capture else 0.0
+        self._tail_until = self.clock() + tail
+        if self.commit_on_release:
+            if self._loop is not None and tail:
+                self._loop.call_later(tail, self.capture.mark_commit)
+            else:
+                self.capture.mark_commit()
 
     def _send_allowed(self) -> bool:
         # Read in the capture callback thread: plain attribute reads, no lock.
-        return not self._muted and (not self._push_to_talk or self._talking)
+        if self._muted:
+            return False
+        return not self._push_to_talk or self._talking or self.clock() < self._tail_until
 
-    def _playback_state(self) -> tuple[bool, float]:
-        now = self.clock()
-        active = self.playback.pending or now < self.playback.sounding_until + self.echo_tail_s
-        return active, self.levels.speaker.read(now).rms_db
+    def _hold_mic(self) -> bool:
+        """Half duplex (or echo cancellation still learning the room): the agent is playing,
+        or its voice may still be coming back."""
+        learning = self.canceller is not None and not self.canceller.ready
+        if not (self.half_duplex or learning):
+            return False
+        playback = self.playback
+        return playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
 
     def set_audio_format(
         self,
@@ -231,9 +275,11 @@ class AudioIO:
         out = out if isinstance(out, Mapping) else {}
         if "format" in inp or "format" in out:
             self.set_audio_format(out.get("format"), inp.get("format") or out.get("format"))
-        if self._commit_on_release_auto and "turn_detection" in inp:
-            # With no turn detection nobody else ends the user's turn: the PTT release must.
-            self.commit_on_release = inp.get("turn_detection") is None
+        if "turn_detection" in inp:
+            self.server_turn_detection = inp.get("turn_detection") is not None
+            if self._commit_on_release_auto:
+                # With no turn detection nobody else ends the user's turn: the PTT release must.
+                self.commit_on_release = not self.server_turn_detection
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -245,50 +291,103 @@ class AudioIO:
         if self.pump is not None:
             raise RuntimeError("AudioIO is already started")
         self._loop = loop
+        self._start_processing()
         self.capture.attach(loop)
         self.playback.attach(loop)
         self.pump = MicPump(
             self.capture,
             send_audio,
             commit,
-            gate=self.gate,
-            playback_state=self._playback_state,
+            hold_mic=self._hold_mic,
             audio_format=self._audio_format,
             clock=self.clock,
         )
         self._tasks.append(loop.create_task(self.pump.run(), name="audio-mic-pump"))
+
+    def _start_processing(self) -> None:
+        if not self.echo_settings.active:
+            return
+        try:
+            self.canceller = EchoCanceller(self.echo_settings)
+        except Exception as exc:  # the livekit wheel missing or broken: say so, go half duplex
+            self.half_duplex = self.echo_settings.echo_cancellation
+            self.error = f"echo cancellation unavailable ({exc}): half duplex"
+            log.warning("audio: %s", self.error)
+            return
+        self.capture.clean = self.canceller.capture
+        self.playback.on_render = self.canceller.render
 
     def start(
         self, loop: asyncio.AbstractEventLoop, send_audio: SendAudio, commit: Commit | None = None
     ) -> bool:
         """Open the devices and start pumping (on ``loop``'s thread). True if any audio runs."""
         self.attach(loop, send_audio, commit)
-        problems: list[str] = []
+        problems: list[str] = [self.error] if self.error else []
         try:
             self._pa = open_pyaudio()
-            devices = list_devices(self._pa)
         except AudioDeviceError as exc:
             self.error = f"audio off: {exc}"
             log.warning("%s", self.error)
             return False
         if self._want_playback:
             try:
-                self.playback.open(self._pa, choose_device(devices, self.output_device, "output"))
-                self.can_play = True
+                self._open("output", self.output_device)
             except AudioDeviceError as exc:
                 problems.append(f"no speaker ({exc})")
         if self._want_capture:
             try:
-                self.capture.open(self._pa, choose_device(devices, self.input_device, "input"))
-                self.can_capture = True
+                self._open("input", self.input_device)
             except AudioDeviceError as exc:
                 problems.append(f"no microphone ({exc}): type to talk")
-        if problems:
-            self.error = "; ".join(problems)
+        self.error = "; ".join(problems) or None
+        if self.error:
             log.warning("audio: %s", self.error)
         if self.available:
             self._tasks.append(loop.create_task(self._watch(), name="audio-watchdog"))
         return self.available
+
+    def _open(self, direction: Direction, spec: int | str | None) -> None:
+        assert self._pa is not None
+        self._open_route(direction, choose_route(list_devices(self._pa), spec, direction))
+
+    def _open_route(self, direction: Direction, route: Route) -> None:
+        assert self._pa is not None
+        stream: Capture | Playback = self.capture if direction == "input" else self.playback
+        with routed(direction, route.pulse):
+            stream.open(self._pa, route.device)
+        if direction == "input":
+            self.can_capture = True
+        else:
+            self.can_play = True
+        self.device_labels[direction] = route.label
+        self._update_delay()
+
+    def switch_device(self, direction: Direction, spec: int | str | None) -> str:
+        """Reopen the mic (``input``) or speaker (``output``) on the device ``spec`` names, live.
+        Returns its label; raises AudioDeviceError (the old device is kept) if it cannot."""
+        if self._pa is None:
+            raise AudioDeviceError("audio is not running")
+        route = choose_route(list_devices(self._pa), spec, direction)
+        old = self.input_device if direction == "input" else self.output_device
+        (self.capture if direction == "input" else self.playback).close()
+        try:
+            self._open_route(direction, route)
+        except AudioDeviceError:
+            self._open(direction, old)
+            raise
+        if direction == "input":
+            self.input_device = spec
+        else:
+            self.output_device = spec
+        if self.canceller is not None:
+            self.canceller.relearn()
+        return route.label
+
+    def _update_delay(self) -> None:
+        if self.canceller is not None:
+            wait = self.playback.dac_latency_s or self.playback.output_latency_s
+            self.canceller.set_delay(wait + self.capture.input_latency_s)
+            self.canceller.update()
 
     async def _watch(self, every_s: float = 0.25, confirm: int = 4) -> None:
         # A stream is given up only after ``confirm`` checks in a row find it dead: a process
@@ -299,6 +398,7 @@ class AudioIO:
         while True:
             await asyncio.sleep(every_s)
             now = self.clock()
+            self._update_delay()
             for name, stream in (("capture", self.capture), ("playback", self.playback)):
                 usable = self.can_capture if name == "capture" else self.can_play
                 reason = stream.health(now) if usable else None
@@ -312,21 +412,22 @@ class AudioIO:
         if name == "capture":
             self.can_capture = False
             self.capture.close()
-            self._lost(f"microphone lost: {reason}")
+            self._notice(f"microphone lost: {reason}", error=True)
         else:
             self.can_play = False
             self.playback.close()
             self.playback.interrupt()
-            self._lost(f"speaker lost: {reason}")
+            self._notice(f"speaker lost: {reason}", error=True)
 
-    def _lost(self, reason: str) -> None:
-        self.error = reason
-        log.warning("audio: %s", reason)
-        if self.on_device_lost is not None:
+    def _notice(self, text: str, *, error: bool = False) -> None:
+        if error:
+            self.error = text
+        log.warning("audio: %s", text)
+        if self.on_notice is not None:
             try:
-                self.on_device_lost(reason)
+                self.on_notice(text)
             except Exception:
-                log.exception("on_device_lost callback failed")
+                log.exception("on_notice callback failed")
 
     def feed(self, event: Any) -> None:
         """Take a session (or model) event; audio events drive playback, others are ignored."""
@@ -336,9 +437,14 @@ class AudioIO:
                 return
             audio = getattr(event, "audio", None)
             data = audio.data if audio is not None else event.data
+            key = (event.item_id, event.content_index)
+            if key != self._reply:
+                self._reply = key
+                self.watch.reply_started(self.clock())
             self.playback.feed(data, event.item_id, event.content_index)
         elif kind == "audio_interrupted":
             self.playback.interrupt(event.item_id, event.content_index)
+            self._interrupted()
         elif kind in ("audio_end", "audio_done"):
             self.playback.end(event.item_id, event.content_index)
         elif kind == "raw_model_event":
@@ -348,9 +454,25 @@ class AudioIO:
                 if isinstance(session, Mapping):
                     self._on_session(session)
 
+    def _interrupted(self) -> None:
+        if self._operator_interrupt:
+            self._operator_interrupt = False
+            return
+        canceller = self.canceller
+        if canceller is not None and self.echo_cancelling and canceller.ready:
+            # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
+            # paused and went on, say), not the agent's voice.
+            return
+        if self.watch.barged_in(self.clock()) and not self.half_duplex:
+            self.half_duplex = True
+            self._notice(SELF_INTERRUPTION_NOTICE)
+
     def interrupt(self) -> bool:
         """Stop local playback now (operator's interrupt). True if something was playing."""
-        return self.playback.interrupt()
+        stopped = self.playback.interrupt()
+        # The session's audio_interrupted that follows is the operator's, not a barge-in.
+        self._operator_interrupt = stopped
+        return stopped
 
     def stats(self) -> AudioStats:
         pump = self.pump
@@ -358,7 +480,8 @@ class AudioIO:
             chunks_captured=self.capture.chunks_in,
             chunks_sent=pump.sent if pump else 0,
             capture_drops=self.capture.drops,
-            gate_blocked=self.gate.blocked,
+            half_duplex_dropped=pump.held if pump else 0,
+            aec_frames=self.canceller.frames_captured if self.canceller else 0,
             underruns=self.playback.underruns,
             late_chunks_dropped=self.playback.buffer.late_dropped,
             send_failures=pump.failures if pump else 0,

@@ -102,7 +102,7 @@ class LevelMeter:
         self._state = _MeterState(max(self.floor, rms), max(self.floor, peak), now, loud_at)
 
     def update_samples(self, samples: npt.NDArray[np.int16], now: float | None = None) -> float:
-        """Meter a chunk of samples; returns its RMS in dBFS (the echo gate wants it too)."""
+        """Meter a chunk of samples; returns its RMS in dBFS (for callers that act on it)."""
         rms, peak = levels_dbfs(samples, self.floor)
         self.update(rms, peak, now)
         return rms
@@ -128,7 +128,8 @@ class LevelSource:
     """Latest mic and speaker levels for the UI's meter pane, read at its frame rate.
 
     Satisfies ``console.ui.levels.LevelSource`` (``mic_db``, ``speaker_db``, ``muted``,
-    ``user_speaking``, ``assistant_speaking``) and adds ``mic``/``speaker`` readings with peaks.
+    ``listening``, ``user_speaking``, ``assistant_speaking``) and adds ``mic``/``speaker``
+    readings with peaks.
     The capture callback writes ``mic``, the playback callback writes ``speaker``; the UI only
     reads. Plain attribute stores, no locks: see ``LevelMeter``. The clock is injectable so
     snapshot tests see fixed levels.
@@ -141,6 +142,9 @@ class LevelSource:
         self.speaker = LevelMeter(clock=clock, floor=floor, active_threshold_db=-60.0, hang_s=0.15)
         self.muted = False
         self._playing = False
+        self.listening_probe: Callable[[], bool] | None = None
+        """Set by AudioIO: whether mic audio goes out now (not muted; push-to-talk held or
+        off). Nobody is "speaking" into a closed mic, whatever the level says."""
         self.playing_probe: Callable[[], bool] | None = None
         """Set by AudioIO to the playback's "anything queued or sounding"; else ``playing`` is
         a plain flag (tests and snapshots set it)."""
@@ -163,8 +167,13 @@ class LevelSource:
         return self.speaker.read().rms_db
 
     @property
+    def listening(self) -> bool:
+        probe = self.listening_probe
+        return not self.muted and (probe() if probe is not None else True)
+
+    @property
     def user_speaking(self) -> bool:
-        return not self.muted and self.mic.read().active
+        return self.listening and self.mic.read().active
 
     @property
     def assistant_speaking(self) -> bool:

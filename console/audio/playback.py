@@ -91,6 +91,9 @@ class Playback(DeviceStream):
         self.on_played: Callable[[npt.NDArray[np.int16]], None] | None = None
         """Called in the audio thread with each block that carried audio (a recording's
         speaker track); it must only hand the block on, never block."""
+        self.on_render: Callable[[npt.NDArray[np.int16]], None] | None = None
+        """Called in the audio thread with every block handed to the device, silence included
+        (the echo canceller's far end, which must follow the device's clock)."""
 
     # -- loop side ----------------------------------------------------------------------------
 
@@ -184,6 +187,11 @@ class Playback(DeviceStream):
                     self.on_played(out)
                 except Exception:
                     log.exception("on_played callback failed")
+        if self.on_render is not None:
+            try:
+                self.on_render(out)
+            except Exception:
+                log.exception("on_render callback failed")
         if self.meter is not None and (played or playing):
             rms, peak = levels_dbfs(out)
             self.meter.update(rms, peak)
@@ -235,6 +243,7 @@ class Playback(DeviceStream):
         import pyaudio
 
         index = device.index if device is not None else None
+        self._stopping = False  # a stream closed before (a device switch) opens again
         errors = []
         for rate in self.candidate_rates(device, force_rate):
             frames = max(1, self.period_frames * rate // PCM_RATE)

@@ -1,4 +1,4 @@
-"""The mic pump: captured chunks through mute, push-to-talk and the echo gate to the session."""
+"""The mic pump: captured chunks through mute, push-to-talk and half duplex to the session."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 
 from .capture import Capture, CapturedChunk, CommitMarker
-from .codecs import WireEncoder
-from .echo_gate import EchoGate
+from .codecs import PCM_RATE, WireEncoder
 
 log = logging.getLogger("console.audio.pump")
 
@@ -20,15 +19,16 @@ SendAudio = Callable[..., Awaitable[Any]]
 """``session.send_audio``: called as ``send_audio(data)``, and ``send_audio(data, commit=True)``
 to end a push-to-talk turn when no ``commit`` callback is given."""
 Commit = Callable[[], Awaitable[Any]]
-PlaybackState = Callable[[], tuple[bool, float]]
-"""Returns (playback active, playback level in dBFS) for the echo gate."""
+HoldMic = Callable[[], bool]
+"""True while mic audio must not go out: half duplex while the agent's voice may be sounding."""
 
 
 class MicPump:
     """Reads a Capture's queue on the event loop and awaits ``send_audio(bytes)`` per chunk.
 
-    Chunks captured while muted, or outside push-to-talk, were flagged then and are skipped; the
-    echo gate decides the rest; a commit marker awaits ``commit()``, or without one
+    Chunks captured while muted, or outside push-to-talk, were flagged then and are skipped;
+    in half duplex (``hold_mic``) chunks are dropped while the agent may be heard (``held``
+    counts them); a commit marker awaits ``commit()``, or without one
     ``send_audio(<20 ms of silence>, commit=True)``. A failing ``send_audio`` (a
     closed session) is logged and counted, never raised: the mic outlives a connection.
     ``latencies`` keeps, per sent chunk, the seconds between the audio callback and the send.
@@ -40,20 +40,21 @@ class MicPump:
         send_audio: SendAudio,
         commit: Commit | None = None,
         *,
-        gate: EchoGate[CapturedChunk] | None = None,
-        playback_state: PlaybackState = lambda: (False, -90.0),
+        hold_mic: HoldMic = lambda: False,
         audio_format: str | Mapping[str, Any] | None = "pcm16",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.capture = capture
         self.send_audio = send_audio
         self.commit = commit
-        self.gate: EchoGate[CapturedChunk] = gate or EchoGate(enabled=False)
-        self.playback_state = playback_state
+        self.hold_mic = hold_mic
+        self.held = 0
         self.encoder = WireEncoder(audio_format)
         self.clock = clock
         self.sent = 0
         self.bytes_sent = 0
+        self.sent_ms = 0.0
+        """Mic audio sent, in ms: the server's input-audio clock (its ``audio_end_ms``)."""
         self.skipped = 0
         self.commits = 0
         self.failures = 0
@@ -73,11 +74,11 @@ class MicPump:
             return
         if not item.send:
             self.skipped += 1
-            self.gate.reset()
             return
-        active, playback_db = self.playback_state()
-        for chunk in self.gate.process(item, item.rms_db, active, playback_db):
-            await self._send(chunk)
+        if self.hold_mic():
+            self.held += 1
+            return
+        await self._send(item)
 
     async def _send(self, chunk: CapturedChunk) -> None:
         data = self.encoder.encode(chunk.samples)
@@ -91,6 +92,7 @@ class MicPump:
         self.latencies.append(self.clock() - chunk.at)
         self.sent += 1
         self.bytes_sent += len(data)
+        self.sent_ms += len(chunk.samples) * 1000.0 / PCM_RATE
 
     async def _commit(self) -> None:
         try:

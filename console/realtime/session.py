@@ -313,6 +313,17 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         await self._send(RealtimeModelSendInterrupt(force_response_cancel=force_response_cancel))
         self._lifecycle.interrupted()
 
+    async def set_turn_detection(self, turn_detection: Mapping[str, Any] | None) -> None:
+        """Send the current settings again with ``turn_detection`` replaced (``None``: off, as
+        push-to-talk needs: then ``send_audio(..., commit=True)`` ends the turn and asks for
+        the response). A later agent switch sends that agent's own settings. Not in the SDK."""
+        settings = cast(
+            RealtimeSessionModelSettings,
+            {**self._current_settings, "turn_detection": turn_detection},
+        )
+        self._current_settings = settings
+        await self._send(RealtimeModelSendSessionUpdate(session_settings=settings))
+
     def set_playback_pending(self, pending: bool) -> None:
         """Tell the session whether local playback still has audio queued or playing (the audio
         layer calls this); the user-inactivity clock does not run while it has. Not in the SDK."""

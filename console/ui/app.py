@@ -227,6 +227,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
     def on_frame(self) -> None:
         """Frame-rate work: post what the bridge gathered; follow the audio layer's state."""
         self.bridge.flush()
+        self.main.meters.thinking = self.bridge.awaiting_reply
         if self.audio is not None:
             self.poll_audio(self.audio)
 
@@ -415,6 +416,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             if action in ("quit",):
                 continue  # Textual's own list already offers Quit
             yield SystemCommand(title, help_text, self._palette_action(action))
+        for title, help_text, run in self.device_commands():
+            yield SystemCommand(title, help_text, run)
 
     def _palette_action(self, action: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:

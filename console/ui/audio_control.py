@@ -63,6 +63,10 @@ class AudioControl:
         try:
             await audio.start(session)
             self._audio_live = True
+            self._show_devices()
+            sent_ms = getattr(audio, "sent_ms", None)
+            if sent_ms is not None:
+                self.bridge.audio_clock = sent_ms
         except Exception as exc:
             if isinstance(exc, AudioUnavailable):
                 # An expected condition (a terminal with no sound devices), not a failure.
@@ -75,6 +79,10 @@ class AudioControl:
             await self._stop_audio()
             self.audio = None
             self.bridge.audio_sink = None
+
+    def _show_devices(self) -> None:
+        labels = getattr(self.audio, "device_labels", None) or {}
+        self.main.meters.show_devices(labels.get("input", ""), labels.get("output", ""))
 
     async def _stop_audio(self) -> None:
         self._audio_live = False
@@ -109,6 +117,36 @@ class AudioControl:
             self._playback_pending = pending
             session.set_playback_pending(pending)
 
+    # -- the device picker (command palette) ---------------------------------------------------
+
+    def device_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """(title, help, run) for every microphone and speaker the system offers: picking one
+        moves the live stream there. Empty without audio or a sound server to ask."""
+        choices = getattr(self.audio, "choices", None)
+        if not self._audio_live or choices is None:
+            return []
+        commands = []
+        for direction, name, label in choices():
+            role = "Microphone" if direction == "input" else "Speaker"
+            commands.append((
+                f"{role}: {label}", f"Use {name} as the {role.lower()}",
+                self._switcher(direction, name),
+            ))
+        return commands
+
+    def _switcher(self, direction: str, name: str) -> Callable[[], None]:
+        def switch() -> None:
+            role = "microphone" if direction == "input" else "speaker"
+            try:
+                label = self.audio.switch_device(direction, name)  # type: ignore[union-attr]
+            except Exception as exc:
+                self.console_line(f"{role} not changed: {describe_error(exc)}", kind="error")
+                return
+            self._show_devices()
+            self.console_line(f"{role}: {label}")
+
+        return switch
+
     # -- keys ------------------------------------------------------------------------------------
 
     def action_interrupt(self) -> None:
@@ -136,4 +174,6 @@ class AudioControl:
         self.journal_act("status", push_to_talk=self.push_to_talk, push_to_talk_mode=True)
         if self.audio is not None:
             self.audio.set_push_to_talk(self.push_to_talk)
+            if not self.push_to_talk:
+                self.bridge.mark_turn_start()  # the release ends the turn: latency from here
         self.notify("talk now" if self.push_to_talk else "mic closed", timeout=2)

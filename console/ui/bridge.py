@@ -245,6 +245,9 @@ class SessionBridge:
         self._frame_interval = frame_interval
         self._deltas_posted = float("-inf")
         self._turn_mark: float | None = None
+        self.audio_clock: Callable[[], float | None] | None = None
+        """Mic audio sent so far in ms (the audio layer's), to place the end of the user's
+        speech in time from the server's ``audio_end_ms``; None in text mode."""
         self.events_seen = 0
         self.closed_reason: str | None = None
         self.gave_up = False
@@ -263,6 +266,23 @@ class SessionBridge:
     def mark_turn_start(self) -> None:
         """The user's turn ended now (text sent or speech committed): start the latency clock."""
         self._turn_mark = self._timer()
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """The user's turn ended and nothing of the reply has come yet (the agent thinks)."""
+        return self._turn_mark is not None
+
+    def mark_speech_end(self, audio_end_ms: Any) -> None:
+        """Speech stopped at ``audio_end_ms`` of the input audio: the latency clock starts
+        there, so the server's wait for silence counts (audio goes out in real time, so what
+        was sent since is how long ago that was)."""
+        clock = self.audio_clock
+        sent = clock() if clock is not None else None
+        if not isinstance(audio_end_ms, int | float) or sent is None:
+            self.mark_turn_start()
+            return
+        ago_s = max(0.0, (sent - float(audio_end_ms)) / 1000.0)
+        self._turn_mark = self._timer() - ago_s
 
     def post(self, message: Message) -> None:
         self.flush_deltas()
@@ -404,8 +424,10 @@ class SessionBridge:
         elif kind == "other":
             raw = _raw_type(getattr(data, "data", None))
             if raw == "input_audio_buffer.committed":
-                self.mark_turn_start()
+                if self._turn_mark is None:  # speech_stopped already started the clock
+                    self.mark_turn_start()
             elif raw == "input_audio_buffer.speech_started":
                 self.post(self.UserSpeechChanged(True))
             elif raw == "input_audio_buffer.speech_stopped":
+                self.mark_speech_end(getattr(data, "data", {}).get("audio_end_ms"))
                 self.post(self.UserSpeechChanged(False))

@@ -29,6 +29,9 @@ class DeviceConfig:
     output: str | int | None = None
     headset: bool = False
     enabled: bool = True
+    aec: bool = True
+    """Echo cancellation with speakers (ignored with a headset)."""
+    noise_suppression: bool = False
 
 
 DEFAULT_TOOL_TIMEOUT_S = 60.0
@@ -147,7 +150,9 @@ def _parse_devices(raw: Any, path: Path, text: str) -> DeviceConfig:
             isinstance(value, bool) or not isinstance(value, str | int)
         ):
             raise _fail(path, text, f"devices.{key}", "must be a device name or index")
-        if key in ("headset", "enabled") and not isinstance(value, bool):
+        if key in ("headset", "enabled", "aec", "noise_suppression") and not isinstance(
+            value, bool
+        ):
             raise _fail(path, text, f"devices.{key}", "must be true or false")
     return DeviceConfig(**raw)
 

@@ -19,6 +19,9 @@ class LevelSource(Protocol):
     @property
     def muted(self) -> bool: ...
     @property
+    def listening(self) -> bool:
+        """Mic audio goes out now: not muted, and push-to-talk held (or not in use)."""
+    @property
     def user_speaking(self) -> bool: ...
     @property
     def assistant_speaking(self) -> bool: ...
@@ -31,6 +34,7 @@ class StaticLevels:
     mic_db: float = SILENCE_DB
     speaker_db: float = SILENCE_DB
     muted: bool = False
+    listening: bool = True
     user_speaking: bool = False
     assistant_speaking: bool = False
 

@@ -328,3 +328,133 @@ def dominant_frequency(signal_: npt.NDArray[np.int16], rate: int = RATE) -> floa
     x = signal_.astype(np.float64) * np.hanning(len(signal_))
     spectrum = np.abs(np.fft.rfft(x, n=8 * len(x)))
     return float(np.argmax(spectrum) * rate / (8 * len(x)))
+
+
+# -- a room: the console's speaker and microphone as two null sinks, with an echo path ----------
+
+SPEAKER = "rtspk"
+MIC = "rtmic"
+
+
+def _keepalive(server: PulseServer, sink: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["pacat", "--playback", f"--device={sink}", "--latency-msec=20", "--rate=24000",
+         "--channels=1", "--format=s16le", "/dev/zero"],
+        env={**os.environ, **server.env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@dataclass
+class Room:
+    """Two more null sinks on the private server: ``rtspk`` ("Room Speaker", what the console
+    plays into) and ``rtmic`` ("Room Microphone", whose monitor the console records). A person
+    speaks by playing a file into ``rtmic``; ``echo()`` adds the speaker's sound to the mic the
+    way a room does: a module-loopback from ``rtspk.monitor`` into ``rtmic``, delayed and
+    attenuated. The console finds both by their PulseAudio descriptions."""
+
+    server: PulseServer
+    modules: list[int]
+    keepalives: list[subprocess.Popen[bytes]]
+    speaker_device: str = "Room Speaker"
+    mic_device: str = "Monitor of Room Microphone"
+
+    @contextlib.contextmanager
+    def echo(self, delay_ms: int, gain_db: float) -> Iterator[None]:
+        module = int(self.server.pactl(
+            "load-module", "module-loopback", f"source={SPEAKER}.monitor", f"sink={MIC}",
+            f"latency_msec={max(1, delay_ms)}", "source_dont_move=true", "sink_dont_move=true",
+        ).strip())
+        try:
+            self.server.pactl("set-sink-input-volume", self._loopback_input(module), f"{gain_db}dB")
+            yield
+        finally:
+            with contextlib.suppress(RuntimeError):
+                self.server.pactl("unload-module", str(module))
+
+    def _loopback_input(self, module: int) -> str:
+        index = None
+        for line in self.server.pactl("list", "sink-inputs").splitlines():
+            line = line.strip()
+            if line.startswith("Sink Input #"):
+                index = line.rpartition("#")[2]
+            elif line == f"Owner Module: {module}" and index is not None:
+                return index
+        raise RuntimeError(f"module {module} has no sink input")
+
+    def say(self, path: Path) -> subprocess.Popen[bytes]:
+        """Play a WAV into the room's microphone (a person speaking)."""
+        return subprocess.Popen(
+            ["paplay", f"--device={MIC}", str(path)],
+            env={**os.environ, **self.server.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def close(self) -> None:
+        for proc in self.keepalives:
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+        for module in self.modules:
+            with contextlib.suppress(RuntimeError):
+                self.server.pactl("unload-module", str(module))
+
+
+def open_room(pulse: PulseServer) -> Room:
+    """The room's two null sinks (and keep-alives) loaded into ``pulse``; ``close()`` unloads."""
+    modules = []
+    for sink, description in ((SPEAKER, "Room Speaker"), (MIC, "Room Microphone")):
+        modules.append(int(pulse.pactl(
+            "load-module", "module-null-sink", f"sink_name={sink}", "rate=24000", "channels=1",
+            f"sink_properties=\"device.description='{description}'\"",
+        ).strip()))
+    room = Room(pulse, modules, [_keepalive(pulse, SPEAKER), _keepalive(pulse, MIC)])
+    # A fresh null sink runs late until its first long block is out (see start_pulse).
+    for _ in range(400):
+        latencies = [
+            int(line.split()[1]) / 1000.0
+            for line in pulse.pactl("list", "sinks").splitlines()
+            if line.strip().startswith("Latency:")
+        ]
+        if latencies and all(0 <= x < 100 for x in latencies):
+            break
+        time.sleep(0.02)
+    return room
+
+
+@pytest.fixture(scope="module")
+def room(pulse: PulseServer) -> Iterator[Room]:
+    room = open_room(pulse)
+    try:
+        yield room
+    finally:
+        room.close()
+
+
+def speech_wav(path: Path, text: str, level_dbfs: float = -20.0) -> Path:
+    """espeak-ng saying ``text``, at 24 kHz, scaled so its speech (silence trimmed) has RMS
+    ``level_dbfs``: a person at a normal level is about -20 dBFS."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)", pytrace=False)
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-w", str(raw), text], check=True, capture_output=True)
+    import wave
+
+    with wave.open(str(raw)) as w:
+        rate = w.getframerate()
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+    x = np.interp(np.arange(int(len(x) * RATE / rate)) * rate / RATE, np.arange(len(x)), x)
+    first, end = sounding_span(x.astype(np.int16), threshold=0.01)
+    speech = x[first:end]
+    rms = float(np.sqrt(np.mean(speech**2)))
+    scaled = np.clip(speech * (32768 * 10 ** (level_dbfs / 20) / rms), -32768, 32767)
+    silence = np.zeros(RATE // 5)
+    out = np.concatenate((silence, scaled, silence)).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(out.tobytes())
+    return path

@@ -1,4 +1,4 @@
-"""Capture hand-off and the mic pump: chunking, drop-oldest, mute, push-to-talk, echo gate."""
+"""Capture hand-off and the mic pump: chunking, drop-oldest, mute, push-to-talk, half duplex."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import threading
 
 import numpy as np
-import pytest
 
 from console.audio.capture import Capture, CapturedChunk, CommitMarker
 from console.audio.io import AudioIO
@@ -177,7 +176,10 @@ async def test_vad_mode_always_flows() -> None:
 
 
 async def test_push_to_talk_commits_through_send_audio_without_a_commit_callback() -> None:
-    audio = AudioIO(capture=False, playback=False, push_to_talk=True, commit_on_release=True)
+    # A headset: no echo cancellation, so the bytes sent are exactly the bytes captured.
+    audio = AudioIO(
+        capture=False, playback=False, push_to_talk=True, commit_on_release=True, headset=True
+    )
     sink = Sink()
     audio.attach(asyncio.get_running_loop(), sink.send_audio)
     try:
@@ -221,34 +223,47 @@ async def test_commit_on_release_follows_the_sessions_turn_detection() -> None:
     assert audio.playback.decoder.format == "pcm16"
 
 
-@pytest.mark.parametrize(("headset", "expected"), [(False, 0), (True, 4)])
-async def test_echo_gate_blocks_echo_during_playback_unless_headset(
-    headset: bool, expected: int
-) -> None:
-    audio, sink = make_io(headset=headset)
+async def test_half_duplex_holds_the_mic_while_the_agent_plays_and_full_duplex_does_not() -> None:
+    audio, sink = make_io(headset=True)  # nothing to cancel: full duplex from the start
     try:
-        # The agent is talking at about -9 dBFS; the mic hears its echo at about -29 dBFS.
         audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
-        audio.levels.speaker.update(-9.0, -3.0)
         assert audio.playback.pending
-        for _ in range(4):
+        for _ in range(2):
             audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
-        await until(lambda: audio.capture.queued == 0)
-        await asyncio.sleep(0.01)
-        assert len(sink.audio) == expected
-        assert audio.gate.blocked == 4 - expected
+        await until(lambda: len(sink.audio) == 2)
+        audio.half_duplex = True
+        for _ in range(3):
+            audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.stats().half_duplex_dropped == 3)
+        assert len(sink.audio) == 2
     finally:
         await audio.aclose()
 
 
-async def test_a_loud_voice_barges_in_through_the_gate() -> None:
+async def test_while_echo_cancellation_learns_the_room_the_mic_waits_for_the_agent() -> None:
     audio, sink = make_io()
     try:
-        audio.playback.feed(tone(440, 200, amplitude=0.1).tobytes(), "item_a", 0)
-        audio.levels.speaker.update(-23.0, -20.0)
-        for _ in range(5):
-            audio.capture.push(tone(300, 20, amplitude=0.9).tobytes())  # about -4 dBFS
-        await until(lambda: len(sink.audio) == 5)
-        assert audio.gate.state == "open"
+        assert audio.canceller is not None and not audio.canceller.ready
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # nobody playing: sent
+        await until(lambda: len(sink.audio) == 1)
+        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.stats().half_duplex_dropped == 1)
+        audio.canceller.ready = True  # what update() concludes once the echo is seen removed
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: len(sink.audio) == 2)
+    finally:
+        await audio.aclose()
+
+
+async def test_push_to_talk_not_held_is_not_speaking_whatever_the_level() -> None:
+    audio, _sink = make_io(push_to_talk=True)
+    try:
+        audio.capture.push(tone(440, 20, amplitude=0.5).tobytes())
+        assert audio.levels.mic_db > -20
+        assert not audio.levels.listening and not audio.levels.user_speaking
+        audio.talking = True
+        audio.capture.push(tone(440, 20, amplitude=0.5).tobytes())
+        assert audio.levels.listening and audio.levels.user_speaking
     finally:
         await audio.aclose()

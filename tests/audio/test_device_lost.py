@@ -25,7 +25,7 @@ async def test_losing_both_devices_mid_session_falls_back_to_text_mode(
     async def send(data: bytes) -> None:
         sent.append(data)
 
-    audio = AudioIO(on_device_lost=lost.append)
+    audio = AudioIO(on_notice=lost.append)
     try:
         assert audio.start(asyncio.get_running_loop(), send), audio.error
     finally:
@@ -97,14 +97,14 @@ async def test_a_frozen_process_is_not_a_stalled_device_and_a_silent_one_is(
 
     def watchdog_clock() -> float:
         if not watchdog_running():
-            return time.monotonic()  # the echo gate and the mic pump read it too
+            return time.monotonic()  # the mic pump reads it too
         looks.append(time.monotonic())
         return time.monotonic() + next(jumps, 0.0)
 
     async def send(data: bytes) -> None:
         return None
 
-    audio = AudioIO(on_device_lost=lost.append)
+    audio = AudioIO(on_notice=lost.append)
     try:
         assert audio.start(asyncio.get_running_loop(), send), audio.error
         audio.clock = watchdog_clock  # the streams keep their own clock
@@ -137,7 +137,7 @@ async def test_a_missing_microphone_leaves_the_speaker_and_says_why(pulse: Pulse
         assert audio.start(asyncio.get_running_loop(), send)
         assert audio.available and audio.can_play and not audio.can_capture
         assert audio.error == (
-            "no microphone (no input device matches 'no such microphone'): type to talk"
+            "no microphone (no source matches 'no such microphone'): type to talk"
         )
     finally:
         await audio.aclose()

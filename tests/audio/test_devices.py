@@ -103,8 +103,14 @@ def test_devices_command_prints_the_table(
 ) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("index") and "default" in out and "pulse" in out
+    # The sound server's own names: the null sink and its monitor, as pactl lists them.
+    assert out.splitlines()[0].split() == ["kind", "index", "name", "description", "default"]
+    assert "rtnull.monitor" in out and "Null Output" in out
     assert main(["--input"]) == 0
+    assert "rtnull.monitor" in capsys.readouterr().out
+    assert main(["--portaudio"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("index") and "default" in out and "pulse" in out
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

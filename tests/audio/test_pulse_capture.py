@@ -85,7 +85,8 @@ def signal_file(tmp_path: Path) -> Path:
 async def test_a_played_file_arrives_as_20ms_pcm16_chunks(
     pulse: PulseServer, tmp_path: Path
 ) -> None:
-    audio = AudioIO(playback=False)
+    # headset: no echo canceller or filter, so the samples sent are the samples captured.
+    audio = AudioIO(playback=False, headset=True)
     sink = await capture_file(pulse, signal_file(tmp_path), audio)
     assert len(sink.chunks) > 40
     assert {len(c) for c in sink.chunks} == {960}  # 480 frames of PCM16 at 24 kHz
@@ -100,7 +101,7 @@ async def test_a_played_file_arrives_as_20ms_pcm16_chunks(
 
 
 async def test_g711_sessions_get_8khz_ulaw_chunks(pulse: PulseServer, tmp_path: Path) -> None:
-    audio = AudioIO(playback=False, audio_format="g711_ulaw")
+    audio = AudioIO(playback=False, audio_format="g711_ulaw", headset=True)
     sink = await capture_file(pulse, signal_file(tmp_path), audio)
     assert {len(c) for c in sink.chunks} == {160}  # 20 ms at 8 kHz, one byte a sample
     pcm = resample(ulaw_decode(b"".join(sink.chunks)), 8_000, RATE)

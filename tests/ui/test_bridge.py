@@ -190,3 +190,23 @@ def test_errors_are_one_line_and_never_show_keys() -> None:
     assert describe_error(RuntimeError("line one\nline two")) == "RuntimeError: line one line two"
     assert "Bearer" not in describe_error("Authorization: Bearer abc.def")
     assert len(describe_error("x" * 1000)) == 300
+
+
+def test_latency_starts_where_speech_ended_so_the_vad_wait_counts() -> None:
+    bridge, posted, clock = make()
+    sent = [0.0]
+    bridge.audio_clock = lambda: sent[0]
+    other = me.RealtimeModelOtherEvent
+    # The user stopped at 4.5 s of input audio; the server said so once 5.0 s had been sent
+    # (its wait for silence), and committed a little later.
+    clock.now, sent[0] = 20.0, 5000.0
+    stopped = {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 4500}
+    bridge.handle(ev.RealtimeRawModelEvent(other(stopped), INFO))
+    assert bridge.awaiting_reply
+    clock.now = 20.1
+    bridge.handle(ev.RealtimeRawModelEvent(other({"type": "input_audio_buffer.committed"}), INFO))
+    clock.now = 20.3
+    bridge.handle(delta("Sure"))
+    latency = [m for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
+    assert len(latency) == 1 and abs(latency[0].milliseconds - 800.0) < 1e-6
+    assert not bridge.awaiting_reply

@@ -168,3 +168,19 @@ async def test_status_bar_shows_every_fact() -> None:
         for needle in ("connected", "local engine", "gpt-realtime", "Billing",
                        "123 ms to first audio", "rec on"):
             assert needle in text
+
+
+def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed_mic() -> None:
+    from console.ui.levels import StaticLevels
+    from console.ui.widgets.meters import conversation_state
+
+    assert conversation_state(StaticLevels(), heard=False, thinking=False) == "listening"
+    assert conversation_state(StaticLevels(user_speaking=True), False, False) == "user speaking"
+    assert conversation_state(StaticLevels(), heard=True, thinking=False) == "user speaking"
+    assert conversation_state(StaticLevels(), heard=False, thinking=True) == "thinking"
+    playing = StaticLevels(assistant_speaking=True, user_speaking=True)
+    assert conversation_state(playing, False, True) == "agent speaking"
+    closed = StaticLevels(listening=False, user_speaking=True, mic_db=-10.0)
+    assert conversation_state(closed, heard=True, thinking=False) == "mic closed (push to talk)"
+    muted = StaticLevels(muted=True, user_speaking=True)
+    assert conversation_state(muted, heard=True, thinking=False) == "muted"

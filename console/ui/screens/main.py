@@ -78,5 +78,5 @@ class MainScreen(Screen[None]):
         self.transcript.border_title = "Transcript"
         self.graph.border_title = "Agents"
         self.history.border_title = "History"
-        self.meters.border_title = "Audio"
+        self.meters.border_title = f"Audio · {self.meters.state}"
         self.input.focus()

@@ -1,4 +1,4 @@
-"""Mic and speaker level bars with speaking states, polled from a level source at frame rate."""
+"""The Audio pane: mic and speaker level bars, the conversation's state and the devices in use."""
 
 from __future__ import annotations
 
@@ -15,6 +15,19 @@ QUIET_DB = max(SILENCE_DB, -90.0)
 """At or below this the meter says -∞: the audio layer's meters bottom out at -90 dBFS."""
 
 
+def conversation_state(levels: LevelSource, heard: bool, thinking: bool) -> str:
+    """What the pane's title says: who has the floor, in the order that decides it."""
+    if levels.muted:
+        return "muted"
+    if levels.assistant_speaking:
+        return "agent speaking"
+    if levels.listening and (levels.user_speaking or heard):
+        return "user speaking"
+    if thinking:
+        return "thinking"
+    return "listening" if levels.listening else "mic closed (push to talk)"
+
+
 def level_fraction(db: float) -> float:
     """Map dBFS onto 0..1 across the meter's range (-60 dB .. 0 dB)."""
     return min(1.0, max(0.0, (db - FLOOR_DB) / -FLOOR_DB))
@@ -29,7 +42,10 @@ def bar(fraction: float, width: int) -> str:
 
 
 class Meters(Widget):
-    """Two rows: mic and speaker. Reads the level source on a timer and refreshes only on change."""
+    """Two rows, mic and speaker; the state in the border title, the devices in the subtitle.
+
+    Reads the level source on a timer and refreshes only on change. ``heard`` (the server's VAD)
+    and ``thinking`` (a turn ended, no reply yet) are set by the app."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "meters--low",
@@ -55,6 +71,9 @@ class Meters(Widget):
         self._frame_rate = frame_rate
         self._shown: tuple[object, ...] = ()
         self._heard = False
+        self._thinking = False
+        self.devices: tuple[str, str] = ("", "")
+        """(microphone, speaker) names in use, as the system calls them."""
 
     @property
     def heard(self) -> bool:
@@ -65,7 +84,26 @@ class Meters(Widget):
     def heard(self, value: bool) -> None:
         if value != self._heard:
             self._heard = value
-            self.refresh()
+            self._changed()
+
+    @property
+    def thinking(self) -> bool:
+        return self._thinking
+
+    @thinking.setter
+    def thinking(self, value: bool) -> None:
+        if value != self._thinking:
+            self._thinking = value
+            self._changed()
+
+    def show_devices(self, microphone: str, speaker: str) -> None:
+        self.devices = (microphone, speaker)
+        parts = [f"mic: {microphone}" if microphone else "", f"spk: {speaker}" if speaker else ""]
+        self.border_subtitle = " · ".join(p for p in parts if p)
+
+    @property
+    def state(self) -> str:
+        return conversation_state(self.levels, self._heard, self._thinking)
 
     def on_mount(self) -> None:
         if self._frame_rate > 0:
@@ -78,6 +116,7 @@ class Meters(Widget):
             round(level_fraction(levels.mic_db) * 64),
             round(level_fraction(levels.speaker_db) * 64),
             levels.muted,
+            levels.listening,
             levels.user_speaking,
             levels.assistant_speaking,
         )
@@ -86,7 +125,11 @@ class Meters(Widget):
         reading = self._reading()
         if reading != self._shown:
             self._shown = reading
-            self.refresh()
+            self._changed()
+
+    def _changed(self) -> None:
+        self.border_title = f"Audio · {self.state}"
+        self.refresh()
 
     def _row(self, label: str, db: float, state: str, muted: bool, width: int) -> Text:
         fraction = level_fraction(db)
@@ -107,8 +150,9 @@ class Meters(Widget):
     def render(self) -> Text:
         levels = self.levels
         width = self.content_region.width or 40
-        speaking = levels.user_speaking or self._heard
-        mic_state = "muted" if levels.muted else "speaking" if speaking else ""
+        speaking = levels.listening and (levels.user_speaking or self._heard)
+        closed = "muted" if levels.muted else "" if levels.listening else "closed"
+        mic_state = closed or ("speaking" if speaking else "")
         spk_state = "speaking" if levels.assistant_speaking else ""
         return Text("\n").join([
             self._row("mic", levels.mic_db, mic_state, levels.muted, width),
