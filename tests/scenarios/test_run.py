@@ -81,7 +81,7 @@ async def test_a_passing_scenario_leaves_no_journal(tmp_path: Path) -> None:
 
 
 async def test_a_spoken_turn_from_a_wav_goes_through_the_audio_path(tmp_path: Path) -> None:
-    pcm = await asyncio.to_thread(speech.speak, "what is the weather")
+    pcm = await asyncio.to_thread(speech.speak, "how is the weather in Tokyo")
     write_wav(tmp_path / "question.wav", pcm)
     scenario = tmp_path / "spoken.toml"
     # The last expectation fails on purpose, so the journal is kept to look into.
@@ -136,12 +136,8 @@ blocked = asyncio.Event()
 
 
 @function_tool
-async def wait_forever(reason: str) -> str:
-    """Wait forever for a reason.
-
-    Args:
-        reason: Why to wait.
-    """
+async def wait_forever() -> str:
+    """Wait forever."""
     await blocked.wait()
     return "never"
 
