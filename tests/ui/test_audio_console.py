@@ -227,6 +227,9 @@ async def test_a_device_that_does_not_exist_means_text_mode_with_a_notice(
         assert "no such microphone" in shown and "no such speaker" in shown
         assert app.audio is None and app.main.status.audio == "text only"
         assert "text only" in str(app.main.status.render())
+        await pilot.pause()
+        # The Audio pane says so too, instead of "listening" to a microphone that is not there.
+        assert app.main.meters.border_title == "Audio · off, text only"
         await say(pilot, "hello")
         hello = "Hello, how can I help you today?"
         await until(pilot, lambda: hello in texts(app), what="a text reply")
@@ -253,6 +256,8 @@ async def test_devices_vanishing_mid_session_fall_back_to_text_mode(pulse: Pulse
             assert doomed.pid is not None
             os.kill(doomed.pid, signal.SIGKILL)
             await until(pilot, lambda: app.main.status.audio == "text only", what="text mode")
+            await until(pilot, lambda: app.main.meters.border_title == "Audio · off, text only",
+                        what="the Audio pane in text mode")
             assert "microphone lost" in lines(app) and "speaker lost" in lines(app)
             assert "audio lost: text mode" in lines(app)
             await say(pilot, "are you still there")

@@ -178,6 +178,9 @@ def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed
     assert conversation_state(StaticLevels(user_speaking=True), False, False) == "user speaking"
     assert conversation_state(StaticLevels(), heard=True, thinking=False) == "user speaking"
     assert conversation_state(StaticLevels(), heard=False, thinking=True) == "thinking"
+    assert conversation_state(StaticLevels(user_speaking=True), True, True, True) == (
+        "off, text only"
+    )
     playing = StaticLevels(assistant_speaking=True, user_speaking=True)
     assert conversation_state(playing, False, True) == "agent speaking"
     closed = StaticLevels(listening=False, user_speaking=True, mic_db=-10.0)

@@ -79,4 +79,9 @@ class MainScreen(Screen[None]):
         self.graph.border_title = "Agents"
         self.history.border_title = "History"
         self.meters.border_title = f"Audio · {self.meters.state}"
+        # The status bar holds whether audio runs; the Audio pane's title follows it.
+        self.watch(self.status, "audio", self._audio_changed)
         self.input.focus()
+
+    def _audio_changed(self, audio: str) -> None:
+        self.meters.text_only = audio == "text only"

@@ -15,8 +15,12 @@ QUIET_DB = max(SILENCE_DB, -90.0)
 """At or below this the meter says -∞: the audio layer's meters bottom out at -90 dBFS."""
 
 
-def conversation_state(levels: LevelSource, heard: bool, thinking: bool) -> str:
+def conversation_state(
+    levels: LevelSource, heard: bool, thinking: bool, text_only: bool = False
+) -> str:
     """What the pane's title says: who has the floor, in the order that decides it."""
+    if text_only:
+        return "off, text only"
     if levels.muted:
         return "muted"
     if levels.assistant_speaking:
@@ -72,6 +76,7 @@ class Meters(Widget):
         self._shown: tuple[object, ...] = ()
         self._heard = False
         self._thinking = False
+        self._text_only = False
         self.devices: tuple[str, str] = ("", "")
         """(microphone, speaker) names in use, as the system calls them."""
 
@@ -84,6 +89,17 @@ class Meters(Widget):
     def heard(self, value: bool) -> None:
         if value != self._heard:
             self._heard = value
+            self._changed()
+
+    @property
+    def text_only(self) -> bool:
+        """No audio runs (no device, devices lost, or --no-audio): nothing is heard or played."""
+        return self._text_only
+
+    @text_only.setter
+    def text_only(self, value: bool) -> None:
+        if value != self._text_only:
+            self._text_only = value
             self._changed()
 
     @property
@@ -103,7 +119,7 @@ class Meters(Widget):
 
     @property
     def state(self) -> str:
-        return conversation_state(self.levels, self._heard, self._thinking)
+        return conversation_state(self.levels, self._heard, self._thinking, self._text_only)
 
     def on_mount(self) -> None:
         if self._frame_rate > 0:
