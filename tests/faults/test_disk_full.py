@@ -107,6 +107,8 @@ async def test_the_console_shows_it_goes_on_resumes_and_quits_with_0(
         await say(pilot, "gamma note")
         await wait_for(pilot, lambda: 'You said: "gamma note"' in lines(app))
         await wait_for(pilot, lambda: "journal resumed" in lines(app))
+        # The reply's line shows before its turn ends; the journal counts a turn at its end.
+        await wait_for(pilot, lambda: summarize(journal.path).turns == 3)
         await pilot.press("ctrl+q")
     assert app.return_code == 0
     assert lines(app).count("journal stopped") == 1
