@@ -131,6 +131,10 @@ async def test_spoken_question_makes_a_turn_and_the_answer_plays_with_the_meter_
             await until(pilot, watch(lambda: any(e.kind == "assistant" for e in
                                                  app.main.transcript.entries)),
                         what="an assistant line")
+            # The answer plays: the speaker meter moves (waited for, not sampled by luck: the
+            # whole answer may arrive before its first block reaches the device).
+            await until(pilot, watch(lambda: max(speaker) > FLOOR_DB + 40),
+                        what="the speaker meter moving")
             await until(pilot, watch(lambda: not port.playback_pending and pending
                                      and not pending[-1]), what="playback finished")
         finally:
