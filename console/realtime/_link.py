@@ -172,6 +172,24 @@ class SessionLink:
         elif self.policy.enabled and not self._s._closing:
             self._hold(event)
 
+    async def send_if(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
+    ) -> bool:
+        """Send through the model's ``send_event_if``: never held (a condition checked after a
+        reconnect would be meaningless); True if the event went out."""
+        if self._s._closing or self.state == "reconnecting":
+            return False
+        failures: list[str] = []
+        token = _SEND_FAILURES.set(failures)
+        try:
+            sent = await self._s._model.send_event_if(event, send_if)
+        finally:
+            _SEND_FAILURES.reset(token)
+        if sent and not failures:
+            self._sent(event)
+            return True
+        return False
+
     async def _send_now(self, event: RealtimeModelSendEvent) -> bool:
         failures: list[str] = []
         token = _SEND_FAILURES.set(failures)
