@@ -1,4 +1,4 @@
-"""Guardrail feedback goes out through the model's send_event_if, checked against newer responses."""
+"""Guardrail feedback goes through the model's send_event_if, checked against newer responses."""
 
 from __future__ import annotations
 
