@@ -75,7 +75,7 @@ async def test_the_operator_cancels_a_running_tool_with_a_key() -> None:
 
 
 async def test_cancel_tool_call_is_public_and_only_stops_running_calls() -> None:
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     session = await (await RealtimeRunner(RealtimeAgent("Main", tools=[lookup_archive]),
                                           model=model).run()).enter()
     reader = Reader(session)

@@ -50,7 +50,7 @@ async def test_a_tool_result_that_is_not_json_is_an_error_output_and_an_error_ev
         """Returns something that is not JSON."""
         return object()
 
-    model = ScriptedRealtimeModel()
+    model = ScriptedRealtimeModel(strict=False)
     session = await (await RealtimeRunner(RealtimeAgent("Main", tools=[opaque]),
                                           model=model).run()).enter()
     reader = Reader(session)
