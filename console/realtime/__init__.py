@@ -143,6 +143,7 @@ from .tools import (
     ToolErrorOutput,
     default_tool_error_function,
     function_tool,
+    tool_namespace,
 )
 from .usage import Usage
 
@@ -307,4 +308,5 @@ __all__ = [
     "subagent",
     "to_ga_format",
     "to_realtime_audio_format",
+    "tool_namespace",
 ]

@@ -1,4 +1,4 @@
-"""The session's event stream: an iterator over its queue that ends after the close event."""
+"""The session's event stream: an iterator over its queue that ends when the session closes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .events import RealtimeSessionEvent
 
 
 class Closed:
-    """Queue sentinel after the session-closed event; left in the queue for every iterator."""
+    """Queue sentinel put when the session closes; left in the queue for every iterator."""
 
 
 CLOSED = Closed()
@@ -19,15 +19,21 @@ CLOSED = Closed()
 class EventIterator:
     """Yields the session's events; after the last one it raises the exception that ended the
     session, if one did (the SDK's behaviour; once, to the first iterator that gets there),
-    else it stops. ``aclose()`` stops this iterator without touching the session."""
+    else it stops. With ``closed_event``, the session's ``session_closed`` event comes first, as
+    this iterator's last event (opt-in: SDK code expects the end right after the SDK's events).
+    ``aclose()`` stops this iterator without touching the session."""
 
-    __slots__ = ("_failure", "_queue", "_stopped")
+    __slots__ = ("_closed_event", "_failure", "_queue", "_stopped")
 
     def __init__(
-        self, queue: asyncio.Queue[Any], failure: Callable[[], BaseException | None]
+        self,
+        queue: asyncio.Queue[Any],
+        failure: Callable[[], BaseException | None],
+        closed_event: Callable[[], RealtimeSessionEvent | None] | None = None,
     ) -> None:
         self._queue = queue
         self._failure = failure
+        self._closed_event = closed_event
         self._stopped = False
 
     def __aiter__(self) -> EventIterator:
@@ -40,6 +46,10 @@ class EventIterator:
         event = queue.get_nowait() if queue.qsize() else await queue.get()
         if event is CLOSED:
             queue.put_nowait(CLOSED)
+            if self._closed_event is not None:
+                closed, self._closed_event = self._closed_event(), None
+                if closed is not None:
+                    return closed
             self._stopped = True
             failure = self._failure()
             if failure is not None:

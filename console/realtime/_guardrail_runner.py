@@ -26,7 +26,11 @@ class _Transcript:
 class GuardrailRunner:
     """Accumulates each assistant item's transcript and, every ``debounce_text_length``
     characters, checks the whole of it with the guardrails of the agent speaking plus the run
-    config's. Chunks are joined only when a check is due, so a delta costs O(1) here."""
+    config's. Chunks are joined only when a check is due, so a delta costs O(1) here.
+
+    As the SDK, responses are numbered (``generation``): a check that trips after a newer
+    response began only stops its own audio, and its feedback message is sent with the model's
+    ``send_event_if``, so it is dropped if a newer response begins before it is on the wire."""
 
     def __init__(self, session: RealtimeSession[Any]) -> None:
         self._s = session
@@ -42,6 +46,9 @@ class GuardrailRunner:
         """Responses already interrupted by a guardrail; their remaining audio is dropped."""
         self.tasks: set[asyncio.Task[Any]] = set()
         self._items: dict[str, _Transcript] = {}
+        self.generation = 0
+        self._response: str | None = None
+        self._streaming = False
 
     def agent_changed(self, agent: RealtimeAgent[Any]) -> None:
         seen: set[int] = set()
@@ -53,7 +60,15 @@ class GuardrailRunner:
         self._guardrails = combined
         self.active = bool(combined)
 
+    def on_turn_started(self, response_id: str | None) -> None:
+        # A late turn_started of the response already streaming is not a new response.
+        if not (self._streaming and response_id is not None and response_id == self._response):
+            self.generation += 1
+        self._streaming, self._response = True, response_id
+
     def on_delta(self, item_id: str, delta: str, response_id: str) -> None:
+        if not self._streaming:
+            self.on_turn_started(response_id)
         acc = self._items.get(item_id)
         if acc is None:
             acc = self._items[item_id] = _Transcript(max(self._debounce, 1))
@@ -68,13 +83,17 @@ class GuardrailRunner:
         if response_id in self.interrupted:
             return
         task = asyncio.get_running_loop().create_task(
-            self._check(text, response_id, self._s._current_agent, list(self._guardrails))
+            self._check(
+                text, response_id, self._s._current_agent, list(self._guardrails), self.generation
+            )
         )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def on_turn_ended(self) -> None:
+    def on_turn_ended(self, response_id: str | None) -> None:
         self._items.clear()
+        if response_id is None or response_id == self._response:
+            self._streaming, self._response = False, None
 
     async def _check(
         self,
@@ -82,6 +101,7 @@ class GuardrailRunner:
         response_id: str,
         agent: RealtimeAgent[Any],
         guardrails: list[OutputGuardrail[Any]],
+        generation: int,
     ) -> None:
         s = self._s
         ctx = s._context_wrapper
@@ -108,9 +128,19 @@ class GuardrailRunner:
             RealtimeGuardrailTripped(guardrail_results=tripped, message=text, info=s._event_info)
         )
         try:
-            await s._send(RealtimeModelSendInterrupt(force_response_cancel=True))
+            if generation != self.generation:
+                # A newer response is under way: stop only what is left of this one's audio.
+                await s._send(RealtimeModelSendInterrupt(response_id=response_id,
+                                                         playback_only=True))
+                return
+            await s._send(
+                RealtimeModelSendInterrupt(force_response_cancel=True, response_id=response_id)
+            )
             names = ", ".join(r.guardrail.get_name() for r in tripped)
-            await s._send(RealtimeModelSendUserInput(user_input=f"guardrail triggered: {names}"))
+            await s._link.send_if(
+                RealtimeModelSendUserInput(user_input=f"guardrail triggered: {names}"),
+                lambda: generation == self.generation,
+            )
         except Exception as exc:
             s._emit_error(f"could not interrupt after a guardrail tripped: {exc}",
                           kind="guardrail_interrupt_failed")

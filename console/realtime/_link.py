@@ -172,14 +172,32 @@ class SessionLink:
         elif self.policy.enabled and not self._s._closing:
             self._hold(event)
 
-    async def _send_now(self, event: RealtimeModelSendEvent) -> bool:
+    async def send_if(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
+    ) -> bool:
+        """Send through the model's ``send_event_if``: never held (a condition checked after a
+        reconnect would be meaningless); True if the event went out."""
+        if self._s._closing or self.state == "reconnecting":
+            return False
+        if await self._send_now(event, send_if):
+            self._sent(event)
+            return True
+        return False
+
+    async def _send_now(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool] | None = None
+    ) -> bool:
         failures: list[str] = []
         token = _SEND_FAILURES.set(failures)
         try:
-            await self._s._model.send_event(event)
+            if send_if is None:
+                await self._s._model.send_event(event)
+                sent = True
+            else:
+                sent = await self._s._model.send_event_if(event, send_if)
         finally:
             _SEND_FAILURES.reset(token)
-        return not failures
+        return sent and not failures
 
     def _sent(self, event: RealtimeModelSendEvent) -> None:
         if self.policy.enabled and isinstance(event, RealtimeModelSendUserInput):

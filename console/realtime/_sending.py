@@ -62,10 +62,19 @@ class ClientEventSending:
     ) -> None:
         raise NotImplementedError
 
-    async def _send(self, payloads: list[dict[str, Any]], what: str | None = None) -> bool:
-        """Send client events in order; on a closed connection emit an error event instead."""
+    async def _send(
+        self,
+        payloads: list[dict[str, Any]],
+        what: str | None = None,
+        send_if: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Send client events in order; on a closed connection emit an error event instead.
+        ``send_if`` is checked under the send lock, just before the first write: if it is false
+        nothing is sent (False, and no error)."""
         failed: tuple[str, str] | None = None
         async with self._send_lock:
+            if send_if is not None and not send_if():
+                return False
             for payload in payloads:
                 ws = self._ws
                 if ws is None:
@@ -98,6 +107,23 @@ class ClientEventSending:
             await self._dispatch(event)
         except Exception as exc:
             await self._emit(RealtimeModelExceptionEvent(exception=exc, context=event.type))
+
+    async def send_event_if(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
+    ) -> bool:
+        """Send a user message only if ``send_if()`` holds when it is written to the socket
+        (the SDK supports only user input here; anything else is not sent: False)."""
+        if not isinstance(event, RealtimeModelSendUserInput):
+            return False
+        try:
+            if not await self._send([wire.user_message_item(event.user_input)], event.type,
+                                    send_if):
+                return False
+            await self._request_response()
+        except Exception as exc:
+            await self._emit(RealtimeModelExceptionEvent(exception=exc, context=event.type))
+            return False
+        return True
 
     async def _dispatch(self, event: RealtimeModelSendEvent) -> None:
         if isinstance(event, RealtimeModelSendAudio):

@@ -195,10 +195,11 @@ class ModelEventHandling(RealtimeModelListener):
         self._link.on_status(event.status)
 
     def _on_turn_started(self, event: Any) -> None:
+        self._guardrails.on_turn_started(event.response_id)
         self._emit(RealtimeAgentStartEvent(self._current_agent, self._event_info))
 
     def _on_turn_ended(self, event: Any) -> None:
-        self._guardrails.on_turn_ended()
+        self._guardrails.on_turn_ended(event.response_id)
         self._emit(RealtimeAgentEndEvent(self._current_agent, self._event_info))
 
     def _on_usage(self, event: Any) -> None:

@@ -67,10 +67,11 @@ async def settings_for_agent(
     tools: dict[str, FunctionTool] = {}
     handoffs: dict[str, Handoff[Any, Any]] = {}
     for tool in merged["tools"]:
-        if getattr(tool, "defer_loading", False):
+        if features := getattr(tool, "responses_only_features", ()):
             raise UserError(
-                f"tool {tool.name!r} has defer_loading=True: tool search is a Responses API "
-                "feature, realtime sessions need every tool up front"
+                f"tool {tool.qualified_name!r} uses {', '.join(features)}: only the Responses "
+                "API supports that (tool search); a realtime session needs every tool up front "
+                "under its plain name"
             )
         if tool.name in tools:
             raise UserError(

@@ -158,7 +158,8 @@ class RealtimeInputAudioTimeoutTriggered:
 
 @dataclass(slots=True)
 class RealtimeSessionClosed:
-    """Not in the SDK: the last event before iteration ends, with why the session closed."""
+    """Not in the SDK: why the session closed; the last event of ``session.events()`` (plain
+    ``async for event in session`` does not yield it: read ``session.closed_reason``)."""
 
     reason: str
     info: RealtimeEventInfo

@@ -144,5 +144,14 @@ class RealtimeModel(abc.ABC):
     @abc.abstractmethod
     async def send_event(self, event: RealtimeModelSendEvent) -> None: ...
 
+    async def send_event_if(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
+    ) -> bool:
+        """Send ``event`` only if ``send_if()`` still holds where the event is committed; True
+        if it was sent. A model must override this to support it (the session sends guardrail
+        feedback this way): this default sends nothing and returns False, as the SDK's, since
+        a check made before awaiting ``send_event`` would not be atomic."""
+        return False
+
     @abc.abstractmethod
     async def close(self) -> None: ...

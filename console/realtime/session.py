@@ -59,10 +59,11 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     Differences from the SDK, on purpose: ``history`` is a live read-only view updated in O(1)
     per streamed delta (no list copy per delta); a tool that raises, an unknown tool or a failing
     handoff become error outputs for the model plus ``error`` events, never the end of the
-    session; iteration ends with a ``session_closed`` event when the session closes or the server
-    disconnects (an ``agent_changed`` event, not in the SDK, tells when another agent takes the
-    conversation; ``agent_start``/``agent_end`` mark each turn, as in the SDK). Sending after
-    close is a no-op.
+    session. Iteration ends when the session closes or the server disconnects; then
+    ``closed_reason``/``closed_error`` say why (``events()`` also yields that as a last
+    ``session_closed`` event: opt-in, since SDK code does not expect it). An ``agent_changed``
+    event, not in the SDK, tells when another agent takes the conversation;
+    ``agent_start``/``agent_end`` mark each turn, as in the SDK. Sending after close is a no-op.
 
     Also beyond the SDK, all set in the run config and off by default: ``reconnect`` survives a
     dropped connection (``connection_lost``/``reconnecting``/``reconnected`` events,
@@ -107,6 +108,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         self._closing = False
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
+        self._closed_event: RealtimeSessionClosed | None = None
         self._close_exempt: set[asyncio.Task[Any]] = set()
         self._failure: BaseException | None = None  # raised by the iterator after the last event
         self._function_tools: dict[str, FunctionTool] = {}
@@ -169,6 +171,19 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     @property
     def closed(self) -> bool:
         return self._closing
+
+    @property
+    def closed_reason(self) -> str | None:
+        """Why the session closed (``"closed"``, ``"disconnected"``, ``"end of stream"``, ``"no
+        user activity for 30 s"``, ``"reconnect failed: ..."``...); None while open. Not in the
+        SDK."""
+        return None if self._closed_event is None else self._closed_event.reason
+
+    @property
+    def closed_error(self) -> Any:
+        """The error that closed the session (a message or an error payload), else None. Not in
+        the SDK."""
+        return None if self._closed_event is None else self._closed_event.error
 
     @property
     def connection_state(self) -> ConnectionState:
@@ -244,10 +259,10 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         if self._close_task is None:
             self._closing = True
-            # Queued first, so iterators end now even if the model is slow to close.
-            self._queue.put_nowait(
-                RealtimeSessionClosed(reason=reason, info=self._event_info, error=error)
+            self._closed_event = RealtimeSessionClosed(
+                reason=reason, info=self._event_info, error=error
             )
+            # Queued first, so iterators end now even if the model is slow to close.
             self._queue.put_nowait(CLOSED)
             self._close_task = self._new_close_task(self._finish_close())
         return self._close_task
@@ -285,9 +300,13 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         self._closed = True
 
     def __aiter__(self) -> EventIterator:
-        """Iterate session events until the session closes (a ``session_closed`` event ends
-        the stream)."""
+        """Iterate session events until the session closes (then ``closed_reason`` says why)."""
         return EventIterator(self._queue, self._take_failure)
+
+    def events(self) -> EventIterator:
+        """Iterate as ``async for event in session`` does, plus, last, a ``session_closed``
+        event carrying the close reason and error (a console shows it). Not in the SDK."""
+        return EventIterator(self._queue, self._take_failure, lambda: self._closed_event)
 
     def _take_failure(self) -> BaseException | None:
         failure, self._failure = self._failure, None

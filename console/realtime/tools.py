@@ -112,8 +112,9 @@ class FunctionTool:
     ``timeout_error_function(ctx, ToolTimeoutError)`` or a default message and the session an
     ``error`` event (``kind`` ``"tool_timeout"``); with ``"raise_exception"`` the session ends
     and its iterator raises ``ToolTimeoutError``. Without a timeout of its own, the run config's
-    ``tool_timeout_s`` (not in the SDK) applies. ``defer_loading`` (tool search) is refused by
-    realtime sessions, as in the SDK.
+    ``tool_timeout_s`` (not in the SDK) applies. ``defer_loading`` (tool search) and a
+    ``namespace`` (set by ``tool_namespace()``) are Responses API features: realtime sessions
+    refuse them, as the SDK's OpenAI realtime transport does.
     """
 
     name: str
@@ -131,6 +132,21 @@ class FunctionTool:
     defer_loading: bool = False
     output_json_schema: dict[str, Any] | None = field(default=None, kw_only=True)
     """A JSON schema of the output, for callers that want one (not sent to a realtime model)."""
+    namespace: str | None = field(default=None, kw_only=True)
+    """Set by ``tool_namespace()``; the tool is then known as ``namespace.name``."""
+    namespace_description: str | None = field(default=None, kw_only=True)
+
+    @property
+    def qualified_name(self) -> str:
+        return self.name if self.namespace is None else f"{self.namespace}.{self.name}"
+
+    @property
+    def responses_only_features(self) -> tuple[str, ...]:
+        """The options set on this tool that only the Responses API supports."""
+        return tuple(feature for feature, used in (
+            ("tool_namespace()", self.namespace is not None),
+            ("defer_loading=True", self.defer_loading),
+        ) if used)
 
     def __post_init__(self) -> None:
         if self.strict_json_schema:
@@ -143,6 +159,28 @@ class FunctionTool:
             isinstance(self.timeout_seconds, int | float) and 0 < self.timeout_seconds < math.inf
         ):
             raise ValueError("FunctionTool timeout_seconds must be a positive finite number")
+
+
+def tool_namespace(
+    *, name: str, description: str | None, tools: list[FunctionTool]
+) -> list[FunctionTool]:
+    """Copies of ``tools`` grouped under namespace ``name`` (the SDK's Responses tool search).
+    Provided so SDK code builds; a realtime session refuses such tools when it starts, as the
+    SDK's OpenAI realtime transport does."""
+    if not isinstance(name, str) or not name.strip():
+        raise UserError("tool_namespace() needs a non-empty namespace name")
+    if not isinstance(description, str) or not description.strip():
+        raise UserError("tool_namespace() needs a non-empty description")
+    if not all(isinstance(tool, FunctionTool) for tool in tools):
+        raise UserError("tool_namespace() takes FunctionTool instances only")
+    return [
+        dataclasses.replace(
+            tool,
+            namespace=name.strip(),
+            namespace_description=description.strip(),
+        )
+        for tool in tools
+    ]
 
 
 async def maybe_await(value: Any) -> Any:

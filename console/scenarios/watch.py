@@ -191,7 +191,7 @@ class TurnWatcher:
     async def consume(self) -> None:
         """Read the session's events until it closes (run as one task)."""
         try:
-            async for event in self.session:
+            async for event in self.session.events():  # with session_closed, for the journal
                 if self.tap is not None:
                     self.tap.event(event)
                 await self._event(event)

@@ -277,7 +277,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
                 self.post_message(SessionBridge.ConnectionChanged("connected"))
                 if self.audio is not None:
                     await self._start_audio(session)
-                await self.bridge.pump(session)
+                await self.bridge.pump(session.events())
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -46,7 +46,7 @@ class Reader:
     """Reads a session's events, keeping every one seen in ``seen``."""
 
     def __init__(self, session: RealtimeSession[Any]) -> None:
-        self.iterator = session.__aiter__()
+        self.iterator = session.events()
         self.seen: list[RealtimeSessionEvent] = []
 
     async def next(self) -> RealtimeSessionEvent:

@@ -153,7 +153,7 @@ async def test_trip_interrupts_once_per_response(model: ScriptedRealtimeModel) -
     assert tripped.message.startswith("a bad")
     assert tripped.guardrail_results[0].agent is agent
     interrupts = model.sent_of("send_interrupt")
-    assert interrupts == [RealtimeModelSendInterrupt(force_response_cancel=True)]
+    assert interrupts == [RealtimeModelSendInterrupt(force_response_cancel=True, response_id="r1")]
     [feedback] = model.sent_of("send_user_input")
     assert isinstance(feedback, RealtimeModelSendUserInput)
     assert feedback.user_input in ("guardrail triggered: no_bad, no_ad",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from console.realtime import (
     DEFAULT_MODEL_SETTINGS,
     RealtimeAgent,
     RealtimeModelAudioEvent,
+    RealtimeModelEndOfStreamEvent,
+    RealtimeModelErrorEvent,
     RealtimeModelSendAudio,
     RealtimeModelSendInterrupt,
     RealtimeModelSendSessionUpdate,
@@ -120,16 +123,18 @@ async def test_waiting_iterators_all_end_when_the_server_disconnects(
 ) -> None:
     session = await start(RealtimeAgent("Main"), model)
 
-    async def consume() -> list[str]:
-        return [e.type async for e in session]
+    async def consume(iterator: AsyncIterator[Any]) -> list[str]:
+        return [e.type async for e in iterator]
 
-    consumers = [asyncio.create_task(consume()) for _ in range(3)]
+    plain = [asyncio.create_task(consume(aiter(session))) for _ in range(2)]
+    opted_in = [asyncio.create_task(consume(session.events())) for _ in range(2)]
     await asyncio.sleep(0)
     await model.disconnect()
-    results = await asyncio.wait_for(asyncio.gather(*consumers), GUARD_S)
-    everything = [t for r in results for t in r]
-    assert everything.count("session_closed") == 1
-    assert session.closed
+    results = await asyncio.wait_for(asyncio.gather(*plain, *opted_in), GUARD_S)
+    # Plain iteration ends as the SDK's; each events() iterator gets the close event, last.
+    assert all("session_closed" not in r for r in results[:2])
+    assert all(r[-1] == "session_closed" and r.count("session_closed") == 1 for r in results[2:])
+    assert session.closed and session.closed_reason == "disconnected"
     await asyncio.wait_for(session.close(), GUARD_S)
     assert model.closed
 
@@ -142,7 +147,8 @@ async def test_async_with_closes_and_session_closed_carries_reason(
         assert isinstance(session, RealtimeSession)
         assert model.connected
     events = await asyncio.wait_for(_all(session), GUARD_S)
-    assert events[-1].type == "session_closed"
+    assert "session_closed" not in [e.type for e in events]
+    assert session.closed_reason == "closed" and session.closed_error is None
     assert model.closed
 
 
@@ -217,8 +223,8 @@ async def test_close_from_inside_a_tool(model: ScriptedRealtimeModel) -> None:
     session = await start(RealtimeAgent("Main", tools=[hang_up]), model)
     holder["s"] = session
     await model.emit(RealtimeModelToolCallEvent(name="hang_up", call_id="c1", arguments="{}"))
-    events = await asyncio.wait_for(_all(session), GUARD_S)
-    assert events[-1].type == "session_closed"
+    await asyncio.wait_for(_all(session), GUARD_S)
+    assert session.closed_reason == "closed"
     await asyncio.wait_for(done.wait(), GUARD_S)
     assert model.closed
 
@@ -320,5 +326,29 @@ async def test_an_iterator_waiting_before_enter_ends_on_close() -> None:
     await asyncio.sleep(0)
     assert not waiting.done()
     await asyncio.wait_for(session.close(), GUARD_S)
-    event = await asyncio.wait_for(waiting, GUARD_S)
-    assert event is not None and event.type == "session_closed"
+    # It ends as the SDK's does: no further event, StopAsyncIteration (anext's default here).
+    assert await asyncio.wait_for(waiting, GUARD_S) is None
+    assert session.closed_reason == "closed"
+
+
+async def test_anext_after_the_last_event_stops_and_the_reason_stays_on_the_session(
+    model: ScriptedRealtimeModel,
+) -> None:
+    session = await start(RealtimeAgent("Main"), model)
+    assert session.closed_reason is None and session.closed_error is None
+    plain = aiter(session)
+    await model.emit(RealtimeModelErrorEvent(error={"message": "boom"}))
+    await model.emit(RealtimeModelEndOfStreamEvent())
+    seen = []
+    while (event := await asyncio.wait_for(anext(plain, None), GUARD_S)) is not None:
+        seen.append(event)
+    # The stream's last event is the model's end of stream; the next anext() stops.
+    assert seen[-1].type == "raw_model_event" and seen[-1].data.type == "end_of_stream"
+    assert "error" in [e.type for e in seen]
+    with pytest.raises(StopAsyncIteration):
+        await anext(aiter(session))
+    # events() is the console's opt-in: the same stream plus a last session_closed event.
+    got = [e async for e in session.events()]
+    assert [e.type for e in got] == ["session_closed"]
+    assert got[-1].reason == session.closed_reason == "end of stream"  # type: ignore[union-attr]
+    await session.close()

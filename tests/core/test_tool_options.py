@@ -15,6 +15,7 @@ from console.realtime import (
     ToolContext,
     UserError,
     function_tool,
+    tool_namespace,
 )
 from console.realtime.exceptions import ToolTimeoutError
 from console.realtime.testing import ScriptedRealtimeModel
@@ -213,3 +214,26 @@ async def test_deferred_tools_are_refused_by_a_realtime_session() -> None:
             start(RealtimeAgent("Main", tools=[lazy]), ScriptedRealtimeModel(strict=False)),
             GUARD_S,
         )
+
+
+async def test_namespaced_tools_build_but_a_realtime_session_refuses_them(
+    model: ScriptedRealtimeModel,
+) -> None:
+    lookup = function_tool(never, name_override="lookup_account")
+    [grouped] = tool_namespace(name=" crm ", description="CRM tools", tools=[lookup])
+    assert (grouped.qualified_name, grouped.namespace_description) == (
+        "crm.lookup_account", "CRM tools")
+    assert grouped.params_json_schema == lookup.params_json_schema
+    assert lookup.namespace is None and lookup.qualified_name == "lookup_account"  # a copy
+    for bad in ({"name": " ", "description": "d", "tools": [lookup]},
+                {"name": "crm", "description": None, "tools": [lookup]},
+                {"name": "crm", "description": "d", "tools": [object()]}):
+        with pytest.raises(UserError, match=r"tool_namespace\(\)"):
+            tool_namespace(**bad)
+    with pytest.raises(UserError, match=r"'crm\.lookup_account' uses tool_namespace\(\)"):
+        await asyncio.wait_for(start(RealtimeAgent("Main", tools=[grouped]), model), GUARD_S)
+    assert model.connect_calls == ()  # refused before anything reached the model
+    # The plain tool it was made from still works in a session.
+    session = await start(RealtimeAgent("Main", tools=[lookup]), model)
+    assert model.connect_calls[0]["initial_model_settings"]["tools"] == [lookup]
+    await session.close()

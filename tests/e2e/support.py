@@ -153,7 +153,7 @@ class SessionEvents:
         self._task = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
-        async for event in self.session:
+        async for event in self.session.events():
             async with self._changed:
                 self.events.append(event)
                 self._changed.notify_all()

@@ -243,3 +243,30 @@ async def test_connect_twice_is_refused_and_reconnect_works(server: LoopbackServ
     assert len(server.connections) == 2
     for message in server.received:
         check_client_event(message)
+
+
+async def test_handshake_timeout_bounds_only_a_slow_upgrade() -> None:
+    """A server that holds the HTTP upgrade: a short handshake timeout gives up with a
+    TimeoutError; once the server answers, a longer one connects to the same server."""
+    release, held, first_message = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def slow_upgrade(_connection: Any, _request: Any) -> None:
+        held.set()
+        await release.wait()
+
+    async def handler(ws: Any) -> None:
+        await ws.recv()  # the session.update sent on connect
+        first_message.set()
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0, process_request=slow_upgrade) as srv:
+        url = f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/v1/realtime"
+        impatient = OpenAIRealtimeWebSocketModel(transport_config={"handshake_timeout": 0.2})
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(impatient.connect({"url": url, "api_key": SECRET}), WAIT)
+        assert held.is_set()
+        release.set()
+        patient = OpenAIRealtimeWebSocketModel(transport_config={"handshake_timeout": WAIT})
+        await asyncio.wait_for(patient.connect({"url": url, "api_key": SECRET}), WAIT * 2)
+        await asyncio.wait_for(first_message.wait(), WAIT)
+        await patient.close()

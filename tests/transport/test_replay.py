@@ -40,7 +40,7 @@ async def replay(path: Path) -> tuple[ReplayServer, list[Any], Any]:
         events: list[Any] = []
 
         async def collect() -> None:
-            async for event in session:
+            async for event in session.events():
                 events.append(event)
 
         async with session:
