@@ -22,8 +22,8 @@ How the UI uses it::
   is well).
 - ``feed(event)`` takes session events (or model events), duck-typed on ``.type``: ``audio``
   (``event.audio.data`` or ``event.data``, ``item_id``, ``content_index``), ``audio_interrupted``,
-  ``audio_end``/``audio_done``, and the raw ``session.created``/``session.updated`` server
-  events, from which it takes the input/output audio formats and whether turn detection is off.
+  ``audio_end``/``audio_done``, and ``audio_settings`` (the core's typed view of the server's
+  session settings), from which it takes the audio formats and whether turn detection is off.
   Anything else is ignored, so pass every event.
 - ``interrupt()``: the operator's interrupt key. Fades out within one period, drops the queue and
   refuses late chunks of the interrupted items. Call it before ``session.interrupt()``, so the
@@ -80,7 +80,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("console.audio")
 
-_SESSION_EVENTS = ("session.created", "session.updated")
 SELF_INTERRUPTION_NOTICE = (
     "the agent keeps interrupting itself: its voice reaches the microphone (speakers with "
     "--headset or --no-aec?). Half duplex from now on: the mic is closed while the agent "
@@ -266,17 +265,13 @@ class AudioIO:
         if self.pump is not None:
             self.pump.set_audio_format(input)
 
-    def _on_session(self, session: Mapping[str, Any]) -> None:
-        audio = session.get("audio")
-        if not isinstance(audio, Mapping):
-            return
-        inp, out = audio.get("input"), audio.get("output")
-        inp = inp if isinstance(inp, Mapping) else {}
-        out = out if isinstance(out, Mapping) else {}
-        if "format" in inp or "format" in out:
-            self.set_audio_format(out.get("format"), inp.get("format") or out.get("format"))
-        if "turn_detection" in inp:
-            self.server_turn_detection = inp.get("turn_detection") is not None
+    def _on_settings(self, settings: Any) -> None:
+        """The session's audio settings (``RealtimeAudioSettings``): formats, turn detection."""
+        inp, out = settings.input_format, settings.output_format
+        if inp is not None or out is not None:
+            self.set_audio_format(out, inp or out)
+        if settings.turn_detection is not None:
+            self.server_turn_detection = settings.turn_detection
             if self._commit_on_release_auto:
                 # With no turn detection nobody else ends the user's turn: the PTT release must.
                 self.commit_on_release = not self.server_turn_detection
@@ -447,12 +442,8 @@ class AudioIO:
             self._interrupted()
         elif kind in ("audio_end", "audio_done"):
             self.playback.end(event.item_id, event.content_index)
-        elif kind == "raw_model_event":
-            data = getattr(getattr(event, "data", None), "data", None)
-            if isinstance(data, Mapping) and data.get("type") in _SESSION_EVENTS:
-                session = data.get("session")
-                if isinstance(session, Mapping):
-                    self._on_session(session)
+        elif kind == "audio_settings":
+            self._on_settings(event)
 
     def _interrupted(self) -> None:
         if self._operator_interrupt:

@@ -26,6 +26,7 @@ from .history import History
 from .items import RealtimeItem, RealtimeToolCallItem
 from .model import RealtimeModelListener
 from .model_events import RealtimeModelEvent, RealtimeModelItemUpdatedEvent
+from .server_signals import signal_of
 
 if TYPE_CHECKING:
     from ._guardrail_runner import GuardrailRunner
@@ -94,6 +95,10 @@ class ModelEventHandling(RealtimeModelListener):
             return
         self._link.on_model_event(event)
         self._emit_bulk(RealtimeRawModelEvent(event, self._event_info))
+        if event.type == "other":
+            signal = signal_of(event.data, self._event_info)
+            if signal is not None:
+                self._emit(signal)
         handler = self._handlers.get(event.type)
         try:
             if handler is not None:

@@ -214,6 +214,52 @@ class RealtimeReconnected:
     type: Literal["reconnected"] = "reconnected"
 
 
+@dataclass(slots=True)
+class RealtimeUserSpeechStarted:
+    """Not in the SDK: the server's voice activity detection heard the caller start speaking,
+    ``audio_start_ms`` into the input audio buffer."""
+
+    item_id: str | None
+    audio_start_ms: int | None
+    info: RealtimeEventInfo
+    type: Literal["user_speech_started"] = "user_speech_started"
+
+
+@dataclass(slots=True)
+class RealtimeUserSpeechStopped:
+    """Not in the SDK: the caller stopped speaking at ``audio_end_ms`` of the input audio
+    buffer (the server commits the turn after its silence wait)."""
+
+    item_id: str | None
+    audio_end_ms: int | None
+    info: RealtimeEventInfo
+    type: Literal["user_speech_stopped"] = "user_speech_stopped"
+
+
+@dataclass(slots=True)
+class RealtimeInputAudioCommitted:
+    """Not in the SDK: the input audio buffer was committed as the user item ``item_id``."""
+
+    item_id: str | None
+    info: RealtimeEventInfo
+    type: Literal["input_audio_committed"] = "input_audio_committed"
+
+
+@dataclass(slots=True)
+class RealtimeAudioSettings:
+    """Not in the SDK: the server's session settings for audio (on session.created/updated).
+
+    ``input_format``/``output_format`` are the formats as the server states them (None: not
+    stated); ``turn_detection`` is True when the server detects turns, False when it does
+    not, None when the settings did not say."""
+
+    input_format: Any
+    output_format: Any
+    turn_detection: bool | None
+    info: RealtimeEventInfo
+    type: Literal["audio_settings"] = "audio_settings"
+
+
 RealtimeSessionEvent = (
     RealtimeAgentStartEvent
     | RealtimeAgentEndEvent
@@ -235,4 +281,8 @@ RealtimeSessionEvent = (
     | RealtimeReconnecting
     | RealtimeReconnected
     | RealtimeAgentChanged
+    | RealtimeUserSpeechStarted
+    | RealtimeUserSpeechStopped
+    | RealtimeInputAudioCommitted
+    | RealtimeAudioSettings
 )

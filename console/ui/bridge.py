@@ -62,13 +62,6 @@ def _error_type(error: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _raw_type(data: Any) -> str | None:
-    if isinstance(data, dict):
-        kind = data.get("type")
-        return kind if isinstance(kind, str) else None
-    return None
-
-
 class SessionBridge:
     """Consumes ``async for event in session`` and posts the nested messages below.
 
@@ -342,6 +335,14 @@ class SessionBridge:
                     self._first_output("audio")
                 elif isinstance(event, ev.RealtimeAudioInterrupted):
                     self.post(self.Interrupted(event.item_id))
+            case ev.RealtimeUserSpeechStarted():
+                self.post(self.UserSpeechChanged(True))
+            case ev.RealtimeUserSpeechStopped(audio_end_ms=audio_end_ms):
+                self.mark_speech_end(audio_end_ms)
+                self.post(self.UserSpeechChanged(False))
+            case ev.RealtimeInputAudioCommitted():
+                if self._turn_mark is None:  # speech_stopped already started the clock
+                    self.mark_turn_start()
             case ev.RealtimeHistoryUpdated(history=history):
                 self._history = self._last_history = history
             case ev.RealtimeHistoryAdded(item=item):
@@ -421,13 +422,3 @@ class SessionBridge:
             # A turn's end is when items in the middle may have changed (transcripts, truncation).
             self._history, self._history_full = self._last_history, True
             self.post(self.TurnEnded(getattr(data, "status", None)))
-        elif kind == "other":
-            raw = _raw_type(getattr(data, "data", None))
-            if raw == "input_audio_buffer.committed":
-                if self._turn_mark is None:  # speech_stopped already started the clock
-                    self.mark_turn_start()
-            elif raw == "input_audio_buffer.speech_started":
-                self.post(self.UserSpeechChanged(True))
-            elif raw == "input_audio_buffer.speech_stopped":
-                self.mark_speech_end(getattr(data, "data", {}).get("audio_end_ms"))
-                self.post(self.UserSpeechChanged(False))

@@ -196,14 +196,14 @@ async def test_push_to_talk_commits_through_send_audio_without_a_commit_callback
 
 
 async def test_commit_on_release_follows_the_sessions_turn_detection() -> None:
-    from console.realtime.events import RealtimeEventInfo, RealtimeRawModelEvent
-    from console.realtime.model_events import RealtimeModelRawServerEvent
+    from console.realtime.events import RealtimeAudioSettings, RealtimeEventInfo
     from console.realtime.run_context import RunContextWrapper
+    from console.realtime.server_signals import signal_of
 
     audio = AudioIO(capture=False, playback=False, push_to_talk=True)
     assert audio.commit_on_release is False
 
-    def updated(turn_detection: object, fmt: str) -> RealtimeRawModelEvent:
+    def updated(turn_detection: object, fmt: str) -> RealtimeAudioSettings | None:
         session = {
             "type": "realtime",
             "audio": {
@@ -211,8 +211,9 @@ async def test_commit_on_release_follows_the_sessions_turn_detection() -> None:
                 "output": {"format": {"type": fmt}},
             },
         }
-        raw = RealtimeModelRawServerEvent({"type": "session.updated", "session": session})
-        return RealtimeRawModelEvent(raw, RealtimeEventInfo(RunContextWrapper(None)))
+        # What the core hands on for the server's session.updated.
+        info = RealtimeEventInfo(RunContextWrapper(None))
+        return signal_of({"type": "session.updated", "session": session}, info)
 
     audio.feed(updated(None, "audio/pcmu"))
     assert audio.commit_on_release is True

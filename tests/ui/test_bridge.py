@@ -168,8 +168,8 @@ def test_listener_errors_speech_and_turn_starts_become_messages() -> None:
     failure = {"message": "listener on_agent_stopped raised ValueError: x", "kind": "listener"}
     bridge.handle(ev.RealtimeError(failure, INFO))
     bridge.handle(ev.RealtimeError({"message": "server said no"}, INFO))
-    for raw in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"):
-        bridge.handle(ev.RealtimeRawModelEvent(me.RealtimeModelOtherEvent({"type": raw}), INFO))
+    bridge.handle(ev.RealtimeUserSpeechStarted("item_u", 120, INFO))
+    bridge.handle(ev.RealtimeUserSpeechStopped("item_u", 900, INFO))
     started = me.RealtimeModelTurnStartedEvent(response_id="r1")
     bridge.handle(ev.RealtimeRawModelEvent(started, INFO))
     bridge.handle(ev.RealtimeSessionClosed("no user activity for 30 s", INFO))
@@ -196,15 +196,13 @@ def test_latency_starts_where_speech_ended_so_the_vad_wait_counts() -> None:
     bridge, posted, clock = make()
     sent = [0.0]
     bridge.audio_clock = lambda: sent[0]
-    other = me.RealtimeModelOtherEvent
     # The user stopped at 4.5 s of input audio; the server said so once 5.0 s had been sent
     # (its wait for silence), and committed a little later.
     clock.now, sent[0] = 20.0, 5000.0
-    stopped = {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 4500}
-    bridge.handle(ev.RealtimeRawModelEvent(other(stopped), INFO))
+    bridge.handle(ev.RealtimeUserSpeechStopped("item_u", 4500, INFO))
     assert bridge.awaiting_reply
     clock.now = 20.1
-    bridge.handle(ev.RealtimeRawModelEvent(other({"type": "input_audio_buffer.committed"}), INFO))
+    bridge.handle(ev.RealtimeInputAudioCommitted("item_u", INFO))
     clock.now = 20.3
     bridge.handle(delta("Sure"))
     latency = [m for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
