@@ -164,13 +164,7 @@ def format_table(devices: Sequence[AudioDevice]) -> str:
         )
         for d in devices
     ]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in [headers, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _table(headers, rows)
 
 
 def format_pulse_table(devices: Sequence[PulseDevice]) -> str:
@@ -186,6 +180,11 @@ def format_pulse_table(devices: Sequence[PulseDevice]) -> str:
         )
         for d in devices
     ]
+    return _table(headers, rows)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, a rule under the headers."""
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
