@@ -7,10 +7,12 @@ PyAudio: that happens when devices are first opened, so a missing PyAudio means 
 
 from __future__ import annotations
 
+from console.dsp import peak_dbfs, rms_dbfs
+
 from .devices import AudioDevice, AudioDeviceError, choose_device, list_devices
 from .echo import EchoCanceller, EchoSettings
 from .io import AudioIO, AudioStats
-from .meters import LevelMeter, LevelSource, MeterReading, peak_dbfs, rms_dbfs
+from .meters import LevelMeter, LevelSource, MeterReading
 
 __all__ = [
     "AudioDevice",

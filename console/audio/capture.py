@@ -14,19 +14,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .codecs import PCM_RATE
+from console.dsp import PCM_RATE, Clock, Resampler, levels_dbfs
+
 from .devices import AudioDevice, AudioDeviceError
-from .meters import LevelMeter, levels_dbfs
+from .meters import LevelMeter
 from .quiet import quiet_stderr
-from .resample import Resampler
 from .stream import DeviceStream
 
 if TYPE_CHECKING:
     import pyaudio
 
 log = logging.getLogger("console.audio.capture")
-
-Clock = Callable[[], float]
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""G.711 μ-law/A-law codecs (numpy lookup tables) and wire-format <-> 24 kHz PCM16 converters."""
+"""Session wire audio (PCM16 24 kHz or G.711 8 kHz) to and from the 24 kHz int16 audio path."""
 
 from __future__ import annotations
 
@@ -6,106 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from console.dsp import (
+    PCM_RATE,
+    Int16Array,
+    Resampler,
+    alaw_decode,
+    alaw_encode,
+    ulaw_decode,
+    ulaw_encode,
+)
 from console.realtime.audio_formats import SAMPLE_RATES, AudioFormat, normalize_audio_format
-
-from .resample import Resampler
-
-Int16Array = npt.NDArray[np.int16]
-
-PCM_RATE = 24_000
-"""The rate every part of the audio path works at; G.711 is converted at the edge."""
-
-# Every int16 value in the order of its uint16 bit pattern: encode tables index by .view(uint16).
-_ALL_INT16 = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.int16).astype(np.int32)
-_ALL_CODES = np.arange(256, dtype=np.int32)
-_POWERS_OF_TWO = 1 << np.arange(17, dtype=np.int32)
-
-
-def _bit_length(v: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
-    """int.bit_length, vectorised (exact integer arithmetic, no float log2)."""
-    return np.searchsorted(_POWERS_OF_TWO, v, side="right").astype(np.int32)
-
-
-def _ulaw_compress(x: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
-    # ITU-T G.191 (STL) ulaw_compress: negatives use the one's complement, so the 16-bit input is
-    # treated as symmetric about -0.5 and code(x) == code(~x) ^ 0x80.
-    absno = np.where(x < 0, (~x) >> 2, x >> 2) + 33
-    absno = np.minimum(absno, 0x1FFF)
-    segno = 1 + _bit_length(absno >> 6)  # 1..8
-    high = 8 - segno
-    low = 0x0F - ((absno >> segno) & 0x0F)
-    out = (high << 4) | low
-    out = np.where(x >= 0, out | 0x80, out)
-    return out.astype(np.uint8)
-
-
-def _ulaw_expand(code: npt.NDArray[np.int32]) -> npt.NDArray[np.int16]:
-    sign = np.where(code < 0x80, -1, 1)
-    mantissa = ~code
-    exponent = (mantissa >> 4) & 0x07
-    step = 4 << (exponent + 1)
-    mantissa &= 0x0F
-    value = (0x80 << exponent) + step * mantissa + step // 2 - 4 * 33
-    return (sign * value).astype(np.int16)
-
-
-def _alaw_compress(x: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
-    # ITU-T G.191 alaw_compress: 16-bit -> 12-bit magnitude (one's complement for negatives),
-    # segment from the magnitude's bit length, even bits inverted (XOR 0x55).
-    ix = np.where(x < 0, (~x) >> 4, x >> 4)
-    # Segment 0 holds 0..15 and segment 1 16..31 at step 1; each later segment doubles the step.
-    exp = np.where(ix > 15, _bit_length(ix) - 4, 0)
-    mant = np.where(exp > 0, (ix >> np.maximum(exp - 1, 0)) - 16, ix)
-    out = (exp << 4) + mant
-    out = np.where(x >= 0, out | 0x80, out)
-    return (out ^ 0x55).astype(np.uint8)
-
-
-def _alaw_expand(code: npt.NDArray[np.int32]) -> npt.NDArray[np.int16]:
-    ix = (code ^ 0x55) & 0x7F
-    exp = ix >> 4
-    mant = ix & 0x0F
-    mant = np.where(exp > 0, mant + 16, mant)
-    mant = (mant << 4) + 0x08
-    mant = np.where(exp > 1, mant << np.maximum(exp - 1, 0), mant)
-    return np.where(code > 127, mant, -mant).astype(np.int16)
-
-
-# Encoding is one table lookup per sample: index by the int16 value reinterpreted as uint16.
-_ULAW_ENCODE = _ulaw_compress(_ALL_INT16)
-_ALAW_ENCODE = _alaw_compress(_ALL_INT16)
-ULAW_DECODE: Int16Array = _ulaw_expand(_ALL_CODES)
-"""The 256 μ-law code points as linear PCM16 (the G.711 table, e.g. 0x80 -> +32124)."""
-ALAW_DECODE: Int16Array = _alaw_expand(_ALL_CODES)
-"""The 256 A-law code points as linear PCM16 (the G.711 table, e.g. 0xD5 -> +8)."""
-
-
-def _as_int16(samples: bytes | Int16Array) -> Int16Array:
-    if isinstance(samples, bytes | bytearray | memoryview):
-        return np.frombuffer(samples, dtype="<i2")
-    return np.asarray(samples, dtype=np.int16)
-
-
-def ulaw_encode(samples: bytes | Int16Array) -> bytes:
-    """Linear PCM16 (bytes or int16 array) -> μ-law bytes, one per sample."""
-    return bytes(_ULAW_ENCODE[_as_int16(samples).view(np.uint16)].tobytes())
-
-
-def ulaw_decode(data: bytes) -> Int16Array:
-    """μ-law bytes -> int16 samples."""
-    return ULAW_DECODE[np.frombuffer(data, dtype=np.uint8)]
-
-
-def alaw_encode(samples: bytes | Int16Array) -> bytes:
-    """Linear PCM16 (bytes or int16 array) -> A-law bytes, one per sample."""
-    return bytes(_ALAW_ENCODE[_as_int16(samples).view(np.uint16)].tobytes())
-
-
-def alaw_decode(data: bytes) -> Int16Array:
-    """A-law bytes -> int16 samples."""
-    return ALAW_DECODE[np.frombuffer(data, dtype=np.uint8)]
 
 
 class WireDecoder:

@@ -1,4 +1,4 @@
-"""Levels in dBFS (RMS and peak per chunk), decaying meters, and the lock-free LevelSource."""
+"""Decaying level meters (dBFS per chunk) and the lock-free LevelSource the console reads."""
 
 from __future__ import annotations
 
@@ -10,38 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FLOOR_DB = -90.0
-"""Silence, and anything quieter, reads as this."""
-FULL_SCALE = 32768.0
-"""0 dBFS: the magnitude of the most negative int16. A full-scale sine has RMS -3.01 dBFS."""
-
-Clock = Callable[[], float]
-
-
-def _db(linear: float, floor: float) -> float:
-    if linear <= 0.0:
-        return floor
-    return max(floor, 20.0 * math.log10(linear / FULL_SCALE))
-
-
-def rms_dbfs(samples: npt.NDArray[np.int16], floor: float = FLOOR_DB) -> float:
-    """RMS level of int16 samples in dBFS, clamped at ``floor`` (empty input is silence)."""
-    if not len(samples):
-        return floor
-    x = samples.astype(np.float64)
-    return _db(math.sqrt(float(np.dot(x, x)) / len(x)), floor)
-
-
-def peak_dbfs(samples: npt.NDArray[np.int16], floor: float = FLOOR_DB) -> float:
-    """Peak level of int16 samples in dBFS, clamped at ``floor``."""
-    if not len(samples):
-        return floor
-    return _db(float(np.max(np.abs(samples.astype(np.int32)))), floor)
-
-
-def levels_dbfs(samples: npt.NDArray[np.int16], floor: float = FLOOR_DB) -> tuple[float, float]:
-    """(RMS, peak) in dBFS of one chunk."""
-    return rms_dbfs(samples, floor), peak_dbfs(samples, floor)
+from console.dsp import FLOOR_DB, Clock, levels_dbfs
 
 
 @dataclass(frozen=True, slots=True)

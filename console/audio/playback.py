@@ -13,22 +13,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from console.dsp import PCM_RATE, Clock, Resampler, levels_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 
-from .codecs import PCM_RATE, WireDecoder
+from .codecs import WireDecoder
 from .devices import AudioDevice, AudioDeviceError
 from .jitter import ItemKey, JitterBuffer
-from .meters import LevelMeter, levels_dbfs
+from .meters import LevelMeter
 from .quiet import quiet_stderr
-from .resample import Resampler
 from .stream import DeviceStream
 
 if TYPE_CHECKING:
     import pyaudio
 
 log = logging.getLogger("console.audio.playback")
-
-Clock = Callable[[], float]
 
 
 class Playback(DeviceStream):

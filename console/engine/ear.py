@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .dsp import Samples, lowpass
+from console.dsp import Samples, lowpass
+
 from .vocabulary import corpus_for
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from . import g711
-from .dsp import Samples, float_to_pcm16, pcm16_to_float, resample
-
-PCM_RATE = 24000
+from console.dsp import (
+    PCM_RATE,
+    Samples,
+    alaw_decode,
+    alaw_encode,
+    float_to_pcm16,
+    pcm16_to_float,
+    resample,
+    ulaw_decode,
+    ulaw_encode,
+)
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,18 @@ class AudioFormat:
     def decode(self, data: bytes) -> Samples:
         """Wire bytes to float samples at this format's own rate."""
         if self.type == "audio/pcmu":
-            data = g711.ulaw_decode(data)
-        elif self.type == "audio/pcma":
-            data = g711.alaw_decode(data)
+            return pcm16_to_float(ulaw_decode(data))
+        if self.type == "audio/pcma":
+            return pcm16_to_float(alaw_decode(data))
         return pcm16_to_float(data)
 
     def encode(self, samples: Samples, rate: int) -> bytes:
         """Float samples at `rate` to wire bytes in this format."""
         pcm = float_to_pcm16(resample(samples, rate, self.rate))
         if self.type == "audio/pcmu":
-            return g711.ulaw_encode(pcm)
+            return ulaw_encode(pcm)
         if self.type == "audio/pcma":
-            return g711.alaw_encode(pcm)
+            return alaw_encode(pcm)
         return pcm
 
     def frame_bytes(self, ms: int) -> int:

@@ -12,7 +12,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from .dsp import Samples
+from console.dsp import Samples
+
 from .transcribe import Transcriber
 from .voice import Voice
 

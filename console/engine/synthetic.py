@@ -8,7 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .dsp import Samples
+from console.dsp import Samples
+
 from .formats import PCM_RATE
 
 _FORMANTS = {

@@ -10,7 +10,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .dsp import Samples
+from console.dsp import Samples
+
 from .ear import Listening, Recogniser
 
 log = logging.getLogger(__name__)

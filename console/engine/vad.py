@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dsp import Samples
+from console.dsp import Samples
 
 FRAME_MS = 10
 # Consecutive loud frames needed before speech counts as started (ignores clicks).

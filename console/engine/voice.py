@@ -7,8 +7,9 @@ import shutil
 import subprocess
 from typing import Protocol
 
+from console.dsp import Samples, pcm16_to_float, resample
+
 from . import synthetic
-from .dsp import Samples, pcm16_to_float, resample
 from .formats import PCM_RATE
 
 log = logging.getLogger(__name__)

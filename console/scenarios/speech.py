@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from console.engine.dsp import float_to_pcm16, pcm16_to_float, resample
+from console.dsp import float_to_pcm16, pcm16_to_float, resample
 from console.engine.formats import PCM_RATE as RATE
 from console.engine.voice import make_voice
 

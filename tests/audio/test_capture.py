@@ -9,8 +9,8 @@ import numpy as np
 
 from console.audio.capture import Capture, CapturedChunk, CommitMarker
 from console.audio.io import AudioIO
-from console.audio.meters import FLOOR_DB
 from console.audio.pump import MicPump
+from console.dsp import FLOOR_DB
 
 from .conftest import tone
 

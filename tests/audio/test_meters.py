@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from console.audio.meters import FLOOR_DB, LevelMeter, LevelSource, peak_dbfs, rms_dbfs
+from console.audio.meters import LevelMeter, LevelSource
+from console.dsp import FLOOR_DB, peak_dbfs, rms_dbfs
 
 from .conftest import tone
 

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from console.audio import AudioIO
-from console.audio.codecs import ulaw_decode
-from console.audio.resample import resample
+from console.dsp import resample, ulaw_decode
 
 from .conftest import RATE, PulseServer, dominant_frequency, sounding_span, tone, until
 

@@ -10,7 +10,7 @@ import pytest
 
 from console.audio import AudioIO
 from console.audio.codecs import WireEncoder
-from console.audio.meters import rms_dbfs
+from console.dsp import rms_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioDoneEvent, RealtimeModelAudioEvent
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from console.audio.codecs import WireEncoder
-from console.audio.meters import rms_dbfs
 from console.audio.playback import Playback
+from console.dsp import rms_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioEvent
 

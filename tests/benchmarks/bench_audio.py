@@ -28,7 +28,7 @@ import numpy as np
 from console.audio import AudioIO
 from console.audio.codecs import WireDecoder, WireEncoder
 from console.audio.devices import open_pyaudio, terminate_pyaudio
-from console.audio.meters import levels_dbfs
+from console.dsp import levels_dbfs
 from console.realtime.model import RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioDoneEvent, RealtimeModelAudioEvent
 from tests.audio.conftest import RATE, pulse_environment, tone

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from console.dsp import resample
 from console.engine import LocalEngine
-from console.engine.dsp import resample
 from console.engine.ear import Recogniser
 from console.engine.voice import parse_wav
 from console.realtime.handoffs import realtime_handoff

@@ -132,7 +132,7 @@ def collapse(types: Iterable[str]) -> list[str]:
 def speech_pcm(text: str, *, espeak: bool = HAS_ESPEAK, wpm: int = 150) -> bytes:
     """24 kHz PCM16 of `text`: a WAV written by espeak-ng, else the engine's synthetic voice."""
     if not espeak:
-        from console.engine.dsp import float_to_pcm16
+        from console.dsp import float_to_pcm16
 
         return float_to_pcm16(SyntheticVoice().synthesize(text, "echo"))
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,40 +1,14 @@
-"""Audio pieces: G.711 codecs, resampling, WAV parsing, the voices, delta and sentence splitting."""
+"""Audio pieces: the wire formats, WAV parsing, the voices, delta and sentence splitting."""
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pytest
 
-from console.engine import g711
-from console.engine.dsp import rms_dbfs
+from console.dsp import rms_dbfs
 from console.engine.formats import PCM, PCMA, PCMU
 from console.engine.voice import SyntheticVoice, make_voice, parse_wav
 from console.engine.words import split_deltas, split_sentences
-
-ALL_SAMPLES = np.arange(-32768, 32768, dtype="<i2").tobytes()
-
-
-def test_g711_matches_the_reference_codec() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        audioop = pytest.importorskip("audioop")  # removed from Python 3.13
-    assert g711.ulaw_encode(ALL_SAMPLES) == audioop.lin2ulaw(ALL_SAMPLES, 2)
-    assert g711.alaw_encode(ALL_SAMPLES) == audioop.lin2alaw(ALL_SAMPLES, 2)
-    codes = bytes(range(256))
-    assert g711.ulaw_decode(codes) == audioop.ulaw2lin(codes, 2)
-    assert g711.alaw_decode(codes) == audioop.alaw2lin(codes, 2)
-
-
-@pytest.mark.parametrize(
-    ("encode", "decode"),
-    [(g711.ulaw_encode, g711.ulaw_decode), (g711.alaw_encode, g711.alaw_decode)],
-)
-def test_g711_round_trip_is_close(encode: object, decode: object) -> None:
-    x = (0.5 * np.sin(np.linspace(0, 60, 8000)) * 32767).astype("<i2")
-    back = np.frombuffer(decode(encode(x.tobytes())), dtype="<i2")  # type: ignore[operator]
-    assert np.max(np.abs(back.astype(int) - x)) < 0.04 * 32767
 
 
 def test_formats_encode_at_their_rates() -> None:

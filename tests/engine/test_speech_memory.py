@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from console.dsp import Samples
 from console.engine import LocalEngine
-from console.engine.dsp import Samples
 from console.engine.voice import SyntheticVoice
 from console.engine.words import (
     FIRST_PHRASE_CHARS,

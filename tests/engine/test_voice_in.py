@@ -6,8 +6,8 @@ import base64
 
 import numpy as np
 
+from console.dsp import ulaw_encode
 from console.engine import LocalEngine
-from console.engine.g711 import ulaw_encode
 from console.engine.vad import EnergyVad, SpeechStarted, SpeechStopped
 
 from .support import WEATHER_TOOL, Client, silence_pcm, speech_pcm, tone

@@ -1,4 +1,4 @@
-"""Layering of console.scenarios: it runs on realtime, engine and journal; never the UI or audio."""
+"""Layering of console.scenarios: on realtime, engine, journal and dsp; never the UI or audio."""
 
 from __future__ import annotations
 
@@ -18,5 +18,5 @@ def test_scenarios_import_no_ui_audio_or_terminal_library() -> None:
     loaded = set(json.loads(out.splitlines()[-1]))
     assert "console.scenarios.runner" in loaded
     ours = {m.split(".")[1] for m in loaded if m.startswith("console.") and m.count(".") >= 1}
-    assert ours <= {"scenarios", "realtime", "engine", "journal"}
+    assert ours <= {"scenarios", "realtime", "engine", "journal", "dsp"}
     assert not {m.split(".")[0] for m in loaded} & {"textual", "rich", "pyaudio"}

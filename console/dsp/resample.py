@@ -1,18 +1,22 @@
-"""A streaming rational resampler (polyphase windowed-sinc FIR in numpy): 24 kHz <-> 8 kHz."""
+"""Resampling: a streaming polyphase windowed-sinc resampler (rational ratios), one-shot too."""
 
 from __future__ import annotations
 
+from functools import cache
 from math import gcd
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
-Int16Array = npt.NDArray[np.int16]
+from .formats import Int16Array, Samples
+
+Float64Array = npt.NDArray[np.float64]
+_Audio = TypeVar("_Audio", Int16Array, Samples)
 
 
-def _design(
-    up: int, down: int, zero_crossings: int, beta: float, rolloff: float
-) -> npt.NDArray[np.float64]:
+@cache
+def _design(up: int, down: int, zero_crossings: int, beta: float, rolloff: float) -> Float64Array:
     """The prototype low-pass at the upsampled rate, split into ``up`` phases of equal length.
 
     The cut-off sits at ``rolloff`` times the lower of the two Nyquist frequencies, so what would
@@ -26,11 +30,21 @@ def _design(
     padded = np.zeros(per_phase * up)
     padded[: len(taps)] = taps
     # Phase p holds taps p, p+up, p+2up, ...: the taps that meet real (non-inserted-zero) input.
-    return padded.reshape(per_phase, up).T.copy()
+    phases = padded.reshape(per_phase, up).T.copy()
+    phases.flags.writeable = False  # shared by every resampler of this ratio
+    return phases
+
+
+@cache
+def lowpass(cutoff: float, taps: int = 63) -> Samples:
+    """A windowed-sinc (Blackman) low-pass FIR; ``cutoff`` is a fraction of the rate (< 0.5)."""
+    n = np.arange(taps) - (taps - 1) / 2
+    h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.blackman(taps)
+    return (h / h.sum()).astype(np.float32)
 
 
 class Resampler:
-    """Converts int16 audio from ``src_rate`` to ``dst_rate`` chunk by chunk.
+    """Converts audio from ``src_rate`` to ``dst_rate`` chunk by chunk.
 
     Keeps the last few input samples between calls, so a stream cut into chunks of any size gives
     the same output as the whole signal at once (no clicks at chunk edges). The filter delays the
@@ -63,7 +77,8 @@ class Resampler:
         self._consumed = 0  # input samples seen so far
         self._next_out = 0  # index of the next output sample
 
-    def process(self, samples: Int16Array | npt.NDArray[np.float64]) -> Int16Array:
+    def filter(self, samples: npt.NDArray[np.generic]) -> Float64Array:
+        """The next output samples, unrounded, in the input's own scale."""
         x = np.asarray(samples, dtype=np.float64)
         buf = np.concatenate((self._history, x))
         base = self._consumed - (self._taps - 1)  # global input index of buf[0]
@@ -74,25 +89,39 @@ class Resampler:
         self._next_out = last + 1
         self._history = buf[len(buf) - (self._taps - 1) :] if self._taps > 1 else buf[:0]
         if not len(k):
-            return np.zeros(0, dtype=np.int16)
+            return np.zeros(0, dtype=np.float64)
         pos = k * self.down
         newest = pos // self.up - base
         idx = newest[:, None] - self._offsets[None, :]
-        y = np.einsum("ij,ij->i", buf[idx], self._phases[pos % self.up])
-        return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
+        return np.einsum("ij,ij->i", buf[idx], self._phases[pos % self.up])
+
+    def process(self, samples: npt.NDArray[np.generic]) -> Int16Array:
+        """The next output samples as int16 (rounded, clipped)."""
+        return _to_int16(self.filter(samples))
+
+    def tail(self) -> Float64Array:
+        """Push the filter's delay worth of silence through; the remaining output, unrounded."""
+        pad = int(np.ceil(self.delay_s * self.src_rate)) + 1
+        return self.filter(np.zeros(pad, dtype=np.float64))
 
     def flush(self) -> Int16Array:
-        """Push the filter's delay worth of silence through and return the remaining output."""
-        pad = int(np.ceil(self.delay_s * self.src_rate)) + 1
-        return self.process(np.zeros(pad, dtype=np.float64))
+        """The remaining output as int16 (the held-back tail at the end of a stream)."""
+        return _to_int16(self.tail())
 
 
-def resample(samples: Int16Array, src_rate: int, dst_rate: int) -> Int16Array:
-    """One-shot resampling of a whole signal, delay-compensated so output aligns with input."""
-    if src_rate == dst_rate:
-        return np.asarray(samples, dtype=np.int16).copy()
+def _to_int16(y: Float64Array) -> Int16Array:
+    return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
+
+
+def resample(samples: _Audio, src_rate: int, dst_rate: int) -> _Audio:
+    """One-shot resampling of a whole signal, delay-compensated so output aligns with input.
+
+    Keeps the kind of samples: int16 in, int16 out (rounded, clipped); float in, float32 out."""
+    as_int = np.asarray(samples).dtype == np.int16
+    if src_rate == dst_rate or not len(samples):
+        return cast(_Audio, np.array(samples, dtype=np.int16 if as_int else np.float32))
     r = Resampler(src_rate, dst_rate)
-    out = np.concatenate((r.process(samples), r.flush()))
+    out = np.concatenate((r.filter(samples), r.tail()))
     skip = round(r.delay_s * dst_rate)
-    want = round(len(samples) * dst_rate / src_rate)
-    return out[skip : skip + want]
+    out = out[skip : skip + round(len(samples) * dst_rate / src_rate)]
+    return cast(_Audio, _to_int16(out) if as_int else out.astype(np.float32))
