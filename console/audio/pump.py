@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from console.dsp import Clock
+
 from .capture import Capture, CapturedChunk, CommitMarker
 from .codecs import PCM_RATE, WireEncoder
 
@@ -42,7 +44,7 @@ class MicPump:
         *,
         hold_mic: HoldMic = lambda: False,
         audio_format: str | Mapping[str, Any] | None = "pcm16",
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.capture = capture
         self.send_audio = send_audio

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from console.dsp import Clock
+
 from . import client_events
 from . import session as session_config
 from ._input_audio_events import InputAudioEvents
@@ -101,7 +103,7 @@ class Conversation(InputAudioEvents):
         ids: IdGenerator | None = None,
         scenario: Scenario | None = None,
         model: str = session_config.DEFAULT_MODEL,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
         chunk_ms: int = 50,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         listening: Listening | None = None,
