@@ -2,62 +2,97 @@
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
-BACKENDS = ("auto", "openai", "local")
-BINDING_IDS = (
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+Backend = Literal["auto", "openai", "local"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+BindingId = Literal[
     "approve", "reject", "approve_always", "reject_always", "interrupt", "reconnect_now", "mute",
     "push_to_talk", "theme", "clear", "quit", "send", "focus_next", "focus_previous",
     "cancel_tool", "replay_pause", "replay_step", "replay_faster", "replay_slower",
-)
+]
+BINDING_IDS: tuple[str, ...] = get_args(BindingId)
 """The ids ``[keymap]`` may remap: every Binding id of the console and replay (a test keeps this
 in step with the Binding declarations, so the file can be checked without importing Textual)."""
+
+Seconds = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+KeyString = Annotated[StrictStr, Field(min_length=1)]
+
+
+def _binding_id(name: str) -> str:
+    if name not in BINDING_IDS:
+        raise ValueError("not an action id")
+    return name
+
+
+ActionId = Annotated[str, AfterValidator(_binding_id)]
+DeviceRef = StrictStr | StrictInt | None
+"""A device by name (or part of its name or description) or by index."""
+
+DEFAULT_TOOL_TIMEOUT_S = 60.0
 
 
 class ConfigError(Exception):
     """A config file that cannot be used; ``str()`` is one line naming the file (and line)."""
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceConfig:
-    input: str | int | None = None
-    output: str | int | None = None
-    headset: bool = False
-    enabled: bool = True
-    aec: bool = True
+class _Settings(BaseModel):
+    # Frozen and closed: a typo in the file is an error, not a setting silently ignored.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeviceConfig(_Settings):
+    """``[devices]``: which microphone and speaker, and how they are used."""
+
+    input: DeviceRef = None
+    output: DeviceRef = None
+    headset: StrictBool = False
+    enabled: StrictBool = True
+    aec: StrictBool = True
     """Echo cancellation with speakers (ignored with a headset)."""
-    noise_suppression: bool = False
+    noise_suppression: StrictBool = False
 
 
-DEFAULT_TOOL_TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class ConsoleConfig:
+class ConsoleConfig(_Settings):
     """Every setting of the console; CLI flags override what the file says."""
 
-    theme: str = "rtconsole-dark"
-    backend: str = "auto"
-    model: str | None = None
-    voice: str | None = None
-    url: str | None = None
-    agents: str | None = None
-    keymap: dict[str, str] = field(default_factory=dict)
-    devices: DeviceConfig = field(default_factory=DeviceConfig)
-    inactivity_timeout: float | None = None
-    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT_S
-    """Seconds a tool call may run before the model is told it timed out (a tool's own
-    ``timeout_s`` wins): a tool that never returns must not stall the conversation."""
-    """Seconds of user inactivity before the session closes (off when None)."""
+    theme: StrictStr = "rtconsole-dark"
+    backend: Backend = "auto"
+    model: StrictStr | None = None
+    voice: StrictStr | None = None
+    url: StrictStr | None = None
+    agents: StrictStr | None = None
+    keymap: dict[ActionId, KeyString] = Field(default_factory=dict)
+    devices: DeviceConfig = DeviceConfig()  # frozen: one shared default is safe
+    inactivity_timeout: Seconds | None = Field(
+        default=None, description="seconds of user inactivity before the session closes (None: off)"
+    )
+    tool_timeout: Seconds | None = Field(
+        default=DEFAULT_TOOL_TIMEOUT_S,
+        description="seconds a tool call may run before the model is told it timed out (a "
+        "tool's own timeout_s wins): a tool that never returns must not stall the conversation",
+    )
 
     def override(self, **changes: Any) -> ConsoleConfig:
-        """A copy with every change that is not None applied (flags left unset keep the file's)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with every change that is not None applied (flags left unset keep the file's),
+        validated like the file."""
+        return ConsoleConfig.model_validate(
+            {**dict(self), **{k: v for k, v in changes.items() if v is not None}}
+        )
 
 
 def default_config_dir() -> Path:
@@ -69,9 +104,6 @@ def default_config_dir() -> Path:
 
 def default_config_path() -> Path:
     return default_config_dir() / "config.toml"
-
-
-_STRING_KEYS = ("theme", "backend", "model", "voice", "url", "agents")
 
 
 def _line_of(text: str, dotted: str) -> int | None:
@@ -88,10 +120,37 @@ def _line_of(text: str, dotted: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _fail(path: Path, text: str, key: str, why: str) -> ConfigError:
-    line = _line_of(text, key)
-    where = f"{path}:{line}" if line else str(path)
-    return ConfigError(f"{where}: {key} {why}")
+_WHY = {
+    "backend": f"must be one of {', '.join(BACKENDS)}",
+    "inactivity_timeout": "must be a number of seconds above 0",
+    "tool_timeout": "must be a number of seconds above 0",
+    "keymap": "must be a table",
+    "devices": "must be a table",
+    "devices.input": "must be a device name or index",
+    "devices.output": "must be a device name or index",
+}
+"""What a setting must be, where pydantic's own wording would name its types instead."""
+_UNION_MEMBERS = {"str", "int"}
+_WHY_BY_TYPE = {
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+}
+
+
+def _where_and_why(error: Any) -> tuple[str, str]:
+    """The dotted setting (``devices.input``) and one line on what it must be."""
+    loc = [str(part) for part in error["loc"]]
+    if loc[0] == "keymap" and len(loc) >= 2:
+        if loc[-1] == "[key]":
+            return f"keymap.{loc[1]}", f"is not an action id; the ids are: {', '.join(BINDING_IDS)}"
+        return f"keymap.{loc[1]}", "must be a key string like 'ctrl+y'"
+    # A union adds its members' type names after the setting: ('devices', 'input', 'str').
+    while len(loc) > 1 and loc[-1] in _UNION_MEMBERS:
+        loc.pop()
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        return key, "is not a known setting"
+    return key, _WHY.get(key) or _WHY_BY_TYPE.get(error["type"], str(error["msg"]).lower())
 
 
 def parse_config(text: str, path: Path) -> ConsoleConfig:
@@ -101,60 +160,13 @@ def parse_config(text: str, path: Path) -> ConsoleConfig:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)", which is what the user needs.
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    known = {f.name for f in fields(ConsoleConfig)}
-    for key in data:
-        if key not in known:
-            raise _fail(path, text, key, "is not a known setting")
-    values: dict[str, Any] = {}
-    for key in _STRING_KEYS:
-        if key in data:
-            if not isinstance(data[key], str):
-                raise _fail(path, text, key, "must be a string")
-            values[key] = data[key]
-    if values.get("backend", "auto") not in BACKENDS:
-        raise _fail(path, text, "backend", f"must be one of {', '.join(BACKENDS)}")
-    keymap = data.get("keymap", {})
-    if not isinstance(keymap, dict):
-        raise _fail(path, text, "keymap", "must be a table")
-    for binding_id, keys in keymap.items():
-        if binding_id not in BINDING_IDS:
-            raise _fail(
-                path, text, f"keymap.{binding_id}",
-                f"is not an action id; the ids are: {', '.join(BINDING_IDS)}",
-            )
-        if not isinstance(keys, str) or not keys:
-            raise _fail(path, text, f"keymap.{binding_id}", "must be a key string like 'ctrl+y'")
-    values["keymap"] = dict(keymap)
-    if "inactivity_timeout" in data:
-        values["inactivity_timeout"] = _parse_timeout(data["inactivity_timeout"], path, text)
-    if "tool_timeout" in data:
-        values["tool_timeout"] = _parse_timeout(data["tool_timeout"], path, text, "tool_timeout")
-    values["devices"] = _parse_devices(data.get("devices", {}), path, text)
-    return ConsoleConfig(**values)
-
-
-def _parse_timeout(raw: Any, path: Path, text: str, key: str = "inactivity_timeout") -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
-        raise _fail(path, text, key, "must be a number of seconds above 0")
-    return float(raw)
-
-
-def _parse_devices(raw: Any, path: Path, text: str) -> DeviceConfig:
-    if not isinstance(raw, dict):
-        raise _fail(path, text, "devices", "must be a table")
-    known = {f.name for f in fields(DeviceConfig)}
-    for key, value in raw.items():
-        if key not in known:
-            raise _fail(path, text, f"devices.{key}", "is not a known setting")
-        if key in ("input", "output") and (
-            isinstance(value, bool) or not isinstance(value, str | int)
-        ):
-            raise _fail(path, text, f"devices.{key}", "must be a device name or index")
-        if key in ("headset", "enabled", "aec", "noise_suppression") and not isinstance(
-            value, bool
-        ):
-            raise _fail(path, text, f"devices.{key}", "must be true or false")
-    return DeviceConfig(**raw)
+    try:
+        return ConsoleConfig.model_validate(data)
+    except ValidationError as exc:
+        key, why = _where_and_why(exc.errors()[0])
+        line = _line_of(text, key)
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{where}: {key} {why}") from None
 
 
 def load_config(path: Path | None = None, *, must_exist: bool = False) -> ConsoleConfig:

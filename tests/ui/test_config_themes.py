@@ -83,6 +83,12 @@ def test_flags_override_only_what_they_set() -> None:
         ('inactivity_timeout = 0\n', ["c.toml:1", "inactivity_timeout must be a number"]),
         ('inactivity_timeout = true\n', ["c.toml:1", "inactivity_timeout"]),
         ('inactivity_timeout = "30"\n', ["c.toml:1", "inactivity_timeout"]),
+        ('\ntool_timeout = inf\n', ["c.toml:2", "tool_timeout must be a number of seconds"]),
+        ('[keymap]\nlaunch = "x"\n', ["c.toml:2", "keymap.launch is not an action id", "approve"]),
+        ('keymap = 3\n', ["c.toml:1", "keymap must be a table"]),
+        ('[devices]\n\nheadset = "yes"\n', ["c.toml:3", "devices.headset must be true or false"]),
+        ('devices = "USB"\n', ["c.toml:1", "devices must be a table"]),
+        ('[devices]\noutput = 1.5\n', ["c.toml:2", "devices.output must be a device name"]),
     ],
 )
 def test_errors_are_one_line_with_file_and_line(text: str, needles: list[str]) -> None:
