@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import console
 
@@ -19,16 +19,7 @@ if TYPE_CHECKING:
 
 PROG = "rtconsole"
 DESCRIPTION = "A terminal operator console for realtime voice agents."
-EPILOG = """commands:
-  rtconsole            open the console (default)
-  rtconsole serve      run the local engine alone (see: rtconsole serve --help)
-  rtconsole devices    list audio devices (see: rtconsole devices --help)
-  rtconsole sessions   list recorded sessions
-  rtconsole replay FILE [--speed X]     play a recorded session back in the console
-  rtconsole export FILE --format md|json   write a session's transcript
-  rtconsole test [FILES_OR_DIRS] --agents MODULE:ATTR   run scenario tests (see: --help)
-
-sessions: every console session is journaled (wire events, what the panes showed, the
+EPILOG = """sessions: every console session is journaled (wire events, what the panes showed, the
 operator's decisions; secrets redacted) under the user data directory, or under
 $RTCONSOLE_DATA_DIR/sessions when that is set; --record also keeps mic and speaker WAVs.
 The connection is restored by itself if it drops (ctrl+r retries at once).
@@ -43,15 +34,6 @@ devices` shows. No usable device means text mode with a notice. Native audio-lib
 messages go to the log file (rtconsole.log and native.log in the user log directory), never
 to the terminal."""
 
-SUBCOMMANDS = {
-    "serve": ("console.engine.serve", "main", "the local engine"),
-    "devices": ("console.audio.devices", "main", "the audio device list"),
-    "sessions": ("console.journal.commands", "sessions", "the session list"),
-    "export": ("console.journal.commands", "export_command", "export"),
-    "replay": ("console.ui.replay", "main", "replay"),
-}
-"""name -> (module, function taking argv and returning the exit status, what it is)"""
-
 RECONNECT: dict[str, Any] = {"enabled": True}
 """The console always reconnects (the core's default delays: 0.5 s doubling to 10 s, 10 tries)."""
 RESPONSE_TIMEOUT_S = 30.0
@@ -61,13 +43,19 @@ RESPONSE_TIMEOUT_S = 30.0
 class UsageError(Exception):
     """A bad command line, flag value, agents path or config file: one line, exit status 2."""
 
+    def __init__(self, message: str, prog: str = PROG) -> None:
+        super().__init__(message)
+        self.prog = prog
+        """The command the message is about (``rtconsole serve``), which the line starts with."""
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(message, self.prog)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The one parser: the console's flags, and a subparser per command."""
     parser = _Parser(
         prog=PROG,
         description=DESCRIPTION,
@@ -75,6 +63,43 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {console.__version__}")
+    _console_arguments(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    _serve_arguments(commands.add_parser(
+        "serve", help="run the local engine alone",
+        description="Run the offline realtime engine (OpenAI Realtime GA protocol) on a WebSocket.",
+    ))
+    _devices_arguments(commands.add_parser(
+        "devices", help="list audio devices",
+        description="The sources and sinks of the sound server (PulseAudio or PipeWire) when "
+        "there is one, else PortAudio's devices.",
+    ))
+    _sessions_arguments(commands.add_parser(
+        "sessions", help="list recorded sessions",
+        description="List recorded console sessions, newest first.",
+    ))
+    _replay_arguments(commands.add_parser(
+        "replay", help="play a recorded session back in the console",
+        description="Play a recorded session back in the console (no network, read-only). "
+        "Keys: space pauses, n steps one event, + and - change the speed.",
+    ))
+    _export_arguments(commands.add_parser(
+        "export", help="write a session's transcript",
+        description="Write a recorded session's transcript, with tool calls, approvals and "
+        "handoffs, as Markdown or JSON.",
+    ))
+    _test_arguments(commands.add_parser(
+        "test", help="run scenario tests",
+        description="Run scenario files (TOML) against your agents through the real stack: "
+        "the core, the transport and the local engine over a loopback WebSocket (offline), "
+        "or the OpenAI Realtime API. Exit status 0 when all pass, 1 when any fails, 2 for "
+        "usage errors (including bad scenario files). Without files and --agents: the demo "
+        "agents and their suite.",
+    ))
+    return parser
+
+
+def _console_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend", choices=("auto", "openai", "local"),
         help="where the session runs (default: auto = openai if OPENAI_API_KEY is set, else local)",
@@ -91,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="your RealtimeAgent, a list of them (first starts), or a zero-argument factory",
     )
     parser.add_argument("--theme", help="colour theme name (F2 cycles themes in the console)")
+    parser.add_argument(
+        "--keymap", type=_key_binding, action="append", metavar="ACTION=KEYS",
+        help="bind an action to keys, e.g. approve=ctrl+o (repeatable; like [keymap] in the "
+        "config file)",
+    )
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
     parser.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to use")
     parser.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to use")
@@ -113,7 +143,77 @@ def build_parser() -> argparse.ArgumentParser:
         "--tool-timeout", type=_seconds, metavar="SECONDS",
         help="tell the model a tool call timed out after this long (default: 60)",
     )
-    return parser
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--scenario", metavar="FILE", help="TOML or JSON file of scripted turns")
+    parser.add_argument("--no-auth", action="store_true", help="accept clients without a token")
+    parser.add_argument("--token", help="token clients must send (default: a new random one)")
+    parser.add_argument(
+        "--voice", choices=("auto", "espeak", "synthetic"), default="auto",
+        help="speech output (default auto: espeak-ng if installed, else synthetic)",
+    )
+    parser.add_argument(
+        "--no-holding-line", action="store_true",
+        help="say nothing before a call to a tool that needs approval "
+        "(default: 'One moment while I get that approved.')",
+    )
+
+
+def _devices_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--input", action="store_true", help="only devices that can record")
+    group.add_argument("--output", action="store_true", help="only devices that can play")
+    parser.add_argument("--portaudio", action="store_true", help="PortAudio's device list instead")
+
+
+def _sessions_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir", type=Path, help="where journals are (default: the sessions folder under the "
+        "user data directory, or $RTCONSOLE_DATA_DIR/sessions)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="also list launches that never connected"
+    )
+
+
+def _replay_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="playback speed (default 1)")
+    parser.add_argument("--paused", action="store_true", help="start paused (step with n)")
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
+    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument("-o", "--output", type=Path, help="write here instead of to stdout")
+
+
+def _test_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, metavar="SCENARIO_FILES_OR_DIRS",
+                        help="scenario files, or folders searched for *.toml")
+    parser.add_argument("--agents", metavar="MODULE:ATTR",
+                        help="your RealtimeAgent, a list of them (first starts), or a "
+                        "zero-argument factory (use a factory with --jobs above 1, so "
+                        "scenarios share no agent state); default: the demo agents")
+    parser.add_argument("--backend", choices=("local", "openai"), default="local",
+                        help="local engine (default, offline) or OpenAI (needs OPENAI_API_KEY)")
+    parser.add_argument("--model", default="gpt-realtime", help="realtime model (OpenAI)")
+    parser.add_argument("--url", help="WebSocket URL of another realtime server")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    parser.add_argument("-k", dest="pattern", metavar="PATTERN",
+                        help="only scenarios whose name or file name contains PATTERN "
+                        "(case-insensitive)")
+    parser.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                        help="run N scenarios at a time (default 1)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show what happened in every turn, not only in failed ones")
+    parser.add_argument("--journal-dir", type=Path, metavar="DIR",
+                        help="where failing scenarios keep their journals (default: the "
+                        "sessions folder, so `rtconsole replay` and `rtconsole sessions` "
+                        "find them)")
 
 
 def _seconds(text: str) -> float:
@@ -124,6 +224,33 @@ def _seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be above 0 seconds: {text!r}")
     return value
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _key_binding(text: str) -> tuple[str, str]:
+    action, sep, keys = text.partition("=")
+    if not sep or not action.strip() or not keys.strip():
+        raise argparse.ArgumentTypeError(f"expected ACTION=KEYS, e.g. approve=ctrl+o: {text!r}")
+    return action.strip(), keys.strip()
 
 
 # -- agents ---------------------------------------------------------------------------------------
@@ -294,19 +421,10 @@ def _make_audio(config: ConsoleConfig, no_audio: bool) -> tuple[Any, str | None]
 # -- main -----------------------------------------------------------------------------------------
 
 
-def _delegate(command: str, argv: list[str]) -> int:
-    module_name, function, what = SUBCOMMANDS[command]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        print(f"{PROG} {command}: {what} is not available in this build", file=sys.stderr)
-        return 2
-    result: int = getattr(module, function)(argv)
-    return result
-
-
 def _settings(args: argparse.Namespace) -> ConsoleConfig:
-    from console.ui.config import ConfigError, DeviceConfig, load_config
+    from pydantic import ValidationError
+
+    from console.ui.config import ConfigError, DeviceConfig, flag_error, load_config
 
     try:
         config = load_config(args.config, must_exist=args.config is not None)
@@ -323,11 +441,15 @@ def _settings(args: argparse.Namespace) -> ConsoleConfig:
             aec=devices.aec and not args.no_aec,
             noise_suppression=bool(args.noise_suppression) or devices.noise_suppression,
         )
-    return config.override(
-        backend=args.backend, url=args.url, model=args.model, voice=args.voice,
-        agents=args.agents, theme=args.theme, devices=devices,
-        inactivity_timeout=args.inactivity_timeout, tool_timeout=args.tool_timeout,
-    )
+    keymap = {**config.keymap, **dict(args.keymap)} if args.keymap else None
+    try:
+        return config.override(
+            backend=args.backend, url=args.url, model=args.model, voice=args.voice,
+            agents=args.agents, theme=args.theme, devices=devices, keymap=keymap,
+            inactivity_timeout=args.inactivity_timeout, tool_timeout=args.tool_timeout,
+        )
+    except ValidationError as exc:
+        raise UsageError(f"--keymap: {flag_error(exc)}") from None
 
 
 def _check_choices(config: ConsoleConfig, args: argparse.Namespace) -> None:
@@ -475,25 +597,51 @@ def scenario_agents(spec: str | None) -> Any:
     return lambda: (load_agents(spec), None)
 
 
-def run_tests(argv: list[str]) -> int:
-    from console.scenarios.command import main as test_main
-    from console.ui.scenario_tap import ConsoleTap
+def run_command(args: argparse.Namespace) -> int:
+    """A subcommand, its module imported only now (``rtconsole --help`` stays lean)."""
+    if args.command == "serve":
+        from console.engine.serve import serve
 
-    return test_main(argv, load_agents=scenario_agents, tap=ConsoleTap)
+        return serve(
+            host=args.host, port=args.port, scenario=args.scenario, no_auth=args.no_auth,
+            token=args.token, voice=args.voice, holding_line=not args.no_holding_line,
+        )
+    if args.command == "devices":
+        from console.audio.devices import show_devices
+
+        direction: Literal["input", "output"] | None = (
+            "input" if args.input else "output" if args.output else None
+        )
+        return show_devices(direction, portaudio=args.portaudio)
+    if args.command == "sessions":
+        from console.journal.commands import sessions
+
+        return sessions(args.dir, show_all=args.all)
+    if args.command == "export":
+        from console.journal.commands import export_command
+
+        return export_command(args.file, args.format, args.output)
+    if args.command == "replay":
+        from console.ui.replay import run_replay
+
+        return run_replay(args.file, speed=args.speed, paused=args.paused)
+    if args.command == "test":
+        from console.scenarios.command import run_scenarios
+        from console.ui.scenario_tap import ConsoleTap
+
+        return run_scenarios(args, load_agents=scenario_agents, tap=ConsoleTap)
+    return run_console(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] == "test":
-        return run_tests(args_list[1:])
-    if args_list and args_list[0] in SUBCOMMANDS:
-        return _delegate(args_list[0], args_list[1:])
     try:
-        args = build_parser().parse_args(args_list)
-        return run_console(args)
+        return run_command(build_parser().parse_args(args_list))
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except SystemExit as exc:  # --help and --version print, then exit 0
+        return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
         return 130
 

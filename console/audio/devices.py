@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -194,19 +193,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
-    """`rtconsole devices [--input|--output] [--portaudio]`: the sources and sinks of the sound
-    server (PulseAudio or PipeWire) when there is one, else PortAudio's devices."""
-    parser = argparse.ArgumentParser(prog="rtconsole devices", description=main.__doc__)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--input", action="store_true", help="only devices that can record")
-    group.add_argument("--output", action="store_true", help="only devices that can play")
-    parser.add_argument(
-        "--portaudio", action="store_true", help="PortAudio's device list instead"
-    )
-    args = parser.parse_args(argv)
-    direction: Direction | None = "input" if args.input else "output" if args.output else None
-    if not args.portaudio:
+def show_devices(direction: Direction | None = None, *, portaudio: bool = False) -> int:
+    """`rtconsole devices`: the sources and sinks of the sound server (PulseAudio or PipeWire)
+    when there is one, else PortAudio's devices; ``direction`` keeps only those that record
+    ("input") or play ("output")."""
+    if not portaudio:
         try:
             pulse = list_pulse_devices(direction)
         except PulseError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -12,37 +11,6 @@ import sys
 from .policy import HOLDING_LINE
 from .scenario import ScenarioError
 from .server import LocalEngine, is_loopback
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        # One line, no usage block: the message says what to fix.
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="rtconsole serve",
-        description="Run the offline realtime engine (OpenAI Realtime GA protocol) on a WebSocket.",
-    )
-    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    parser.add_argument("--scenario", metavar="FILE", help="TOML or JSON file of scripted turns")
-    parser.add_argument("--no-auth", action="store_true", help="accept clients without a token")
-    parser.add_argument("--token", help="token clients must send (default: a new random one)")
-    parser.add_argument(
-        "--voice",
-        choices=("auto", "espeak", "synthetic"),
-        default="auto",
-        help="speech output (default auto: espeak-ng if installed, else synthetic)",
-    )
-    parser.add_argument(
-        "--no-holding-line",
-        action="store_true",
-        help="say nothing before a call to a tool that needs approval "
-        "(default: 'One moment while I get that approved.')",
-    )
-    return parser
 
 
 async def _run(engine: LocalEngine) -> None:
@@ -70,17 +38,24 @@ async def _run(engine: LocalEngine) -> None:
         await engine.stop()
 
 
-def main(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help, or a bad argument already reported in one line
-        return exc.code if isinstance(exc.code, int) else 2
-    host = args.host or "127.0.0.1"
+def serve(
+    *,
+    host: str | None = None,
+    port: int = 0,
+    scenario: str | None = None,
+    no_auth: bool = False,
+    token: str | None = None,
+    voice: str = "auto",
+    holding_line: bool = True,
+) -> int:
+    """Run the engine until Ctrl-C or SIGTERM: 0 when stopped, 2 for bad settings, 1 when it
+    cannot listen."""
+    host = host or "127.0.0.1"
     # Warnings (a rejected client, a failing job) on stderr, with the time they happened.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.port < 0 or args.port > 65535:
-        print(f"rtconsole serve: error: port {args.port} is out of range 0-65535", file=sys.stderr)
+    if port < 0 or port > 65535:
+        print(f"rtconsole serve: error: port {port} is out of range 0-65535", file=sys.stderr)
         return 2
     if not is_loopback(host):
         print(
@@ -90,12 +65,12 @@ def main(argv: list[str]) -> int:
     try:
         engine = LocalEngine(
             host=host,
-            port=args.port,
-            token=args.token,
-            require_auth=not args.no_auth,
-            scenario=args.scenario,
-            voice=args.voice,
-            holding_line=None if args.no_holding_line else HOLDING_LINE,
+            port=port,
+            token=token,
+            require_auth=not no_auth,
+            scenario=scenario,
+            voice=voice,
+            holding_line=HOLDING_LINE if holding_line else None,
         )
     except ScenarioError as exc:
         print(f"rtconsole serve: error: {exc}", file=sys.stderr)
@@ -107,7 +82,7 @@ def main(argv: list[str]) -> int:
         asyncio.run(_run(engine))
     except OSError as exc:
         print(
-            f"rtconsole serve: error: cannot listen on {host}:{args.port}: {exc.strerror or exc}",
+            f"rtconsole serve: error: cannot listen on {host}:{port}: {exc.strerror or exc}",
             file=sys.stderr,
         )
         return 1
@@ -118,4 +93,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    # `python -m console.engine.serve ...` is `rtconsole serve ...`: the one parser is the CLI's.
+    from console.cli import main
+
+    raise SystemExit(main(["serve", *sys.argv[1:]]))

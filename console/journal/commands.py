@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from .export import export
 from .store import JournalError, list_sessions, sessions_dir
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def _duration(seconds: float) -> str:
@@ -23,19 +15,12 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def sessions(argv: list[str]) -> int:
-    parser = _Parser(
-        prog="rtconsole sessions",
-        description="List recorded console sessions, newest first.",
-    )
-    parser.add_argument("--dir", type=Path, help=f"where journals are (default: {sessions_dir()})")
-    parser.add_argument(
-        "--all", action="store_true", help="also list launches that never connected"
-    )
-    args = parser.parse_args(argv)
-    directory: Path = args.dir or sessions_dir()
+def sessions(directory: Path | None = None, *, show_all: bool = False) -> int:
+    """`rtconsole sessions`: recorded console sessions, newest first (launches that never
+    connected only with ``show_all``)."""
+    directory = directory or sessions_dir()
     every = list_sessions(directory)
-    infos = every if args.all else [info for info in every if info.connected]
+    infos = every if show_all else [info for info in every if info.connected]
     hidden = len(every) - len(infos)
     if not infos:
         print(f"no sessions in {directory}" + _hidden_note(hidden))
@@ -78,29 +63,22 @@ def resolve_journal(name: str) -> Path:
     raise JournalError(f"no such session journal: {name}")
 
 
-def export_command(argv: list[str]) -> int:
-    parser = _Parser(
-        prog="rtconsole export",
-        description="Write a recorded session's transcript, with tool calls, approvals and "
-        "handoffs, as Markdown or JSON.",
-    )
-    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
-    parser.add_argument("--format", choices=("md", "json"), default="md")
-    parser.add_argument("-o", "--output", type=Path, help="write here instead of to stdout")
-    args = parser.parse_args(argv)
+def export_command(file: str, fmt: str = "md", output: Path | None = None) -> int:
+    """`rtconsole export`: a recorded session's transcript, with tool calls, approvals and
+    handoffs, as Markdown or JSON, to ``output`` or stdout; 2 (one line) when it cannot."""
     try:
-        text = export(resolve_journal(args.file), args.format)
+        text = export(resolve_journal(file), fmt)
     except JournalError as exc:
         print(f"rtconsole export: error: {exc}", file=sys.stderr)
         return 2
-    if args.output is None:
+    if output is None:
         sys.stdout.write(text)
         return 0
     try:
-        args.output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8")
     except OSError as exc:
         print(
-            f"rtconsole export: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr
+            f"rtconsole export: error: cannot write {output}: {exc.strerror}", file=sys.stderr
         )
         return 2
     return 0

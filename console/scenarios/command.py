@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
 
 from .junit import write_junit
 from .model import Scenario, ScenarioFileError, load_scenario
@@ -28,58 +27,9 @@ class UsageError(Exception):
     """A bad command line or scenario file: one line, exit status 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def demo_suite() -> Path:
     """The scenario suite of the demo agents, shipped inside the package."""
     return Path(str(resources.files("console.scenarios") / "suites" / "demo"))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="Run scenario files (TOML) against your agents through the real stack: "
-        "the core, the transport and the local engine over a loopback WebSocket (offline), "
-        "or the OpenAI Realtime API. Exit status 0 when all pass, 1 when any fails, 2 for "
-        "usage errors (including bad scenario files). Without files and --agents: the demo "
-        "agents and their suite.",
-    )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="SCENARIO_FILES_OR_DIRS",
-                        help="scenario files, or folders searched for *.toml")
-    parser.add_argument("--agents", metavar="MODULE:ATTR",
-                        help="your RealtimeAgent, a list of them (first starts), or a "
-                        "zero-argument factory (use a factory with --jobs above 1, so "
-                        "scenarios share no agent state); default: the demo agents")
-    parser.add_argument("--backend", choices=("local", "openai"), default="local",
-                        help="local engine (default, offline) or OpenAI (needs OPENAI_API_KEY)")
-    parser.add_argument("--model", default="gpt-realtime", help="realtime model (OpenAI)")
-    parser.add_argument("--url", help="WebSocket URL of another realtime server")
-    parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
-    parser.add_argument("-k", dest="pattern", metavar="PATTERN",
-                        help="only scenarios whose name or file name contains PATTERN "
-                        "(case-insensitive)")
-    parser.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                        help="run N scenarios at a time (default 1)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="show what happened in every turn, not only in failed ones")
-    parser.add_argument("--journal-dir", type=Path, metavar="DIR",
-                        help="where failing scenarios keep their journals (default: the "
-                        "sessions folder, so `rtconsole replay` and `rtconsole sessions` "
-                        "find them)")
-    return parser
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:
@@ -105,12 +55,13 @@ def select(scenarios: Sequence[Scenario], pattern: str | None) -> list[Scenario]
     return [s for s in scenarios if wanted in s.title.lower() or wanted in s.path.name.lower()]
 
 
-def main(
-    argv: Sequence[str], *, load_agents: AgentLoader, tap: TapFactory | None = None
+def run_scenarios(
+    args: argparse.Namespace, *, load_agents: AgentLoader, tap: TapFactory | None = None
 ) -> int:
-    """The command; ``load_agents`` and ``tap`` come from the CLI, which wires the layers."""
+    """The command, on the arguments `rtconsole test` parsed (paths, agents, backend, model, url,
+    junit, pattern, jobs, verbose, journal_dir); ``load_agents`` and ``tap`` come from the CLI,
+    which wires the layers."""
     try:
-        args = build_parser().parse_args(list(argv))
         paths = list(args.paths) or ([demo_suite()] if args.agents is None else [])
         if not paths:
             raise UsageError("give scenario files or folders to run with --agents")

@@ -153,6 +153,12 @@ def _where_and_why(error: Any) -> tuple[str, str]:
     return key, _WHY.get(key) or _WHY_BY_TYPE.get(error["type"], str(error["msg"]).lower())
 
 
+def flag_error(exc: ValidationError) -> str:
+    """One line about a setting given on the command line (``--keymap``): which, and why."""
+    key, why = _where_and_why(exc.errors()[0])
+    return f"{key} {why}"
+
+
 def parse_config(text: str, path: Path) -> ConsoleConfig:
     """Parse and validate a config document; raise ConfigError with file and line."""
     try:

@@ -8,14 +8,13 @@ There is no session and no network: the input and the approval keys only say so.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -312,41 +311,18 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
 # -- the command ----------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
-    return value
-
-
-def main(argv: Sequence[str]) -> int:
-    parser = _Parser(
-        prog="rtconsole replay",
-        description="Play a recorded session back in the console (no network, read-only). "
-        "Keys: space pauses, n steps one event, + and - change the speed.",
-    )
-    parser.add_argument("file", help="a journal file, or its name in the sessions folder")
-    parser.add_argument("--speed", type=_speed, default=1.0, help="playback speed (default 1)")
-    parser.add_argument("--paused", action="store_true", help="start paused (step with n)")
-    args = parser.parse_args(list(argv))
+def run_replay(file: str, *, speed: float = 1.0, paused: bool = False) -> int:
+    """`rtconsole replay FILE`: play a journal back in the console; 2 for a journal or config
+    that cannot be used (one line on stderr)."""
     from console.journal.commands import resolve_journal
 
     from .config import ConfigError, load_config
 
     try:
-        recording = load_recording(resolve_journal(args.file))
+        recording = load_recording(resolve_journal(file))
         config = load_config()
     except (JournalError, ConfigError) as exc:
         print(f"rtconsole replay: error: {exc}", file=sys.stderr)
         return 2
-    app = ReplayApp(recording, speed=args.speed, paused=args.paused, config=config)
+    app = ReplayApp(recording, speed=speed, paused=paused, config=config)
     return int(app.run() or 0)

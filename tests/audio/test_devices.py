@@ -17,7 +17,7 @@ from console.audio.devices import (
     choose_device,
     format_table,
     list_devices,
-    main,
+    show_devices,
 )
 
 from .conftest import PulseServer
@@ -101,14 +101,14 @@ def test_real_devices_on_the_null_sink(pulse: PulseServer) -> None:
 def test_devices_command_prints_the_table(
     pulse: PulseServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main([]) == 0
+    assert show_devices() == 0
     out = capsys.readouterr().out
     # The sound server's own names: the null sink and its monitor, as pactl lists them.
     assert out.splitlines()[0].split() == ["kind", "index", "name", "description", "default"]
     assert "rtnull.monitor" in out and "Null Output" in out
-    assert main(["--input"]) == 0
+    assert show_devices("input") == 0
     assert "rtnull.monitor" in capsys.readouterr().out
-    assert main(["--portaudio"]) == 0
+    assert show_devices(portaudio=True) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("index") and "default" in out and "pulse" in out
 
@@ -126,7 +126,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def test_devices_subcommand_keeps_alsa_and_jack_off_stderr(pulse: PulseServer) -> None:
     result = run_python(
-        "from console.audio.devices import main; raise SystemExit(main([]))",
+        "from console.cli import main; raise SystemExit(main(['devices']))",
         {**os.environ, **pulse.env},
     )
     assert result.returncode == 0, result.stderr
@@ -166,7 +166,7 @@ def test_no_audio_at_all_means_text_mode_with_a_reason_and_no_noise() -> None:
 
 def test_devices_subcommand_without_devices_says_so() -> None:
     result = run_python(
-        "from console.audio.devices import main; raise SystemExit(main([]))", bare_env()
+        "from console.cli import main; raise SystemExit(main(['devices']))", bare_env()
     )
     assert result.returncode == 1
     assert "no audio devices found" in result.stderr

@@ -221,9 +221,9 @@ async def test_serve_prints_url_and_token_and_stops_on_sigterm(tmp_path: Path) -
 
 
 def test_serve_main_returns_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    from console.engine.serve import main
+    from console.cli import main
 
-    assert main(["--port", "x"]) == 2
+    assert main(["serve", "--port", "x"]) == 2
     assert capsys.readouterr().err.startswith("rtconsole serve: error: argument --port")
-    assert main(["--help"]) == 0
+    assert main(["serve", "--help"]) == 0
     assert "rtconsole serve" in capsys.readouterr().out

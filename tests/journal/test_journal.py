@@ -156,21 +156,20 @@ def test_recording_writes_wavs(tmp_path: Path) -> None:
 
 
 def test_sessions_and_export_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from console.journal.commands import export_command, sessions
+    from console.cli import main
 
     path = _journal_from_fixture(tmp_path, "tool_call_round.jsonl")
-    assert sessions(["--dir", str(tmp_path)]) == 0
+    assert main(["sessions", "--dir", str(tmp_path)]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split() == ["date", "agents", "turns", "duration", "file"]
     assert "Assistant" in listing[1] and "s.jsonl" in listing[1]
     out = tmp_path / "t.md"
-    assert export_command([str(path), "--format", "md", "-o", str(out)]) == 0
+    assert main(["export", str(path), "--format", "md", "-o", str(out)]) == 0
     assert "**Tool call**" in out.read_text()
-    assert export_command([str(tmp_path / "nope.jsonl")]) == 2
+    assert main(["export", str(tmp_path / "nope.jsonl")]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
-    with pytest.raises(SystemExit) as exit_info:
-        export_command([str(path), "--format", "pdf"])
-    assert exit_info.value.code == 2
+    assert main(["export", str(path), "--format", "pdf"]) == 2
+    assert capsys.readouterr().err.startswith("rtconsole export: error: argument --format")
 
 
 def test_open_journal_in_the_data_dir_or_a_reason_why_not(
@@ -234,11 +233,11 @@ def test_launches_that_never_connected_are_left_out_unless_all(
     assert infos["h.jsonl"].agents == ("Triage", "Billing") and infos["h.jsonl"].connected
     assert not infos["n.jsonl"].connected
 
-    assert sessions(["--dir", str(tmp_path)]) == 0
+    assert sessions(tmp_path) == 0
     listing = capsys.readouterr().out
     assert "h.jsonl" in listing and "s.jsonl" in listing and "n.jsonl" not in listing
     assert "Triage, Billing" in listing
     assert "1 launch that never connected not shown; --all lists them" in listing
-    assert sessions(["--dir", str(tmp_path), "--all"]) == 0
+    assert sessions(tmp_path, show_all=True) == 0
     listing = capsys.readouterr().out
     assert "n.jsonl (never connected)" in listing and "not shown" not in listing
