@@ -380,3 +380,17 @@ async def test_serve_prints_the_console_command_that_connects_to_it(auth: list[s
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize("command", ["serve", "devices", "sessions", "replay", "export", "test"])
+def test_every_subcommand_has_its_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main
+
+    assert main([command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: rtconsole {command} ")
+
+
+def test_keymap_flag_is_checked_like_the_file() -> None:
+    line = assert_one_line_error(rtconsole("--keymap", "launch=f3"), "--keymap", "keymap.launch")
+    assert "approve" in line
+    assert_one_line_error(rtconsole("--keymap", "approve"), "--keymap", "ACTION=KEYS")
