@@ -1,12 +1,15 @@
-"""Layering: the realtime core imports no UI, audio or network library of its own accord."""
+"""Layering: every arrow of DESIGN.md (import-linter); a core that loads no UI or audio library."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 FORBIDDEN = ("textual", "rich", "pyaudio", "websockets", "openai", "numpy")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _modules_after(code: str) -> set[str]:
@@ -36,3 +39,15 @@ def test_transport_names_are_lazy() -> None:
     assert "console.realtime.openai_realtime" not in loaded
     loaded = _modules_after("from console.realtime import OpenAIRealtimeWebSocketModel")
     assert "console.realtime.openai_realtime" in loaded
+
+
+def test_import_linter_contracts_hold_for_every_arrow() -> None:
+    contracts = (ROOT / ".importlinter").read_text()
+    for layer in ("realtime", "dsp", "engine", "audio", "journal", "ui", "scenarios"):
+        assert f"[importlinter:contract:{layer}]" in contracts
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint_imports is not None, "import-linter is a dev dependency: pip install -e '.[dev]'"
+    result = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
