@@ -514,7 +514,7 @@ def divert_logs(folder: Path | None = None) -> Path | None:
     logging.raiseExceptions = False
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.WARNING)
-    from console.audio.quiet import divert_native_stderr
+    from console.audio.native_stderr import divert_native_stderr
 
     try:
         divert_native_stderr(folder / "native.log")

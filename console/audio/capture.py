@@ -18,7 +18,7 @@ from console.dsp import PCM_RATE, Clock, Resampler, levels_dbfs
 
 from .devices import AudioDevice, AudioDeviceError
 from .meters import LevelMeter
-from .quiet import quiet_stderr
+from .native_stderr import quiet_stderr
 from .stream import DeviceStream
 
 if TYPE_CHECKING:

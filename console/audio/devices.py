@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .native_stderr import install_native_log_handlers, quiet_stderr
 from .pulse import Direction, PulseDevice, PulseError, list_pulse_devices
-from .quiet import install_native_log_handlers, quiet_stderr
 
 if TYPE_CHECKING:
     import pyaudio

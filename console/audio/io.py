@@ -69,9 +69,9 @@ from .codecs import PCM_RATE
 from .devices import AudioDeviceError, Direction, list_devices, open_pyaudio, terminate_pyaudio
 from .echo import EchoCanceller, EchoSettings
 from .meters import LevelSource
+from .mic_pump import Commit, MicPump, SendAudio
 from .playback import Playback
 from .pulse import routed
-from .pump import Commit, MicPump, SendAudio
 from .route import Route, choose_route
 from .self_interruption import SelfInterruptionWatch
 

@@ -20,7 +20,7 @@ from .codecs import WireDecoder
 from .devices import AudioDevice, AudioDeviceError
 from .jitter import ItemKey, JitterBuffer
 from .meters import LevelMeter
-from .quiet import quiet_stderr
+from .native_stderr import quiet_stderr
 from .stream import DeviceStream
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .codecs import PCM_RATE
 from .devices import AudioDevice
-from .quiet import quiet_stderr
+from .native_stderr import quiet_stderr
 
 log = logging.getLogger(__name__)
 

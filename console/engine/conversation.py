@@ -2,8 +2,8 @@
 
 `receive` (a text or binary frame) and `handle` (a decoded event) return the events to send at
 once; anything slower (a response, a transcription) becomes a job taken with `next_job` and run
-by the driver (see jobs.py). Conversation items created while a response is in flight are applied
-when it finishes, as the real API does, so a response's items are never split by another's.
+by the driver (see job_steps.py). Conversation items created while a response is in flight are
+applied when it finishes, as the real API does, so a response's items are never split by another's.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from typing import Any
 
 from console.dsp import Clock
 
-from . import client_events
-from . import session as session_config
-from ._input_audio_events import InputAudioEvents
+from . import client_events, session_config
 from .audio_input import InputAudio
 from .ear import Listening
 from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
+from .input_audio_buffer import InputAudioEvents
 from .items import normalise_item, public
-from .jobs import Event, Job
+from .job_steps import Event, Job
 from .overrides import make_run
 from .policy import HOLDING_LINE, Output, PolicyInput, decide
 from .response import ResponseRun, response_job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import session as config
+from . import session_config as config
 from .errors import ProtocolError
 from .formats import FORMATS
 from .ids import IdGenerator

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formats import PCM_RATE, AudioFormat
 from .items import public
-from .jobs import Emit, Event, Job, Step, Synthesize
+from .job_steps import Emit, Event, Job, Step, Synthesize
 from .policy import Call, Output, Say
 from .words import split_deltas, split_phrases
 

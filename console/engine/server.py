@@ -24,10 +24,10 @@ from websockets.typing import Subprotocol
 
 from .conversation import MAX_MESSAGE_BYTES, Conversation
 from .ids import IdGenerator
-from .jobs import Emit, Event, Job, fulfil
+from .job_steps import Emit, Event, Job, fulfil
 from .policy import HOLDING_LINE
 from .scenario import Scenario, load_scenario
-from .session import DEFAULT_MODEL
+from .session_config import DEFAULT_MODEL
 from .transcribe import Transcriber, make_transcriber
 from .voice import Voice, make_voice
 

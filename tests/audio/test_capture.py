@@ -9,7 +9,7 @@ import numpy as np
 
 from console.audio.capture import Capture, CapturedChunk, CommitMarker
 from console.audio.io import AudioIO
-from console.audio.pump import MicPump
+from console.audio.mic_pump import MicPump
 from console.dsp import FLOOR_DB
 
 from .conftest import tone

@@ -178,7 +178,7 @@ def test_quiet_stderr_logs_noise_and_replays_everything_else() -> None:
         r"""
         import logging, os, sys
         logging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format="%(message)s")
-        from console.audio.quiet import quiet_stderr
+        from console.audio.native_stderr import quiet_stderr
         with quiet_stderr():
             os.write(2, b"ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM cards.pcm.rear\n")
             os.write(2, b"\x1b[2J<ui frame>\x1b[0m")
@@ -198,7 +198,7 @@ def test_divert_native_stderr_keeps_python_output_on_the_terminal(tmp_path: Path
     result = run_python(
         f"""
         import os, sys
-        from console.audio.quiet import divert_native_stderr
+        from console.audio.native_stderr import divert_native_stderr
         divert_native_stderr({str(log)!r})
         os.write(2, b"Expression 'alsa_snd_pcm_poll_descriptors_revents' failed\\n")
         print("drawn by the UI", file=sys.__stderr__)

@@ -13,7 +13,7 @@ import websockets
 
 from console.engine import LocalEngine
 from console.engine.conversation import Conversation
-from console.engine.jobs import run_sync
+from console.engine.job_steps import run_sync
 from console.engine.transcribe import PlaceholderTranscriber
 from console.engine.voice import make_voice
 

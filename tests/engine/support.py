@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from console.engine import LocalEngine
 from console.engine.conversation import Conversation
-from console.engine.jobs import Event, run_sync
+from console.engine.job_steps import Event, run_sync
 from console.engine.transcribe import PlaceholderTranscriber, Transcriber
 from console.engine.voice import SyntheticVoice, Voice
 

@@ -10,7 +10,7 @@ from typing import Any
 from console.engine import LocalEngine
 from console.engine.conversation import Conversation
 from console.engine.ids import IdGenerator
-from console.engine.jobs import Emit, Synthesize
+from console.engine.job_steps import Emit, Synthesize
 from console.engine.voice import SyntheticVoice
 
 from .support import Client, audio_ms, checked, drive

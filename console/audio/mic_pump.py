@@ -15,7 +15,7 @@ from console.dsp import Clock
 from .capture import Capture, CapturedChunk, CommitMarker
 from .codecs import PCM_RATE, WireEncoder
 
-log = logging.getLogger("console.audio.pump")
+log = logging.getLogger("console.audio.mic_pump")
 
 SendAudio = Callable[..., Awaitable[Any]]
 """``session.send_audio``: called as ``send_audio(data)``, and ``send_audio(data, commit=True)``

@@ -11,7 +11,7 @@ from .ear import Listening
 from .errors import ProtocolError, required
 from .ids import IdGenerator
 from .items import decode_audio
-from .jobs import Emit, Event, Job, Transcribe
+from .job_steps import Emit, Event, Job, Transcribe
 from .overrides import make_run
 from .response import ResponseRun
 from .scenario import ScenarioCursor
