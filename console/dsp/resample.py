@@ -8,10 +8,13 @@ from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .formats import Int16Array, Samples
 
 Float64Array = npt.NDArray[np.float64]
+_BLOCK = 2048
+"""Outputs computed per step of a long signal: bounds the memory of a one-shot resample."""
 _Audio = TypeVar("_Audio", Int16Array, Samples)
 
 
@@ -49,7 +52,7 @@ class Resampler:
     Keeps the last few input samples between calls, so a stream cut into chunks of any size gives
     the same output as the whole signal at once (no clicks at chunk edges). The filter delays the
     signal by ``delay_s``; ``flush`` returns the held-back tail at the end of a stream. The work per
-    chunk is one gather and one multiply-add over an (outputs x taps) matrix: no per-sample loop.
+    chunk is a gather and a multiply-add over (outputs x taps) blocks: no per-sample loop.
     """
 
     def __init__(
@@ -68,7 +71,6 @@ class Resampler:
         self.up, self.down = dst_rate // g, src_rate // g
         self._phases = _design(self.up, self.down, zero_crossings, beta, rolloff)
         self._taps = self._phases.shape[1]
-        self._offsets = np.arange(self._taps)
         self.delay_s = (zero_crossings * max(self.up, self.down)) / (src_rate * self.up)
         self.reset()
 
@@ -91,9 +93,16 @@ class Resampler:
         if not len(k):
             return np.zeros(0, dtype=np.float64)
         pos = k * self.down
-        newest = pos // self.up - base
-        idx = newest[:, None] - self._offsets[None, :]
-        return np.einsum("ij,ij->i", buf[idx], self._phases[pos % self.up])
+        # Row j of the window view holds buf[j + taps - 1], ..., buf[j]: the taps' inputs, newest
+        # first. Blocks keep the gathered (outputs x taps) matrices small and in cache.
+        windows = sliding_window_view(buf, self._taps)[:, ::-1]
+        first = pos // self.up - base - (self._taps - 1)
+        phase = pos % self.up
+        out = np.empty(len(k), dtype=np.float64)
+        for start in range(0, len(k), _BLOCK):
+            rows = slice(start, start + _BLOCK)
+            out[rows] = np.einsum("ij,ij->i", windows[first[rows]], self._phases[phase[rows]])
+        return out
 
     def process(self, samples: npt.NDArray[np.generic]) -> Int16Array:
         """The next output samples as int16 (rounded, clipped)."""
