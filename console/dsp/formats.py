@@ -10,7 +10,9 @@ Samples = npt.NDArray[np.float32]
 Int16Array = npt.NDArray[np.int16]
 
 PCM_RATE = 24_000
-"""The realtime protocol's PCM16 rate; G.711 runs at 8 kHz."""
+"""The realtime protocol's PCM16 rate."""
+G711_RATE = 8_000
+"""The rate of G.711 (μ-law and A-law) audio, one byte per sample."""
 
 
 def as_int16(samples: bytes | bytearray | memoryview | Int16Array) -> Int16Array:

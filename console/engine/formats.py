@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from console.dsp import (
+    G711_RATE,
     PCM_RATE,
     Samples,
     alaw_decode,
@@ -64,8 +65,8 @@ class AudioFormat:
 
 
 PCM = AudioFormat("audio/pcm", PCM_RATE, 2)
-PCMU = AudioFormat("audio/pcmu", 8000, 1)
-PCMA = AudioFormat("audio/pcma", 8000, 1)
+PCMU = AudioFormat("audio/pcmu", G711_RATE, 1)
+PCMA = AudioFormat("audio/pcma", G711_RATE, 1)
 FORMATS = {f.type: f for f in (PCM, PCMU, PCMA)}
 
 
