@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from . import openai_options, wire
-from ._barge_in import BargeIn
-from ._close_codes import CONNECTION_DROPPED, abort, connection_error, going_away
+from .barge_in import BargeIn
+from .close_codes import CONNECTION_DROPPED, abort, connection_error, going_away
 from .config import RealtimeSessionModelSettings
 from .model import (
     ModelAudioTracker,

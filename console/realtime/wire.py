@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
-from ._wire_items import MalformedEvent, int_field, message_item, opt_str_field, str_field
 from .audio_formats import AudioFormat, normalize_audio_format
 from .items import RealtimeToolCallItem
 from .model import ModelAudioTracker
@@ -50,6 +49,7 @@ from .wire_client import (
     turn_detection_of,
     user_message_item,
 )
+from .wire_items import MalformedEvent, int_field, message_item, opt_str_field, str_field
 
 __all__ = [
     "MalformedEvent",

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from . import wire
-from ._sending import ClientEventSending
+from .client_events import ClientEventSending
 from .model import RealtimePlaybackTracker
 from .model_events import RealtimeModelAudioInterruptedEvent
 
