@@ -212,6 +212,11 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    async def announce_starting(self) -> None:
+        """Call the listener's ``on_agent_starting`` (the runner does, before it returns the
+        session). Not in the SDK."""
+        await self._lifecycle.call_now("on_agent_starting")
+
     async def __aenter__(self) -> RealtimeSession[TContext]:
         return await self.enter()
 
