@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Generic
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
-from ._schema import empty_object_schema, ensure_strict_json_schema
 from .exceptions import ModelBehaviorError, UserError
 from .run_context import RunContextWrapper, TContext
+from .tool_schema import empty_object_schema, ensure_strict_json_schema
 from .tools import evaluate_flag, maybe_await
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ is rebuilt lazily, from that point, the next time a position is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 from .items import (
@@ -35,10 +35,18 @@ class HistoryView(Sequence[RealtimeItem]):
     """A live, read-only view of a session's history (no copy is made; it changes as the
     conversation goes on). Items are the session's own objects: treat them as read-only."""
 
-    __slots__ = ("_history",)
+    __slots__ = ("_by_id", "_items", "_position")
 
-    def __init__(self, history: History) -> None:
-        self._history = history
+    def __init__(
+        self,
+        items: list[RealtimeItem],
+        by_id: dict[str, RealtimeItem],
+        position: Callable[[str], int],
+    ) -> None:
+        # The history's own list and index (never rebound), read, never written, here.
+        self._items = items
+        self._by_id = by_id
+        self._position = position
 
     @overload
     def __getitem__(self, index: int) -> RealtimeItem: ...
@@ -47,25 +55,25 @@ class HistoryView(Sequence[RealtimeItem]):
     def __getitem__(self, index: slice) -> Sequence[RealtimeItem]: ...
 
     def __getitem__(self, index: int | slice) -> RealtimeItem | Sequence[RealtimeItem]:
-        return self._history._items[index]
+        return self._items[index]
 
     def __len__(self) -> int:
-        return len(self._history._items)
+        return len(self._items)
 
     def __iter__(self) -> Iterator[RealtimeItem]:
-        return iter(self._history._items)
+        return iter(self._items)
 
     def __contains__(self, value: object) -> bool:
         item_id = getattr(value, "item_id", None)
-        return isinstance(item_id, str) and self._history._by_id.get(item_id) is value
+        return isinstance(item_id, str) and self._by_id.get(item_id) is value
 
     def get(self, item_id: str) -> RealtimeItem | None:
         """The item with this id, in O(1)."""
-        return self._history._by_id.get(item_id)
+        return self._by_id.get(item_id)
 
     def index_of(self, item_id: str) -> int:
         """The position of the item with this id (ValueError if absent)."""
-        return self._history.position(item_id)
+        return self._position(item_id)
 
     def __repr__(self) -> str:
         return f"HistoryView({len(self)} items)"
@@ -84,7 +92,7 @@ class History:
         self._by_id: dict[str, RealtimeItem] = {}
         self._pos: dict[str, int] = {}
         self._stale_from: int | None = None
-        self.view = HistoryView(self)
+        self.view = HistoryView(self._items, self._by_id, self.position)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ._close_codes import CONNECTION_DROPPED
+from .close_codes import CONNECTION_DROPPED
 from .listener import AgentError, AgentListener
 from .model import RealtimeModelListener
 from .model_events import RealtimeModelEvent

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from . import openai_options, wire
-from ._barge_in import BargeIn
-from ._close_codes import CONNECTION_DROPPED, abort, connection_error, going_away
+from .barge_in import BargeIn
+from .client_events import ClientEventSender, WireWriter
+from .close_codes import CONNECTION_DROPPED, abort, connection_error, going_away
 from .config import RealtimeSessionModelSettings
 from .model import (
     ModelAudioTracker,
@@ -28,6 +29,7 @@ from .model_events import (
     RealtimeModelExceptionEvent,
     RealtimeModelTurnEndedEvent,
 )
+from .model_inputs import RealtimeModelSendEvent
 from .openai_options import (
     DEFAULT_MODEL,
     USER_AGENT,
@@ -53,7 +55,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
+class OpenAIRealtimeWebSocketModel(RealtimeModel):
     """A RealtimeModel speaking the Realtime GA protocol over WebSocket.
 
     Beyond the SDK: response.create is never sent while a response is in flight (it is queued
@@ -61,7 +63,10 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
     arriving for it is dropped; a commit with turn detection off asks for a response (push to
     talk); listener errors and malformed server messages become events instead of ending the
     read loop; ``close()`` is bounded in time; the model can ``connect`` again after closing.
-    Sending is in ``ClientEventSending``, interrupting in ``BargeIn``.
+    The model holds its parts as objects: the server event decoder and the response
+    sequencer (sans-I/O, ``wire``), a ``WireWriter`` (encoding, ordered writes, wire
+    observers), a ``ClientEventSender`` (a session's requests as client events) and a
+    ``BargeIn`` (interrupting); this class owns the socket, its read loop and the listeners.
     """
 
     def __init__(
@@ -75,20 +80,36 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         self._decoder = wire.ServerEventDecoder(ModelAudioTracker(clock=clock))
         self._responses = wire.ResponseSequencer()
         self._listeners: list[RealtimeModelListener] = []
-        self._wire_observers: list[Callable[[str, dict[str, Any]], None]] = []
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._send_lock = asyncio.Lock()
         self._playback_tracker: RealtimePlaybackTracker | None = None
         self._call_id: str | None = None
         self._status: RealtimeConnectionStatus = "disconnected"
         self._closing = False
+        self._writer = WireWriter(lambda: self._ws, self._error)
+        self._barge_in = BargeIn(
+            self._decoder,
+            self._responses,
+            self._writer,
+            emit=self._emit,
+            playback=lambda: self._playback_tracker,
+        )
+        self._sender = ClientEventSender(
+            self._writer,
+            self._decoder,
+            self._responses,
+            self._barge_in,
+            emit=self._emit,
+            error=self._error,
+            target=lambda: (self.model, self._call_id),
+            session_sent=self._sync_playback_format,
+        )
         self._hooks: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
-            "input_audio_buffer.speech_started": self._on_speech_started,
+            "input_audio_buffer.speech_started": self._barge_in.on_speech_started,
             "response.created": self._on_response_created,
             "response.done": self._on_response_done,
             "error": self._on_server_error,
-            "conversation.item.truncated": self._on_truncated,
+            "conversation.item.truncated": self._barge_in.on_truncated,
             "session.created": self._on_session,
             "session.updated": self._on_session,
         }
@@ -108,14 +129,18 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
     def add_wire_observer(self, observer: Callable[[str, dict[str, Any]], None]) -> None:
         """Also hand every client event sent (``"sent"``) and server event received (``"recv"``)
         to ``observer``, as JSON objects: for journals and protocol logs. Not in the SDK."""
-        self._wire_observers.append(observer)
+        self._writer.observers.append(observer)
 
-    def _observe(self, direction: str, data: dict[str, Any]) -> None:
-        for observer in self._wire_observers:
-            try:
-                observer(direction, data)
-            except Exception:
-                logger.exception("a wire observer failed")
+    async def send_event(self, event: RealtimeModelSendEvent) -> None:
+        """Send a session's request; failures become error events, never exceptions."""
+        await self._sender.send_event(event)
+
+    async def send_event_if(
+        self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
+    ) -> bool:
+        """Send a user message only if ``send_if()`` holds when it is written to the socket
+        (the SDK supports only user input here; anything else is not sent: False)."""
+        return await self._sender.send_event_if(event, send_if)
 
     def add_listener(self, listener: RealtimeModelListener) -> None:
         if listener not in self._listeners:
@@ -205,7 +230,7 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         self._ws = ws
         self._status = "connected"
         self._reader = asyncio.create_task(self._read_loop(ws), name="realtime-reader")
-        await self._send_session_update(settings, initial=True)
+        await self._sender.send_session_update(settings, initial=True)
 
     async def _open(self, url: str, headers: dict[str, str]) -> ClientConnection:
         from websockets.asyncio.client import connect  # lazy: the core imports without it
@@ -270,8 +295,8 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         data = getattr(events[0], "data", None)  # always the raw event
         if type(data) is not dict:
             return
-        if self._wire_observers:
-            self._observe("recv", data)
+        if self._writer.observers:
+            self._writer.observe("recv", data)
         kind = data.get("type")
         hook = self._hooks.get(kind) if type(kind) is str else None
         if hook is not None:
@@ -284,12 +309,12 @@ class OpenAIRealtimeWebSocketModel(BargeIn, RealtimeModel):
         self._responses.created()
 
     async def _on_response_done(self, data: dict[str, Any]) -> None:
-        await self._send_response(self._responses.done())
+        await self._sender.send_response(self._responses.done())
 
     async def _on_server_error(self, data: dict[str, Any]) -> None:
         error = data.get("error")
         if isinstance(error, dict):
-            await self._send_response(self._responses.refused(error))
+            await self._sender.send_response(self._responses.refused(error))
 
     async def _on_session(self, data: dict[str, Any]) -> None:
         self._sync_playback_format()

@@ -59,5 +59,5 @@ class RealtimeRunner(Generic[TContext]):
             listener=self._listener,
             lifecycle_clock=self._clock,
         )
-        await session._lifecycle.call_now("on_agent_starting")
+        await session.announce_starting()
         return session

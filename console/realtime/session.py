@@ -5,33 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import types
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, Generic, cast
 
-from ._event_stream import CLOSED, Closed, EventIterator
-from ._guardrail_runner import GuardrailRunner
-from ._link import SessionLink
-from ._session_events import ModelEventHandling
-from ._settings import AgentSettings, settings_for_agent
-from ._tool_calls import ToolCalls
-from ._unreachable import unreachable_callbacks
+from .active_agent import ActiveAgent
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
 from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
-from .events import (
-    RealtimeAgentChanged,
-    RealtimeError,
-    RealtimeEventInfo,
-    RealtimeHistoryUpdated,
-    RealtimeSessionClosed,
-    RealtimeSessionEvent,
-)
+from .connection import ConnectionSupervisor
+from .event_stream import EventIterator, SessionEvents
+from .events import RealtimeAgentChanged, RealtimeEventInfo, RealtimeHistoryUpdated
 from .exceptions import UserError
-from .handoffs import Handoff
 from .history import History, HistoryView
 from .lifecycle import Clock, LifecycleTracker, agent_error, warn_unreachable
-from .listener import AgentError, AgentListener
-from .model import RealtimeModel, RealtimeModelConfig
+from .listener import AgentListener
+from .model import RealtimeModel, RealtimeModelConfig, RealtimeModelListener
+from .model_event_router import ModelEventRouter
+from .model_events import RealtimeModelEvent
 from .model_inputs import (
     RealtimeModelSendAudio,
     RealtimeModelSendEvent,
@@ -40,15 +30,16 @@ from .model_inputs import (
     RealtimeModelSendUserInput,
     RealtimeModelUserInput,
 )
-from .reconnect import ConnectionState
+from .output_guardrail_runner import GuardrailRunner
+from .reconnect import ConnectionState, ReconnectPolicy, RestorePlan, restore_plan
 from .run_context import RunContextWrapper, TContext
-from .tools import FunctionTool
+from .tool_runner import ToolRunner
+from .unreachable_callbacks import unreachable_callbacks
 
 DEFAULT_MAX_QUEUED_EVENTS = 10_000
-_HARD_LIMIT_FACTOR = 4
 
 
-class RealtimeSession(ModelEventHandling, Generic[TContext]):
+class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     """A live session with a realtime model: send text and audio in, iterate events out.
 
     Use ``async with await runner.run() as session`` (or ``enter()``/``close()``), then
@@ -73,6 +64,12 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
     ``max_queued_events`` (10,000 by default) for an iterator that does not read: past that,
     audio, raw model events and server errors are dropped, and past four times that every
     event is (``dropped_events`` counts them).
+
+    Built of parts that each own their state: ``SessionEvents`` (the event queue), ``History``,
+    ``ActiveAgent`` (the agent, its tools and settings), ``ConnectionSupervisor`` (sends,
+    reconnects), ``ToolRunner`` (calls and approvals), ``GuardrailRunner``,
+    ``LifecycleTracker`` (listener callbacks) and ``ModelEventRouter``, which the session's
+    ``on_event`` hands every model event to.
     """
 
     close_timeout_s: float = 5.0
@@ -90,34 +87,16 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         lifecycle_clock: Clock | None = None,
     ) -> None:
         self._model = model
-        self._current_agent = agent
         self._context_wrapper: RunContextWrapper[Any] = RunContextWrapper(context)
-        self._event_info = RealtimeEventInfo(context=self._context_wrapper)
         self._model_config = cast(RealtimeModelConfig, dict(model_config or {}))
-        self._run_config: RealtimeRunConfig = cast(RealtimeRunConfig, dict(run_config or {}))
-        self._history = History()
-        self._queue: asyncio.Queue[RealtimeSessionEvent | Closed] = asyncio.Queue()
-        self._max_queued: int | None = self._run_config.get(
-            "max_queued_events", DEFAULT_MAX_QUEUED_EVENTS
+        run: RealtimeRunConfig = cast(RealtimeRunConfig, dict(run_config or {}))
+        self._events = SessionEvents(
+            RealtimeEventInfo(context=self._context_wrapper),
+            run.get("max_queued_events", DEFAULT_MAX_QUEUED_EVENTS),
+            lambda error: self._lifecycle.call("on_agent_error", error),
         )
-        self._dropping = False
-        self.dropped_events = 0
-        """Audio and raw model events dropped because nobody read the queue (see above)."""
-        self._current_settings: RealtimeSessionModelSettings = {}
-        self._entered = False
-        self._closing = False
-        self._closed = False
-        self._close_task: asyncio.Task[None] | None = None
-        self._closed_event: RealtimeSessionClosed | None = None
-        self._close_exempt: set[asyncio.Task[Any]] = set()
-        self._failure: BaseException | None = None  # raised by the iterator after the last event
-        self._function_tools: dict[str, FunctionTool] = {}
-        self._handoffs: dict[str, Handoff[Any, Any]] = {}
-        self._tools = ToolCalls(self)
-        self._link = SessionLink(self)
-        self._guardrails = GuardrailRunner(self)
-        self._guardrails.agent_changed(agent)
-        self._inactivity_timeout_s = self._run_config.get("user_inactivity_timeout_s")
+        self._queue = self._events.queue
+        self._inactivity_timeout_s = run.get("user_inactivity_timeout_s")
         self._lifecycle = LifecycleTracker(
             listener or agent.listener or AgentListener(),
             report_error=self._report_listener_error,
@@ -125,24 +104,51 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             on_timeout=self._on_inactivity_timeout,
             clock=lifecycle_clock,
         )
-        self._handlers: dict[str, Callable[[Any], None]] = {
-            "transcript_delta": self._on_transcript_delta,
-            "audio": self._on_audio,
-            "output_text_delta": self._on_text_delta,
-            "audio_done": self._on_audio_done,
-            "audio_interrupted": self._on_audio_interrupted,
-            "item_updated": self._on_item_updated,
-            "item_deleted": self._on_item_deleted,
-            "input_audio_transcription_completed": self._on_user_transcript,
-            "input_audio_timeout_triggered": self._on_input_timeout,
-            "error": self._on_error,
-            "exception": self._on_exception,
-            "connection_status": self._on_connection_status,
-            "turn_started": self._on_turn_started,
-            "turn_ended": self._on_turn_ended,
-            "usage": self._on_usage,
-            "end_of_stream": self._on_end_of_stream,
-        }
+        self._history = History()
+        self._agents = ActiveAgent(
+            agent, self._context_wrapper, run, self._model_config.get("initial_model_settings")
+        )
+        self._entered = False
+        self._close_task: asyncio.Task[None] | None = None
+        self._close_exempt: set[asyncio.Task[Any]] = set()
+        self._link = ConnectionSupervisor(
+            model,
+            self._events,
+            policy=ReconnectPolicy.from_config(run.get("reconnect")),
+            response_timeout_s=run.get("response_timeout_s"),
+            connect_config=self._connect_config,
+            restore=self._restore_plan,
+            close_session=self._begin_close,
+            reconnected=self._lifecycle.connected,
+            close_timeout_s=lambda: self.close_timeout_s,
+        )
+        self._tools = ToolRunner(
+            self._events,
+            self._agents,
+            self._context_wrapper,
+            run,
+            send=self._send,
+            subagents=self._lifecycle,
+            end_session=self._end_with,
+        )
+        self._guardrails = GuardrailRunner(
+            self._events,
+            self._agents,
+            self._context_wrapper,
+            run,
+            send=self._send,
+            send_if=self._link.send_if,
+        )
+        self._router = ModelEventRouter(
+            self._events,
+            self._history,
+            self._link,
+            self._tools,
+            self._guardrails,
+            self._agents,
+            self._context_wrapper,
+            self._begin_close,
+        )
 
     # --- properties --------------------------------------------------------------------------
 
@@ -152,7 +158,7 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     @property
     def current_agent(self) -> RealtimeAgent[Any]:
-        return self._current_agent
+        return self._agents.agent
 
     @property
     def context_wrapper(self) -> RunContextWrapper[Any]:
@@ -170,26 +176,33 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     @property
     def closed(self) -> bool:
-        return self._closing
+        return self._events.closed
+
+    @property
+    def dropped_events(self) -> int:
+        """Audio and raw model events dropped because nobody read the queue (see above)."""
+        return self._events.dropped
 
     @property
     def closed_reason(self) -> str | None:
         """Why the session closed (``"closed"``, ``"disconnected"``, ``"end of stream"``, ``"no
         user activity for 30 s"``, ``"reconnect failed: ..."``...); None while open. Not in the
         SDK."""
-        return None if self._closed_event is None else self._closed_event.reason
+        closed = self._events.closed_event
+        return None if closed is None else closed.reason
 
     @property
     def closed_error(self) -> Any:
         """The error that closed the session (a message or an error payload), else None. Not in
         the SDK."""
-        return None if self._closed_event is None else self._closed_event.error
+        closed = self._events.closed_event
+        return None if closed is None else closed.error
 
     @property
     def connection_state(self) -> ConnectionState:
         """``disconnected`` (not entered), ``connecting``, ``connected``, ``reconnecting``
         (dropped: waiting, attempting or restoring) or ``closed``. Not in the SDK."""
-        return "closed" if self._closing else self._link.state
+        return "closed" if self._events.closed else self._link.state
 
     async def reconnect_now(self) -> bool:
         """Skip the wait before the next reconnect attempt (a console's "retry now" key) and
@@ -198,6 +211,11 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         return await self._link.reconnect_now()
 
     # --- lifecycle ---------------------------------------------------------------------------
+
+    async def announce_starting(self) -> None:
+        """Call the listener's ``on_agent_starting`` (the runner does, before it returns the
+        session). Not in the SDK."""
+        await self._lifecycle.call_now("on_agent_starting")
 
     async def __aenter__(self) -> RealtimeSession[TContext]:
         return await self.enter()
@@ -209,26 +227,22 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         """Connect the model with the starting agent's settings. Prefer ``async with``."""
         if self._entered:
             raise UserError("this session was already entered")
-        if self._closing:
+        if self._events.closed:
             raise UserError("this session is closed")
         self._entered = True
-        prepared = await self._prepare_agent(self._current_agent, at_connect=True)
-        self._switch_agent(self._current_agent, prepared)
-        config = cast(
-            RealtimeModelConfig, {**self._model_config, "initial_model_settings": prepared.settings}
-        )
+        agent = self._agents.agent
+        prepared = await self._agents.prepare(agent, at_connect=True)
+        self._agents.switch(agent, prepared)
         self._lifecycle.start()
         warn_unreachable(
             self._lifecycle.listener,
-            unreachable_callbacks(
-                prepared.settings, self._current_agent, self._inactivity_timeout_s
-            ),
+            unreachable_callbacks(prepared.settings, agent, self._inactivity_timeout_s),
         )
         self._model.add_listener(self)
         self._model.add_listener(self._lifecycle)
         self._link.state = "connecting"
         try:
-            await self._model.connect(config)
+            await self._model.connect(self._connect_config())
         except BaseException as exc:
             self._link.state = "disconnected"
             self._model.remove_listener(self)
@@ -239,8 +253,9 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
             raise
         self._link.connected()
         self._lifecycle.connected()
-        self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
-        self._emit(RealtimeAgentChanged(self._current_agent, None, self._event_info))
+        info = self._events.info
+        self._events.emit(RealtimeHistoryUpdated(history=self._history.view, info=info))
+        self._events.emit(RealtimeAgentChanged(agent, None, info))
         return self
 
     async def close(self) -> None:
@@ -258,12 +273,8 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     def _begin_close(self, reason: str, error: Any = None) -> asyncio.Task[None]:
         if self._close_task is None:
-            self._closing = True
-            self._closed_event = RealtimeSessionClosed(
-                reason=reason, info=self._event_info, error=error
-            )
-            # Queued first, so iterators end now even if the model is slow to close.
-            self._queue.put_nowait(CLOSED)
+            # First, so iterators end now even if the model is slow to close.
+            self._events.close(reason, error)
             self._close_task = self._new_close_task(self._finish_close())
         return self._close_task
 
@@ -301,16 +312,15 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (then ``closed_reason`` says why)."""
-        return EventIterator(self._queue, self._take_failure)
+        return self._events.iterator()
 
-    def events(self) -> EventIterator:
+    def events(self, *, console: bool = False) -> EventIterator:
         """Iterate as ``async for event in session`` does, plus, last, a ``session_closed``
-        event carrying the close reason and error (a console shows it). Not in the SDK."""
-        return EventIterator(self._queue, self._take_failure, lambda: self._closed_event)
-
-    def _take_failure(self) -> BaseException | None:
-        failure, self._failure = self._failure, None
-        return failure
+        event carrying the close reason and error (a console shows it). With ``console``,
+        also the typed events of ``console.realtime.events.CONSOLE_EVENTS`` (transcript and
+        text deltas, the user's transcript, turns, connection state, usage), each right after
+        the SDK's events for the same model event. Not in the SDK."""
+        return self._events.iterator(with_closed=True, console=console)
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -338,9 +348,9 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         the response). A later agent switch sends that agent's own settings. Not in the SDK."""
         settings = cast(
             RealtimeSessionModelSettings,
-            {**self._current_settings, "turn_detection": turn_detection},
+            {**self._agents.settings, "turn_detection": turn_detection},
         )
-        self._current_settings = settings
+        self._agents.replace_settings(settings)
         await self._send(RealtimeModelSendSessionUpdate(session_settings=settings))
 
     def set_playback_pending(self, pending: bool) -> None:
@@ -350,30 +360,21 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
 
     async def update_agent(self, agent: RealtimeAgent[Any]) -> None:
         """Make ``agent`` the current agent and send its settings to the model."""
-        prepared = await self._prepare_agent(agent)
-        previous, previous_tools, previous_handoffs = (
-            self._current_agent,
-            self._function_tools,
-            self._handoffs,
-        )
-        self._switch_agent(agent, prepared)
+        prepared = await self._agents.prepare(agent)
+        before = self._agents.offered
+        previous = self._agents.switch(agent, prepared)
         try:
             await self._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
         except BaseException:
-            self._current_agent, self._function_tools, self._handoffs = (
-                previous,
-                previous_tools,
-                previous_handoffs,
-            )
-            self._guardrails.agent_changed(previous)
+            self._agents.switch(previous, before)
             raise
         if agent is not previous:
-            self._emit(RealtimeAgentChanged(agent, previous, self._event_info))
+            self._events.emit(RealtimeAgentChanged(agent, previous, self._events.info))
 
     async def approve_tool_call(self, call_id: str, *, always: bool = False) -> None:
         """Run a pending tool call; with ``always``, approve every call of that tool from now on
         (including calls of it waiting now). Unknown call ids are ignored."""
-        if not self._closing:
+        if not self._events.closed:
             await self._tools.approve(call_id, always)
 
     @property
@@ -385,62 +386,48 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         """Not in the SDK: stop a running tool call. The model gets an output saying the
         operator cancelled it (and responds), and an ``error`` event (``kind``
         ``"tool_cancelled"``) says so. False when no such call is running."""
-        return not self._closing and self._tools.cancel(call_id)
+        return not self._events.closed and self._tools.cancel(call_id)
 
     async def reject_tool_call(
         self, call_id: str, *, always: bool = False, rejection_message: str | None = None
     ) -> None:
         """Tell the model a pending call was not approved (``rejection_message``, else the run
         config's ``tool_error_formatter``, else the default text) and let it respond."""
-        if not self._closing:
+        if not self._events.closed:
             await self._tools.reject(call_id, always, rejection_message)
 
-    # --- internals shared with tool calls and guardrails -------------------------------------
+    # --- model events ------------------------------------------------------------------------
+
+    async def on_event(self, event: RealtimeModelEvent) -> None:
+        """Called by the model for every event it emits."""
+        await self._router.on_event(event)
+
+    # --- what the parts ask of the session ----------------------------------------------------
 
     async def _send(self, event: RealtimeModelSendEvent) -> None:
-        # Through the link: while reconnecting, sends are held (audio dropped) until restored.
+        # Through the supervisor: while reconnecting, sends are held (audio dropped).
         await self._link.send(event)
 
-    def _emit(self, event: RealtimeSessionEvent) -> None:
-        if self._closing:
-            return
-        limit = self._max_queued
-        if limit is not None and self._queue.qsize() >= limit * _HARD_LIMIT_FACTOR:
-            # Nobody has read for a long time: even state events go, or memory has no bound.
-            self.dropped_events += 1
-            return
-        self._queue.put_nowait(event)
-
-    def _emit_error(self, message: str, **extra: Any) -> None:
-        kind = extra.get("kind")
-        self._emit(RealtimeError(error={"message": message, **extra}, info=self._event_info))
-        # Listeners hear the session's own errors too (a failing tool, an unknown tool...), but
-        # not their own: a raising on_agent_error would otherwise report itself forever.
-        if kind != "listener":
-            self._lifecycle.call(
-                "on_agent_error", AgentError(type=str(kind or "error"), message=message)
-            )
+    def _end_with(self, reason: str, failure: BaseException) -> None:
+        """A failure asked for by a tool's settings: the session ends, its iterator raises."""
+        self._events.fail(failure)
+        self._begin_close(reason, str(failure))
 
     async def _report_listener_error(self, exc: Exception, where: str) -> None:
-        self._emit_error(f"{where} raised {type(exc).__name__}: {exc}", kind="listener")
+        self._events.error(f"{where} raised {type(exc).__name__}: {exc}", kind="listener")
 
     async def _on_inactivity_timeout(self) -> None:
         self._begin_close(f"no user activity for {self._inactivity_timeout_s:g} s")
 
-    async def _prepare_agent(
-        self, agent: RealtimeAgent[Any], *, at_connect: bool = False
-    ) -> AgentSettings:
-        return await settings_for_agent(
-            agent,
-            self._context_wrapper,
-            self._run_config,
-            self._model_config.get("initial_model_settings"),
-            at_connect=at_connect,
+    def _connect_config(self) -> RealtimeModelConfig:
+        """The model config with the current agent's settings (for a reconnect)."""
+        return cast(
+            RealtimeModelConfig,
+            {**self._model_config, "initial_model_settings": self._agents.settings},
         )
 
-    def _switch_agent(self, agent: RealtimeAgent[Any], prepared: AgentSettings) -> None:
-        self._current_agent = agent
-        self._current_settings = prepared.settings  # what a reconnect sends
-        self._function_tools = prepared.tools
-        self._handoffs = prepared.handoffs
-        self._guardrails.agent_changed(agent)
+    def _restore_plan(self) -> RestorePlan:
+        if self._model_config.get("call_id"):
+            # A SIP call keeps its conversation on the server: attaching again is enough.
+            return RestorePlan()
+        return restore_plan(self._history.view, live_calls=self._tools.live_calls())

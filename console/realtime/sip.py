@@ -32,7 +32,7 @@ async def session_payload(
     set them, then ``overrides`` (tools and handoffs in them filtered by ``is_enabled``).
     """
     # Imported here: the agent layer imports far more than the transport needs.
-    from ._settings import settings_for_agent
+    from .agent_settings import settings_for_agent
     from .run_context import RunContextWrapper
     from .tools import evaluate_flag
 

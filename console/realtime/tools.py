@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._docstrings import DocstringStyle
-from ._schema import ensure_strict_json_schema, function_schema
+from .docstring_parsing import DocstringStyle
 from .exceptions import ModelBehaviorError, UserError
 from .run_context import ApprovalState, RunContextWrapper, TContext
+from .tool_schema import ensure_strict_json_schema, function_schema
 from .usage import Usage
 
 if TYPE_CHECKING:

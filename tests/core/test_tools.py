@@ -17,7 +17,7 @@ from console.realtime import (
     UserError,
     function_tool,
 )
-from console.realtime._schema import ensure_strict_json_schema
+from console.realtime.tool_schema import ensure_strict_json_schema
 
 
 class Address(BaseModel):

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from .active_agent import ActiveAgent
 from .agent import RealtimeAgent
+from .config import RealtimeRunConfig
+from .event_stream import SessionEvents
 from .events import RealtimeGuardrailTripped
 from .guardrails import OutputGuardrail, OutputGuardrailResult
-from .model_inputs import RealtimeModelSendInterrupt, RealtimeModelSendUserInput
+from .model_inputs import (
+    RealtimeModelSendEvent,
+    RealtimeModelSendInterrupt,
+    RealtimeModelSendUserInput,
+)
+from .run_context import RunContextWrapper
 
-if TYPE_CHECKING:
-    from .session import RealtimeSession
+Send = Callable[[RealtimeModelSendEvent], Awaitable[None]]
+SendIf = Callable[[RealtimeModelSendEvent, Callable[[], bool]], Awaitable[bool]]
 
 
 class _Transcript:
@@ -32,16 +41,28 @@ class GuardrailRunner:
     response began only stops its own audio, and its feedback message is sent with the model's
     ``send_event_if``, so it is dropped if a newer response begins before it is on the wire."""
 
-    def __init__(self, session: RealtimeSession[Any]) -> None:
-        self._s = session
-        settings = session._run_config.get("guardrails_settings") or {}
+    def __init__(
+        self,
+        events: SessionEvents,
+        agents: ActiveAgent,
+        context: RunContextWrapper[Any],
+        run_config: RealtimeRunConfig,
+        *,
+        send: Send,
+        send_if: SendIf,
+    ) -> None:
+        self._events = events
+        self._agents = agents
+        self._context = context
+        self._send = send
+        self._send_if = send_if
+        settings = run_config.get("guardrails_settings") or {}
         self._debounce = int(settings.get("debounce_text_length", 100))
         self._run_guardrails: list[OutputGuardrail[Any]] = list(
-            session._run_config.get("output_guardrails") or []
+            run_config.get("output_guardrails") or []
         )
+        self._agent: RealtimeAgent[Any] | None = None
         self._guardrails: list[OutputGuardrail[Any]] = []
-        self.active = False
-        """False when no guardrail applies: the session then skips this runner entirely."""
         self.interrupted: set[str] = set()
         """Responses already interrupted by a guardrail; their remaining audio is dropped."""
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -50,15 +71,23 @@ class GuardrailRunner:
         self._response: str | None = None
         self._streaming = False
 
-    def agent_changed(self, agent: RealtimeAgent[Any]) -> None:
-        seen: set[int] = set()
-        combined: list[OutputGuardrail[Any]] = []
-        for guardrail in [*agent.output_guardrails, *self._run_guardrails]:
-            if id(guardrail) not in seen:
-                seen.add(id(guardrail))
-                combined.append(guardrail)
-        self._guardrails = combined
-        self.active = bool(combined)
+    @property
+    def active(self) -> bool:
+        """False when no guardrail applies to the agent speaking: the session skips deltas."""
+        return bool(self._current())
+
+    def _current(self) -> list[OutputGuardrail[Any]]:
+        """The guardrails of the agent speaking plus the run config's, without repeats."""
+        agent = self._agents.agent
+        if agent is not self._agent:
+            seen: set[int] = set()
+            combined: list[OutputGuardrail[Any]] = []
+            for guardrail in [*agent.output_guardrails, *self._run_guardrails]:
+                if id(guardrail) not in seen:
+                    seen.add(id(guardrail))
+                    combined.append(guardrail)
+            self._agent, self._guardrails = agent, combined
+        return self._guardrails
 
     def on_turn_started(self, response_id: str | None) -> None:
         # A late turn_started of the response already streaming is not a new response.
@@ -84,7 +113,7 @@ class GuardrailRunner:
             return
         task = asyncio.get_running_loop().create_task(
             self._check(
-                text, response_id, self._s._current_agent, list(self._guardrails), self.generation
+                text, response_id, self._agents.agent, list(self._current()), self.generation
             )
         )
         self.tasks.add(task)
@@ -103,10 +132,9 @@ class GuardrailRunner:
         guardrails: list[OutputGuardrail[Any]],
         generation: int,
     ) -> None:
-        s = self._s
-        ctx = s._context_wrapper
+        events = self._events
         outcomes = await asyncio.gather(
-            *(g.run(ctx, agent, text) for g in guardrails), return_exceptions=True
+            *(g.run(self._context, agent, text) for g in guardrails), return_exceptions=True
         )
         tripped: list[OutputGuardrailResult] = []
         for guardrail, outcome in zip(guardrails, outcomes, strict=True):
@@ -114,33 +142,36 @@ class GuardrailRunner:
                 if outcome.output.tripwire_triggered:
                     tripped.append(outcome)
             elif isinstance(outcome, Exception):
-                s._emit_error(
+                events.error(
                     f"guardrail {guardrail.get_name()} failed: {outcome}",
                     kind="guardrail_failed",
                 )
             else:
                 raise outcome
         # Several checks of one response may trip concurrently: only the first one interrupts.
-        if not tripped or response_id in self.interrupted or s._closing:
+        if not tripped or response_id in self.interrupted or events.closed:
             return
         self.interrupted.add(response_id)
-        s._emit(
-            RealtimeGuardrailTripped(guardrail_results=tripped, message=text, info=s._event_info)
+        events.emit(
+            RealtimeGuardrailTripped(guardrail_results=tripped, message=text, info=events.info)
         )
         try:
             if generation != self.generation:
                 # A newer response is under way: stop only what is left of this one's audio.
-                await s._send(RealtimeModelSendInterrupt(response_id=response_id,
-                                                         playback_only=True))
+                await self._send(
+                    RealtimeModelSendInterrupt(response_id=response_id, playback_only=True)
+                )
                 return
-            await s._send(
+            await self._send(
                 RealtimeModelSendInterrupt(force_response_cancel=True, response_id=response_id)
             )
             names = ", ".join(r.guardrail.get_name() for r in tripped)
-            await s._link.send_if(
+            await self._send_if(
                 RealtimeModelSendUserInput(user_input=f"guardrail triggered: {names}"),
                 lambda: generation == self.generation,
             )
         except Exception as exc:
-            s._emit_error(f"could not interrupt after a guardrail tripped: {exc}",
-                          kind="guardrail_interrupt_failed")
+            events.error(
+                f"could not interrupt after a guardrail tripped: {exc}",
+                kind="guardrail_interrupt_failed",
+            )

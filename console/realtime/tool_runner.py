@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
-from ._tool_approvals import ToolApprovals
-from ._tool_timeout import ToolCancelled, ToolTimeout, cancelled_output, stoppable, within
+from .active_agent import ActiveAgent
 from .agent import RealtimeAgent
 from .approvals import PendingToolApproval
+from .config import RealtimeRunConfig
+from .event_stream import SessionEvents
 from .events import (
     RealtimeAgentChanged,
     RealtimeHandoffEvent,
@@ -20,17 +21,21 @@ from .exceptions import ToolTimeoutError, UserError
 from .handoffs import Handoff
 from .model_events import RealtimeModelToolCallEvent
 from .model_inputs import (
+    RealtimeModelSendEvent,
     RealtimeModelSendRawMessage,
     RealtimeModelSendSessionUpdate,
     RealtimeModelSendToolOutput,
 )
+from .run_context import RunContextWrapper
 from .subagent import SubagentTool, task_of
+from .tool_approvals import ToolApprovals
 from .tool_guardrails import (
     ToolInputGuardrailData,
     ToolInputGuardrailTripwireTriggered,
     ToolOutputGuardrailData,
     ToolOutputGuardrailTripwireTriggered,
 )
+from .tool_timeout import ToolCancelled, ToolTimeout, cancelled_output, stoppable, within
 from .tools import (
     FunctionTool,
     ToolContext,
@@ -40,10 +45,6 @@ from .tools import (
     serialize_tool_output,
 )
 
-if TYPE_CHECKING:
-    from .session import RealtimeSession
-
-
 # Failures a tool's settings ask to end the session with (the rest become outputs).
 _FATAL = (
     ToolTimeoutError,
@@ -52,19 +53,51 @@ _FATAL = (
 )
 
 
-class ToolCalls(ToolApprovals):
-    """Runs the model's function calls for one session; by default each in its own task.
-    Approvals (asking, approving, rejecting) are in ``ToolApprovals``."""
+class SubagentWatch(Protocol):
+    """Told when a subagent's task starts and finishes (the lifecycle's user-inactivity clock
+    does not run meanwhile)."""
 
-    def __init__(self, session: RealtimeSession[Any]) -> None:
-        self._s = session
-        self.pending: dict[str, PendingToolApproval] = {}
+    def subagent_started(self, name: str) -> None: ...
+
+    def subagent_finished(self, name: str) -> None: ...
+
+
+class ToolRunner:
+    """Runs the model's function calls for one session, by default each in its own task;
+    asks ``approvals`` first where a tool needs one, and performs handoffs on ``agents``."""
+
+    def __init__(
+        self,
+        events: SessionEvents,
+        agents: ActiveAgent,
+        context: RunContextWrapper[Any],
+        run_config: RealtimeRunConfig,
+        *,
+        send: Callable[[RealtimeModelSendEvent], Awaitable[None]],
+        subagents: SubagentWatch,
+        end_session: Callable[[str, BaseException], None],
+    ) -> None:
+        self._events = events
+        self._agents = agents
+        self._run_context = context
+        self._send = send
+        self._subagents = subagents
+        self._end_session = end_session
+        self.approvals = ToolApprovals(events, context, run_config)
         self.tasks: set[asyncio.Task[Any]] = set()
         self._seen: set[str] = set()
-        self._background = bool(session._run_config.get("async_tool_calls", True))
-        self._timeout: float | None = session._run_config.get("tool_timeout_s")
+        self._background = bool(run_config.get("async_tool_calls", True))
+        self._timeout: float | None = run_config.get("tool_timeout_s")
+        self._pre_approval_guardrails = bool(
+            (run_config.get("tool_execution") or {}).get("pre_approval_tool_input_guardrails")
+        )
         # Running calls (call id -> what stops them), in the order they started.
         self._stops: dict[str, asyncio.Future[None]] = {}
+
+    @property
+    def pending(self) -> dict[str, PendingToolApproval]:
+        """Calls waiting for a decision, by call id (held by ``approvals``)."""
+        return self.approvals.pending
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -73,7 +106,38 @@ class ToolCalls(ToolApprovals):
         if event.call_id in self._seen:
             return
         self._seen.add(event.call_id)
-        await self._start(self._handle(event, self._s._current_agent))
+        await self._start(self._handle(event, self._agents.agent))
+
+    async def approve(self, call_id: str, always: bool) -> None:
+        """Run a pending call (with ``always``, every call of that tool from now on)."""
+        decided = self.approvals.take(call_id, always)
+        if not decided:
+            return
+        self._run_context.approve_tool(decided[0].approval_item, always_approve=always)
+        for item in decided:
+            await self._start(self._guarded(item.tool_call, self._run_approved(item)))
+
+    async def reject(self, call_id: str, always: bool, message: str | None) -> None:
+        """Tell the model a pending call was not approved, and let it respond."""
+        decided = self.approvals.take(call_id, always)
+        if not decided:
+            return
+        self._run_context.reject_tool(
+            decided[0].approval_item, always_reject=always, rejection_message=message
+        )
+        for item in decided:
+            await self._guarded(
+                item.tool_call, self._send_rejection(item.tool_call, item.agent, item.tool)
+            )
+
+    async def _run_approved(self, pending: PendingToolApproval) -> None:
+        await self._run_tool(pending.tool_call, pending.agent, pending.tool)
+
+    async def _send_rejection(
+        self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
+    ) -> None:
+        message = await self.approvals.rejection_message(tool, event.call_id)
+        await self._finish(event, agent, tool, message)
 
     async def _start(self, coro: Coroutine[Any, Any, None]) -> None:
         if not self._background:
@@ -103,7 +167,7 @@ class ToolCalls(ToolApprovals):
 
     def live_calls(self) -> set[str]:
         """Calls whose output is still to come: waiting for approval, or seen and running."""
-        return self._seen | set(self.pending)
+        return self._seen | set(self.approvals.pending)
 
     async def cancel_all(self, exempt: set[asyncio.Task[Any]]) -> None:
         tasks = {t for t in self.tasks if t not in exempt and not t.done()}
@@ -112,7 +176,7 @@ class ToolCalls(ToolApprovals):
         if tasks:
             # Bounded: a tool that swallows cancellation must not hold up close().
             await asyncio.wait(tasks, timeout=1.0)
-        self.pending.clear()
+        self.approvals.pending.clear()
 
     # --- handling ----------------------------------------------------------------------------
 
@@ -126,14 +190,11 @@ class ToolCalls(ToolApprovals):
         except _FATAL as exc:
             # Asked for by the tool's settings: the session ends, its iterator raises (the SDK's
             # behaviour for a failed tool call task).
-            s = self._s
-            s._emit_error(f"Tool call task failed: {exc}", kind="tool_call_failed",
-                          tool_name=event.name, call_id=event.call_id)
-            if s._failure is None:
-                s._failure = exc
-            s._begin_close("tool call failed", str(exc))
+            self._events.error(f"Tool call task failed: {exc}", kind="tool_call_failed",
+                               tool_name=event.name, call_id=event.call_id)
+            self._end_session("tool call failed", exc)
         except Exception as exc:
-            self._s._emit_error(
+            self._events.error(
                 f"tool call {event.name} failed: {exc}",
                 kind="tool_call_failed",
                 tool_name=event.name,
@@ -141,12 +202,11 @@ class ToolCalls(ToolApprovals):
             )
 
     async def _handle(self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any]) -> None:
-        s = self._s
-        tool = s._function_tools.get(event.name)
+        tool = self._agents.tools.get(event.name)
         if tool is not None:
             await self._guarded(event, self._function_call(event, agent, tool))
             return
-        handoff = s._handoffs.get(event.name)
+        handoff = self._agents.handoffs.get(event.name)
         if handoff is not None:
             await self._guarded(event, self._handoff(event, agent, handoff))
             return
@@ -155,20 +215,18 @@ class ToolCalls(ToolApprovals):
     async def _function_call(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> None:
-        ctx = self._s._context_wrapper
-        status = ctx.is_tool_approved(tool.name, event.call_id)
+        status = self._run_context.is_tool_approved(tool.name, event.call_id)
         if status is False:
             await self._send_rejection(event, agent, tool)
             return
-        if status is None and await self._needs_approval(tool, event):
-            execution = self._s._run_config.get("tool_execution") or {}
-            if execution.get("pre_approval_tool_input_guardrails"):
+        if status is None and await self.approvals.needed(tool, event):
+            if self._pre_approval_guardrails:
                 rejected = await self._input_guardrails(event, agent, tool)
                 if rejected is not None:
                     self._started(event, agent, tool)
                     await self._finish(event, agent, tool, rejected)
                     return
-            self._ask_approval(event, agent, tool)
+            self.approvals.ask(event, agent, tool)
             return
         await self._run_tool(event, agent, tool)
 
@@ -201,12 +259,12 @@ class ToolCalls(ToolApprovals):
     def _started(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any
     ) -> None:
-        self._s._emit(
+        self._events.emit(
             RealtimeToolStart(
                 agent=agent,
                 tool=tool,
                 arguments=event.arguments,
-                info=self._s._event_info,
+                info=self._events.info,
                 call_id=event.call_id,
             )
         )
@@ -215,17 +273,17 @@ class ToolCalls(ToolApprovals):
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any, result: Any
     ) -> None:
         """Send a call's output (starting a response) and report the call ended."""
-        await self._s._send(
+        await self._send(
             RealtimeModelSendToolOutput(
                 tool_call=event, output=serialize_tool_output(result), start_response=True
             )
         )
-        self._s._emit(
+        self._events.emit(
             RealtimeToolEnd(
                 agent=agent,
                 tool=tool,
                 output=result,
-                info=self._s._event_info,
+                info=self._events.info,
                 arguments=event.arguments,
                 call_id=event.call_id,
             )
@@ -235,7 +293,7 @@ class ToolCalls(ToolApprovals):
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> ToolContext[Any]:
         return ToolContext.from_agent_context(
-            self._s._context_wrapper,
+            self._run_context,
             event.call_id,
             tool_name=tool.name,
             tool_arguments=event.arguments,
@@ -252,7 +310,7 @@ class ToolCalls(ToolApprovals):
     ) -> Any:
         """The result of a tool's coroutine, or the output that tells the model it failed or
         timed out (with an error event): a failing tool never ends the session."""
-        s = self._s
+        events = self._events
         timeout = self.timeout_of(tool)
         failure: Exception | None = None
         stop = self._stops[event.call_id] = asyncio.get_running_loop().create_future()
@@ -261,7 +319,7 @@ class ToolCalls(ToolApprovals):
         except asyncio.CancelledError:
             raise
         except ToolCancelled:
-            s._emit_error(
+            events.error(
                 f"{what} {tool.name} was cancelled by the operator",
                 kind="tool_cancelled",
                 tool_name=tool.name,
@@ -273,7 +331,7 @@ class ToolCalls(ToolApprovals):
             error = ToolTimeoutError(tool.name, timeout)
             if tool.timeout_behavior == "raise_exception":
                 raise error from None
-            s._emit_error(
+            events.error(
                 f"{what} {tool.name} timed out after {timeout:g} s",
                 kind="tool_timeout",
                 tool_name=tool.name,
@@ -298,7 +356,7 @@ class ToolCalls(ToolApprovals):
         finally:
             self._stops.pop(event.call_id, None)
         if failure is not None:
-            s._emit_error(
+            events.error(
                 f"{what} {tool.name} failed: {failure}",
                 kind="tool_failed",
                 tool_name=tool.name,
@@ -327,17 +385,16 @@ class ToolCalls(ToolApprovals):
     async def _subagent(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: SubagentTool
     ) -> None:
-        s = self._s
         self._started(event, agent, tool)
         if tool.running or tool.run is None:
             await self._finish(event, agent, tool, tool.busy_message())
             return
         tool.running = True
-        s._lifecycle.subagent_started(tool.name)
+        self._subagents.subagent_started(tool.name)
         try:
             # The model talks while the task runs; the transport queues this response.create
             # until the response that made the call is done.
-            await s._send(
+            await self._send(
                 RealtimeModelSendRawMessage(
                     message={
                         "type": "response.create",
@@ -352,7 +409,7 @@ class ToolCalls(ToolApprovals):
             await self._finish(event, agent, tool, result)
         finally:
             tool.running = False
-            s._lifecycle.subagent_finished(tool.name)
+            self._subagents.subagent_finished(tool.name)
 
     async def _handoff(
         self,
@@ -360,22 +417,21 @@ class ToolCalls(ToolApprovals):
         agent: RealtimeAgent[Any],
         handoff: Handoff[Any, Any],
     ) -> None:
-        s = self._s
-        info = s._event_info
+        events = self._events
         self._started(event, agent, handoff)
         try:
-            new_agent = await handoff.on_invoke_handoff(s._context_wrapper, event.arguments)
+            new_agent = await handoff.on_invoke_handoff(self._run_context, event.arguments)
             if not isinstance(new_agent, RealtimeAgent):
                 raise UserError(
                     f"handoff {handoff.tool_name} returned {type(new_agent).__name__}, "
                     "not a RealtimeAgent"
                 )
-            prepared = await s._prepare_agent(new_agent)
+            prepared = await self._agents.prepare(new_agent)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            output = default_tool_error_function(s._context_wrapper, exc)
-            s._emit_error(
+            output = default_tool_error_function(self._run_context, exc)
+            events.error(
                 f"handoff {handoff.tool_name} failed: {exc}",
                 kind="handoff_failed",
                 tool_name=handoff.tool_name,
@@ -383,24 +439,23 @@ class ToolCalls(ToolApprovals):
             )
             await self._finish(event, agent, handoff, output)
             return
-        if s._closing:
+        if events.closed:
             return
-        previous = s._current_agent
-        s._switch_agent(new_agent, prepared)
-        s._emit(RealtimeHandoffEvent(from_agent=previous, to_agent=new_agent, info=info))
-        s._emit(RealtimeAgentChanged(agent=new_agent, previous=previous, info=info))
+        previous = self._agents.switch(new_agent, prepared)
+        events.emit(RealtimeHandoffEvent(from_agent=previous, to_agent=new_agent, info=events.info))
+        events.emit(RealtimeAgentChanged(agent=new_agent, previous=previous, info=events.info))
         # The new agent's instructions and tools must be in place before the response that the
         # tool output starts.
-        await s._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
+        await self._send(RealtimeModelSendSessionUpdate(session_settings=prepared.settings))
         await self._finish(event, agent, handoff, handoff.get_transfer_message(new_agent))
 
     async def _unknown(self, event: RealtimeModelToolCallEvent) -> None:
         message = f"Tool {event.name} not found"
-        self._s._emit_error(
+        self._events.error(
             message, kind="unknown_tool", tool_name=event.name, call_id=event.call_id
         )
         # Unlike the SDK (start_response False, so the assistant falls silent), a response is
         # started so the model can tell the user or pick another tool.
-        await self._s._send(
+        await self._send(
             RealtimeModelSendToolOutput(tool_call=event, output=message, start_response=True)
         )

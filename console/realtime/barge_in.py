@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import wire
-from ._sending import ClientEventSending
 from .model import RealtimePlaybackTracker
-from .model_events import RealtimeModelAudioInterruptedEvent
+from .model_events import RealtimeModelAudioInterruptedEvent, RealtimeModelEvent
+
+if TYPE_CHECKING:
+    from .client_events import WireWriter
 
 
-class BargeIn(ClientEventSending):
-    """The interrupt of ``OpenAIRealtimeWebSocketModel``: on the user's speech (barge-in) or on
-    a session's request (a mixin; the model has the state)."""
+class BargeIn:
+    """The transport's interrupt: on the user's speech (barge-in) or on a session's request.
+    Reads what is playing from the decoder's audio tracker (or the application's playback
+    tracker), and writes the truncate and cancel through ``writer``."""
 
-    _playback_tracker: RealtimePlaybackTracker | None
+    def __init__(
+        self,
+        decoder: wire.ServerEventDecoder,
+        responses: wire.ResponseSequencer,
+        writer: WireWriter,
+        *,
+        emit: Callable[[RealtimeModelEvent], Awaitable[None]],
+        playback: Callable[[], RealtimePlaybackTracker | None],
+    ) -> None:
+        self._decoder = decoder
+        self._responses = responses
+        self._writer = writer
+        self._emit = emit
+        self._playback = playback
 
-    async def _on_speech_started(self, data: dict[str, Any]) -> None:
-        await self._interrupt(force_cancel=False, barge_in=True)
+    async def on_speech_started(self, data: dict[str, Any]) -> None:
+        await self.interrupt(force_cancel=False, barge_in=True)
 
-    async def _on_truncated(self, data: dict[str, Any]) -> None:
+    async def on_truncated(self, data: dict[str, Any]) -> None:
         item_id = data.get("item_id")
         if isinstance(item_id, str):
             # conversation.item.truncated lacks the shortened transcript; fetch the item.
-            await self._send([{"type": "conversation.item.retrieve", "item_id": item_id}])
+            await self._writer.send([{"type": "conversation.item.retrieve", "item_id": item_id}])
 
     def _playing(self) -> tuple[str, int, float] | None:
         """(item, content index, ms heard) of assistant audio still playing, or None."""
@@ -34,8 +51,9 @@ class BargeIn(ClientEventSending):
             return None
         item_id, index = last
         received = tracker.received_ms(item_id, index)
-        if self._playback_tracker is not None:
-            state = self._playback_tracker.get_state()
+        playback = self._playback()
+        if playback is not None:
+            state = playback.get_state()
             same = state.get("current_item_id") == item_id and (
                 state.get("current_item_content_index") or 0
             ) == index
@@ -48,7 +66,7 @@ class BargeIn(ClientEventSending):
             return None  # everything received was already heard: nothing to stop
         return item_id, index, played
 
-    async def _interrupt(
+    async def interrupt(
         self,
         *,
         force_cancel: bool,
@@ -64,12 +82,13 @@ class BargeIn(ClientEventSending):
             item_id, index, played = playing
             self._decoder.interrupted.add((item_id, index))
             self._decoder.audio_tracker.on_interrupted()
-            if self._playback_tracker is not None:
-                self._playback_tracker.on_interrupted()
+            tracker = self._playback()
+            if tracker is not None:
+                tracker.on_interrupted()
             await self._emit(
                 RealtimeModelAudioInterruptedEvent(item_id=item_id, content_index=index)
             )
-            await self._send([wire.truncate(item_id, index, int(played))])
+            await self._writer.send([wire.truncate(item_id, index, int(played))])
         elif barge_in:
             return  # speech while nothing plays is just the user's turn
         if not cancel:
@@ -79,4 +98,4 @@ class BargeIn(ClientEventSending):
             message: dict[str, Any] = {"type": "response.cancel"}
             if response_id is not None:
                 message["response_id"] = response_id
-            await self._send([message])
+            await self._writer.send([message])

@@ -7,10 +7,16 @@ import contextlib
 from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from .events import RealtimeConnectionLost, RealtimeReconnected, RealtimeReconnecting
-from .model import RealtimeModelConfig
+from .event_stream import SessionEvents
+from .events import (
+    RealtimeConnectionLost,
+    RealtimeConnectionStateChanged,
+    RealtimeReconnected,
+    RealtimeReconnecting,
+)
+from .model import RealtimeModel, RealtimeModelConfig
 from .model_events import RealtimeModelEvent
 from .model_inputs import (
     RealtimeModelSendAudio,
@@ -20,10 +26,7 @@ from .model_inputs import (
     RealtimeModelSendToolOutput,
     RealtimeModelSendUserInput,
 )
-from .reconnect import ConnectionState, ReconnectPolicy, RestorePlan, restore_plan
-
-if TYPE_CHECKING:
-    from .session import RealtimeSession
+from .reconnect import ConnectionState, ReconnectPolicy, RestorePlan
 
 # Failed sends of the current task: the transport reports them as ``not_connected`` error
 # events from inside ``send_event``, so the listener runs in the sender's context.
@@ -112,14 +115,37 @@ class StallWatch:
         self._report(self.timeout_s)
 
 
-class SessionLink:
+class ConnectionSupervisor:
     """Owns the connection state of one session; the session routes sends and model events
-    through it. See ``console.realtime.reconnect`` for the reconnect sequence."""
+    through it. See ``console.realtime.reconnect`` for the reconnect sequence.
 
-    def __init__(self, session: RealtimeSession[Any]) -> None:
-        self._s = session
-        self.policy = ReconnectPolicy.from_config(session._run_config.get("reconnect"))
-        self.state: ConnectionState = "disconnected"
+    What it needs of the session comes in explicitly: ``connect_config`` (the model config
+    with the current agent's settings, for a reconnect), ``restore`` (the plan re-creating
+    the conversation on a new server session), ``close_session`` (a drop that is not
+    reconnected, or attempts run out), ``reconnected`` (the session is up again)."""
+
+    def __init__(
+        self,
+        model: RealtimeModel,
+        events: SessionEvents,
+        *,
+        policy: ReconnectPolicy,
+        response_timeout_s: float | None,
+        connect_config: Callable[[], RealtimeModelConfig],
+        restore: Callable[[], RestorePlan],
+        close_session: Callable[[str, Any], object],
+        reconnected: Callable[[], None],
+        close_timeout_s: Callable[[], float],
+    ) -> None:
+        self._model = model
+        self._events = events
+        self.policy = policy
+        self._connect_config = connect_config
+        self._restore = restore
+        self._close_session = close_session
+        self._on_reconnected = reconnected
+        self._close_timeout_s = close_timeout_s
+        self._state: ConnectionState = "disconnected"
         self.restored_ids: set[str] = set()
         self._held: deque[RealtimeModelSendEvent] = deque()
         # User messages sent but not yet echoed by the server: a socket that died unnoticed
@@ -132,7 +158,7 @@ class SessionLink:
         self._lost_early = False
         self._drop_error: str | None = None
         self._dropped_audio = 0
-        self._stall_s: float | None = session._run_config.get("response_timeout_s")
+        self._stall_s = response_timeout_s
         self._watch: StallWatch | None = None
         # Attempts used since the connection was last healthy: a connection that drops before
         # it is healthy continues this count instead of starting again at 1.
@@ -141,6 +167,16 @@ class SessionLink:
         # Sends (and the restore's response.create) already re-sent during this streak.
         self._resent: list[RealtimeModelSendEvent] = []
         self._resumed = False
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @state.setter
+    def state(self, state: ConnectionState) -> None:
+        previous, self._state = self._state, state
+        if state != previous:
+            self._events.emit(RealtimeConnectionStateChanged(state, previous, self._events.info))
 
     @property
     def held(self) -> int:
@@ -162,14 +198,14 @@ class SessionLink:
     # --- sending -------------------------------------------------------------------------------
 
     async def send(self, event: RealtimeModelSendEvent) -> None:
-        if self._s._closing:
+        if self._events.closed:
             return
         if self.state == "reconnecting":
             self._hold(event)
             return
         if await self._send_now(event):
             self._sent(event)
-        elif self.policy.enabled and not self._s._closing:
+        elif self.policy.enabled and not self._events.closed:
             self._hold(event)
 
     async def send_if(
@@ -177,7 +213,7 @@ class SessionLink:
     ) -> bool:
         """Send through the model's ``send_event_if``: never held (a condition checked after a
         reconnect would be meaningless); True if the event went out."""
-        if self._s._closing or self.state == "reconnecting":
+        if self._events.closed or self.state == "reconnecting":
             return False
         if await self._send_now(event, send_if):
             self._sent(event)
@@ -191,10 +227,10 @@ class SessionLink:
         token = _SEND_FAILURES.set(failures)
         try:
             if send_if is None:
-                await self._s._model.send_event(event)
+                await self._model.send_event(event)
                 sent = True
             else:
-                sent = await self._s._model.send_event_if(event, send_if)
+                sent = await self._model.send_event_if(event, send_if)
         finally:
             _SEND_FAILURES.reset(token)
         return sent and not failures
@@ -213,7 +249,7 @@ class SessionLink:
         if isinstance(event, RealtimeModelSendAudio):
             self._dropped_audio += len(event.audio)
         elif len(self._held) >= _HELD_LIMIT:
-            self._s._emit_error(
+            self._events.error(
                 f"not sent: {_HELD_LIMIT} sends are already waiting for the connection",
                 kind="held_full",
             )
@@ -278,7 +314,7 @@ class SessionLink:
         self._resumed = False
 
     def on_status(self, status: str) -> None:
-        if status != "disconnected" or self._s._closing:
+        if status != "disconnected" or self._events.closed:
             return
         if self._probation is not None:
             self._probation.cancel()
@@ -299,7 +335,7 @@ class SessionLink:
         error, self._drop_error = self._drop_error, None
         if not self.policy.enabled or error is None:
             # Not awaited: the transport may be calling us from the task close() awaits.
-            self._s._begin_close("disconnected", error)
+            self._close_session("disconnected", error)
             return
         self.state = "reconnecting"
         self._task = asyncio.get_running_loop().create_task(
@@ -307,7 +343,7 @@ class SessionLink:
         )
 
     def _stalled(self, timeout_s: float) -> None:
-        self._s._emit_error(
+        self._events.error(
             f"the server sent nothing for {timeout_s:g} s while a response was awaited",
             kind="response_timeout",
             timeout_s=timeout_s,
@@ -316,7 +352,7 @@ class SessionLink:
     # --- reconnecting --------------------------------------------------------------------------
 
     async def reconnect_now(self) -> bool:
-        if self._s._closing or self.state in ("disconnected", "connecting"):
+        if self._events.closed or self.state in ("disconnected", "connecting"):
             return False
         if self.state == "connected":
             return True
@@ -327,30 +363,30 @@ class SessionLink:
         return await asyncio.shield(done)
 
     async def _reconnect(self, error: str) -> None:
-        s = self._s
+        events = self._events
         loop = asyncio.get_running_loop()
         attempt = self._streak
         try:
             while True:
                 attempt += 1
                 if self.policy.exhausted(attempt):
-                    s._begin_close(
+                    self._close_session(
                         f"reconnect failed after {attempt - 1} attempts: {error}", error
                     )
                     return
                 delay = self.policy.delay(attempt)
                 self._attempt_done = loop.create_future()
-                s._emit(
+                events.emit(
                     RealtimeConnectionLost(
                         attempt=attempt,
                         retry_in_s=delay,
                         error=error,
-                        info=s._event_info,
+                        info=events.info,
                         max_attempts=self.policy.max_attempts,
                     )
                 )
                 await self._wait(delay)
-                s._emit(RealtimeReconnecting(attempt=attempt, info=s._event_info))
+                events.emit(RealtimeReconnecting(attempt=attempt, info=events.info))
                 outcome = await self._attempt()
                 if isinstance(outcome, str):
                     error = outcome
@@ -360,15 +396,15 @@ class SessionLink:
                 self._streak = attempt
                 self._probation = loop.call_later(self.policy.healthy_after_s, self._healthy)
                 restored, skipped, resent = outcome
-                s._lifecycle.connected()
-                s._emit(
+                self._on_reconnected()
+                events.emit(
                     RealtimeReconnected(
                         attempt=attempt,
                         restored_items=restored,
                         skipped_items=skipped,
                         resent=resent,
                         dropped_audio_bytes=self._dropped_audio,
-                        info=s._event_info,
+                        info=events.info,
                     )
                 )
                 self._dropped_audio = 0
@@ -390,24 +426,15 @@ class SessionLink:
 
     async def _attempt(self) -> tuple[int, int, int] | str:
         """One attempt: connect, restore, flush. The counts on success, else why it failed."""
-        s = self._s
         # Whatever is left of the old connection goes first (close is idempotent and bounded).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(s._model.close(), s.close_timeout_s)
+            await asyncio.wait_for(self._model.close(), self._close_timeout_s())
         self._lost_again = False
-        config = cast(
-            RealtimeModelConfig,
-            {**s._model_config, "initial_model_settings": s._current_settings},
-        )
         try:
-            await s._model.connect(config)
+            await self._model.connect(self._connect_config())
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
-        if s._model_config.get("call_id"):
-            # A SIP call keeps its conversation on the server: attaching again is enough.
-            plan = RestorePlan()
-        else:
-            plan = restore_plan(s._history.view, live_calls=s._tools.live_calls())
+        plan = self._restore()
         # Known before sending, so the server's echoes of them are recognised.
         self.restored_ids |= plan.restored_ids
         for message in plan.messages:
@@ -450,7 +477,7 @@ class SessionLink:
                 what = (f"message {_texts(event)!r}"
                         if isinstance(event, RealtimeModelSendUserInput)
                         else type(event).__name__)
-                self._s._emit_error(
+                self._events.error(
                     f"{what} was not sent again: it was lost in two dropped connections",
                     kind="resend_abandoned",
                 )

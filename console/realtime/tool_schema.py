@@ -11,7 +11,7 @@ from typing import Any, get_origin
 
 from pydantic import BaseModel, Field, create_model
 
-from ._docstrings import DocstringStyle, parse_docstring
+from .docstring_parsing import DocstringStyle, parse_docstring
 from .exceptions import UserError
 from .run_context import RunContextWrapper
 
