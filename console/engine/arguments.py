@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .words import (
+from .spoken_values import (
     STOP_WORDS,
     content_stems,
     identifier_words,

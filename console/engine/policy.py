@@ -10,7 +10,7 @@ from typing import Any
 from .arguments import extract_arguments
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
-from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
+from .spoken_values import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HELLO = "Hello, how can I help you today?"

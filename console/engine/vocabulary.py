@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from .routing import HANDOFF_PREFIX
-from .words import identifier_words, spoken_number
+from .spoken_values import identifier_words, spoken_number
 
 T = TypeVar("T")
 

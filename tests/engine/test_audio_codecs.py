@@ -10,8 +10,8 @@ import pytest
 from console.engine import g711
 from console.engine.dsp import rms_dbfs
 from console.engine.formats import PCM, PCMA, PCMU
+from console.engine.text_pieces import split_deltas, split_sentences
 from console.engine.voice import SyntheticVoice, make_voice, parse_wav
-from console.engine.words import split_deltas, split_sentences
 
 ALL_SAMPLES = np.arange(-32768, 32768, dtype="<i2").tobytes()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.engine.arguments import extract_arguments
-from console.engine.words import numbers, spelled_codes, spoken_number
+from console.engine.spoken_values import numbers, spelled_codes, spoken_number
 
 REFUND = {
     "type": "object",
