@@ -15,8 +15,23 @@ from .spoken_values import (
     stem,
     tokens,
 )
+from .vocabulary import value_kind
 
-_PREPOSITIONS = ("in", "for", "to", "at", "from", "about", "called", "named", "on", "near", "of")
+_PREPOSITIONS = (
+    "in",
+    "for",
+    "to",
+    "at",
+    "from",
+    "about",
+    "into",
+    "regarding",
+    "called",
+    "named",
+    "on",
+    "near",
+    "of",
+)
 _TRUE_WORDS = {"yes", "true", "enable", "enabled", "on", "with", "please"}
 _FALSE_WORDS = {"no", "false", "disable", "disabled", "off", "without", "not", "don't"}
 _ID_WORDS = {"id", "number", "no", "code", "ref", "reference", "num"}
@@ -242,11 +257,20 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         if codes:
             words.spans.append(codes[0][:2])
             value = codes[0][2]
-    if value is None:
+    kind = value_kind(name, schema)
+    # (A clock time is not a date phrase, so a "time" parameter takes words as before.)
+    shaped = kind == "code" or (kind == "date" and not about & {"time", "when"})
+    if value is None and shaped:
+        # A code or a date is one only in its own shape: other words would be an invented value.
+        found = words.quoted()
+        value = found[0] if found else None
+        if value is None and required:
+            words.missing.append(name)
+    if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()
         value = found[0] if found else None
-    if value is None and required:
+    if value is None and required and not shaped:
         # Nothing stands out: the words that are left, possibly none.
         left = [
             m.group()
@@ -259,6 +283,10 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = " ".join(left)
         if not value:
             words.missing.append(name)
+    if value and value_kind(name, schema) == "topic":
+        # A topic keeps its article: "look into the economy" is about "the economy".
+        article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
+        value = words.text[article.start() : article.end()] + value if article else value
     return words.take(value) if value is not None else None
 
 

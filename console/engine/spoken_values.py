@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import snowballstemmer
+
 _STOP = """
 a an the and or but if then so to of in on at by for from with about into over under
 is are was were be been am do does did done have has had can could would should will shall
@@ -36,6 +38,7 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # "a" and "i" are words far more often than letters of a code.
 _WEAK_LETTERS = frozenset("ai")
 
+_STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 
 
@@ -45,14 +48,8 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    w = word.lower()
-    if len(w) > 5 and w.endswith("ing"):
-        return w[:-3]
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
-    return w
+    """Snowball's English stem: "bookings" and "booking" agree, and so do "raining" and "rain"."""
+    return _STEMMER.stemWord(word.lower())
 
 
 def content_stems(text: str) -> set[str]:
