@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .meanings import synonyms
 from .spoken_values import (
     STOP_WORDS,
     content_stems,
@@ -15,7 +16,7 @@ from .spoken_values import (
     stem,
     tokens,
 )
-from .vocabulary import value_kind
+from .vocabulary import PLACES, value_kind
 
 _PREPOSITIONS = (
     "in",
@@ -51,6 +52,12 @@ _DATE = re.compile(
     rf"|\b{_ORDINAL}\s+of\s+(?:{_MONTHS})\b"
     r"|\b(?:today|tomorrow|tonight)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+
+
+_PLACE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
 
@@ -266,6 +273,10 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = found[0] if found else None
         if value is None and required:
             words.missing.append(name)
+    if value is None and kind == "place":
+        # A place the engine knows by name, wherever it stands (a transcript has no capitals).
+        known = [m for m in _PLACE.finditer(words.text) if words.free(m.start(), m.end())]
+        value = known[0].group() if known else None
     if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()
@@ -392,7 +403,9 @@ def extract_arguments(
         return {}
     root = schema
     exclude = set(identifier_words(tool_name))
+    # The tool's own words, and everyday words for them ("investigate" for research).
     context = content_stems(description) | {stem(w) for w in exclude}
+    context |= {stem(s) for w in exclude for s in synonyms(w) if " " not in s}
     words = _Words(text, exclude, context)
     out = _fill(words, resolve(schema, root), root)
     if missing is not None:

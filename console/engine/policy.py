@@ -12,7 +12,7 @@ from .meanings import Evidence, evidence
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .spoken_values import identifier_words
-from .vocabulary import value_kind
+from .vocabulary import PLACES, value_kind
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HELLO = "Hello, how can I help you today?"
@@ -152,21 +152,28 @@ def echo_sentence(text: str) -> str:
 
 
 def _param_evidence(tool: dict[str, Any], text: str) -> int:
-    """1 when every required value was said and one of them has a recognisable shape (a place,
+    """1 when every required value was said and one has a shape of its own (a place after "in",
     a date, a code, an amount): "in Oslo" says something for a weather tool; free text does not."""
     params = tool.get("parameters")
     props = params.get("properties") if isinstance(params, dict) else None
     required = params.get("required") if isinstance(params, dict) else None
-    if not isinstance(props, dict) or not required:
+    if not isinstance(props, dict) or not isinstance(required, list) or not required:
         return 0
     missing: list[str] = []
-    _call(tool, text, missing)
-    shaped = any(
-        value_kind(str(p), props[p] if isinstance(props.get(p), dict) else {}) in _SHAPED
-        for p in required
-        if p in props
-    )
-    return int(shaped and not missing)
+    values = json.loads(_call(tool, text, missing).arguments)
+    if missing:
+        return 0
+    for name in required:
+        raw = props.get(name)
+        schema = raw if isinstance(raw, dict) else {}
+        kind, value = value_kind(str(name), schema), str(values.get(name, ""))
+        if kind == "place":
+            place = rf"\b(?:in|for|at|near|from|to)\s+(?:the\s+)?{re.escape(value)}\b"
+            if value and (value.lower() in PLACES or re.search(place, text, re.IGNORECASE)):
+                return 1
+        elif kind in _SHAPED and value:
+            return 1
+    return 0
 
 
 def _tool_evidence(tool: dict[str, Any], text: str) -> int:

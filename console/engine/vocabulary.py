@@ -268,6 +268,9 @@ _LETTERS = (
 _MONEY_WORDS = ("dollars", "dollar", "euros", "pounds", "cents", "bucks")
 
 
+PLACES = frozenset(_CITIES)
+
+
 def _phrase(text: str) -> str:
     """Lowercase words the way a recogniser writes them: digits spelled, punctuation gone."""
     text = re.sub(r"(\d+)(?:\.(\d+))?", lambda m: " " + _spell_number(m) + " ", text)
