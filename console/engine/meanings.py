@@ -22,7 +22,7 @@ _SYNONYMS = {
     "booking": "reservation|book|booked",
     "weather": "forecast",
     "order": "purchase",
-    "invoice": "bill|receipt|statement",
+    "invoice": "bill|receipt",
     "payment": "charge|charged|paid|pay|card",
     "trip": "journey|travel|holiday|vacation",
     "cancel": "call off|drop",
@@ -36,7 +36,6 @@ _RELATED = {
     "payment": "overcharged|twice|money|subscription|bank|debit|credit|price|fee|billed",
     "trip": "flight|hotel|ticket|train|itinerary|departure|fly|flying",
     "booking": "date|dates",
-    "research": "topic|information|sources|report|article",
 }
 # Words of descriptions that tell how a tool works, not what it is for.
 _MECHANICS = {
@@ -77,7 +76,8 @@ _HANDOFF_WORDS = {
     ]
 }
 
-NAME, SYNONYM, SOUND, RELATED, DESCRIPTION = 3, 3, 2, 2, 1
+# A phrase ("look into") is as clear as the name; one word ("study") could mean other things.
+NAME, PHRASE, SYNONYM, SOUND, RELATED, DESCRIPTION = 3, 3, 2, 2, 2, 1
 
 
 def _table(table: dict[str, str]) -> dict[str, list[str]]:
@@ -88,14 +88,16 @@ _SYNONYM_PHRASES = _table(_SYNONYMS)
 _RELATED_PHRASES = _table(_RELATED)
 
 
-def _said(phrases: list[str], text: str, words: set[str]) -> bool:
+def _said(phrases: list[str], text: str, words: set[str]) -> int:
+    """PHRASE for a phrase of several words said, SYNONYM for a single word, else 0."""
+    best = 0
     for phrase in phrases:
         if " " in phrase:
             if re.search(rf"\b{re.escape(phrase)}\b", text):
-                return True
+                return PHRASE
         elif stem(phrase) in words:
-            return True
-    return False
+            best = SYNONYM
+    return best
 
 
 @dataclass(frozen=True)
@@ -118,18 +120,20 @@ def evidence(text: str, name: str, description: str, *, handoff: bool = False) -
         about -= _HANDOFF_WORDS
     score, named = 0, False
     for key in own:
-        if key in said or _said(_SYNONYM_PHRASES.get(key, []), low, said):
-            score, named = score + NAME, True
+        same = NAME if key in said else _said(_SYNONYM_PHRASES.get(key, []), low, said)
+        if same:
+            score, named = score + same, True
         elif len(key) >= 5 and any(sounds_like(w) == sounds_like(key) for w in said if len(w) >= 5):
             score, named = score + SOUND, True  # misheard ("whether" for "weather")
         elif _said(_RELATED_PHRASES.get(key, []), low, said):
             score += RELATED
-    # A handoff has nothing but its description to go by, so its words count like a name's.
-    weight = NAME if handoff else DESCRIPTION
     for key in about:
-        if key in said or _said(_SYNONYM_PHRASES.get(key, []), low, said):
-            score += weight
+        # A handoff has nothing but its description to go by: its words count like a name's.
+        if key in said:
+            score += NAME if handoff else DESCRIPTION
             named = named or handoff
+        elif same := _said(_SYNONYM_PHRASES.get(key, []), low, said):
+            score += same if handoff else DESCRIPTION
         elif _said(_RELATED_PHRASES.get(key, []), low, said):
             score += DESCRIPTION
     return Evidence(score, named)

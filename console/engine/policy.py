@@ -169,7 +169,9 @@ def _param_evidence(tool: dict[str, Any], text: str) -> int:
         kind, value = value_kind(str(name), schema), str(values.get(name, ""))
         if kind == "place":
             place = rf"\b(?:in|for|at|near|from|to)\s+(?:the\s+)?{re.escape(value)}\b"
-            if value and (value.lower() in PLACES or re.search(place, text, re.IGNORECASE)):
+            if len(value) > 2 and (
+                value.lower() in PLACES or re.search(place, text, re.IGNORECASE)
+            ):
                 return 1
         elif kind in _SHAPED and value:
             return 1

@@ -55,7 +55,7 @@ def _code(rng: random.Random) -> tuple[str, str]:
 def requests(seed: int = SEED) -> list[Request]:
     rng = random.Random(seed)
     out: list[Request] = []
-    for _ in range(2):
+    for _ in range(3):
         c = rng.choice(_CITIES)
         out.append(
             Request("Triage", f"what's the weather going to be in {c}", "get_weather", {"city": c})
@@ -136,7 +136,8 @@ def main(verbose: bool = True) -> None:
     tally = {"right": 0, "asked": 0, "wrong": 0}
     typed = {"right": 0, "asked": 0, "wrong": 0}
     started = time.process_time()
-    for request, speech in items:
+    by_voice: dict[str, list[int]] = {}
+    for n, (request, speech) in enumerate(items):
         recogniser = recognisers.get(request.agent)
         if recogniser is None:
             recogniser = recognisers[request.agent] = Recogniser()
@@ -152,6 +153,9 @@ def main(verbose: bool = True) -> None:
         if request.tool:
             e, w = word_errors(request.text, heard)
             edits, words = edits + e, words + w
+            voice = "+".join(map(str, VOICES[n % len(VOICES)]))
+            tally_voice = by_voice.setdefault(voice, [0, 0])
+            tally_voice[0], tally_voice[1] = tally_voice[0] + e, tally_voice[1] + w
         verdict = judge(request, act(request, heard))
         tally[verdict] += 1
         typed[judge(request, act(request, request.text))] += 1
@@ -162,6 +166,7 @@ def main(verbose: bool = True) -> None:
     print(f"WER {100 * edits / words:.1f} %  (in-domain requests)")
     print("spoken:", {k: f"{10 * v / n:.1f}/10" for k, v in tally.items()})
     print("typed: ", {k: f"{10 * v / n:.1f}/10" for k, v in typed.items()})
+    print("WER by voice:", {v: f"{100 * e / w:.0f} %" for v, (e, w) in by_voice.items()})
     print(f"cpu {time.process_time() - started:.1f} s")
 
 
