@@ -62,6 +62,15 @@ _PLACE = re.compile(
 )
 
 
+# A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
+# before a tens or teens word is far more often the preposition than a digit of a code.
+_HOMOPHONE = {"four": "for", "two": "to"}
+_PREPOSITION_HEARD = re.compile(
+    r"\b(four|two)(?=\s+(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven"
+    r"|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b)"
+)
+
+
 def resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
     """Follow `$ref` into `$defs`, and pick the non-null branch of `anyOf`/`oneOf`/type lists."""
     for _ in range(8):
@@ -294,6 +303,11 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = " ".join(left)
         if not value:
             words.missing.append(name)
+    if value and not shaped and all(t in STOP_WORDS for t in tokens(value)):
+        # "look into the on": what is left of a misheard phrase is no value: ask for it.
+        value = None
+        if required:
+            words.missing.append(name)
     if value and value_kind(name, schema) == "topic":
         # A topic keeps its article: "look into the economy" is about "the economy".
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
@@ -406,7 +420,7 @@ def extract_arguments(
     # The tool's own words, and everyday words for them ("investigate" for research).
     context = content_stems(description) | {stem(w) for w in exclude}
     context |= {stem(s) for w in exclude for s in synonyms(w) if " " not in s}
-    words = _Words(text, exclude, context)
+    words = _Words(_PREPOSITION_HEARD.sub(lambda m: _HOMOPHONE[m.group(1)], text), exclude, context)
     out = _fill(words, resolve(schema, root), root)
     if missing is not None:
         missing.extend(words.missing)

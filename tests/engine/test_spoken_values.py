@@ -67,6 +67,9 @@ def test_numbers_are_said_as_a_caller_says_them() -> None:
             {"order_id": "427", "amount": 15.0},
         ),
         ("refund order 42, $20", {"order_id": "42", "amount": 20.0}),  # typed
+        # "for" heard as "four": not a digit of the order, which would then be 424.
+        ("refund order forty two four twenty dollars", {"order_id": "42", "amount": 20.0}),
+        ("refund order m c forty two four twenty dollars", {"order_id": "MC42", "amount": 20.0}),
     ],
 )
 def test_spoken_refunds(text: str, expected: dict[str, object]) -> None:
