@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .words import (
+from .meanings import synonyms
+from .spoken_values import (
     STOP_WORDS,
     content_stems,
     identifier_words,
@@ -15,8 +16,23 @@ from .words import (
     stem,
     tokens,
 )
+from .vocabulary import PLACES, value_kind
 
-_PREPOSITIONS = ("in", "for", "to", "at", "from", "about", "called", "named", "on", "near", "of")
+_PREPOSITIONS = (
+    "in",
+    "for",
+    "to",
+    "at",
+    "from",
+    "about",
+    "into",
+    "regarding",
+    "called",
+    "named",
+    "on",
+    "near",
+    "of",
+)
 _TRUE_WORDS = {"yes", "true", "enable", "enabled", "on", "with", "please"}
 _FALSE_WORDS = {"no", "false", "disable", "disabled", "off", "without", "not", "don't"}
 _ID_WORDS = {"id", "number", "no", "code", "ref", "reference", "num"}
@@ -37,6 +53,21 @@ _DATE = re.compile(
     r"|\b(?:today|tomorrow|tonight)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b",
     re.IGNORECASE,
+)
+
+
+_PLACE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+# A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
+# before a tens or teens word is far more often the preposition than a digit of a code.
+_HOMOPHONE = {"four": "for", "two": "to"}
+_PREPOSITION_HEARD = re.compile(
+    r"\b(four|two)(?=\s+(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven"
+    r"|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b)"
 )
 
 
@@ -242,11 +273,24 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         if codes:
             words.spans.append(codes[0][:2])
             value = codes[0][2]
-    if value is None:
+    kind = value_kind(name, schema)
+    # (A clock time is not a date phrase, so a "time" parameter takes words as before.)
+    shaped = kind == "code" or (kind == "date" and not about & {"time", "when"})
+    if value is None and shaped:
+        # A code or a date is one only in its own shape: other words would be an invented value.
+        found = words.quoted()
+        value = found[0] if found else None
+        if value is None and required:
+            words.missing.append(name)
+    if value is None and kind == "place":
+        # A place the engine knows by name, wherever it stands (a transcript has no capitals).
+        known = [m for m in _PLACE.finditer(words.text) if words.free(m.start(), m.end())]
+        value = known[0].group() if known else None
+    if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()
         value = found[0] if found else None
-    if value is None and required:
+    if value is None and required and not shaped:
         # Nothing stands out: the words that are left, possibly none.
         left = [
             m.group()
@@ -259,6 +303,15 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = " ".join(left)
         if not value:
             words.missing.append(name)
+    if value and not shaped and all(t in STOP_WORDS for t in tokens(value)):
+        # "look into the on": what is left of a misheard phrase is no value: ask for it.
+        value = None
+        if required:
+            words.missing.append(name)
+    if value and value_kind(name, schema) == "topic":
+        # A topic keeps its article: "look into the economy" is about "the economy".
+        article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
+        value = words.text[article.start() : article.end()] + value if article else value
     return words.take(value) if value is not None else None
 
 
@@ -364,8 +417,10 @@ def extract_arguments(
         return {}
     root = schema
     exclude = set(identifier_words(tool_name))
+    # The tool's own words, and everyday words for them ("investigate" for research).
     context = content_stems(description) | {stem(w) for w in exclude}
-    words = _Words(text, exclude, context)
+    context |= {stem(s) for w in exclude for s in synonyms(w) if " " not in s}
+    words = _Words(_PREPOSITION_HEARD.sub(lambda m: _HOMOPHONE[m.group(1)], text), exclude, context)
     out = _fill(words, resolve(schema, root), root)
     if missing is not None:
         missing.extend(words.missing)

@@ -32,6 +32,17 @@ RATE = 16000
 _MODELS_KEPT = 8
 # Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
 DISCOUNT = 0.4
+LIVE_CMN = True
+# A pause this long (seconds) after speech, quieter than _QUIET_RATIO of its loudest 20 ms, is
+# taken as the likely end: the transcript is finished then, and finished again if speech resumes.
+PAUSE = 0.3
+_QUIET_RATIO = 10 ** (-25 / 20)
+_FLOOR = 10 ** (-70 / 20)  # quieter than any microphone's noise: digital silence
+_FRAME = RATE // 50
+# The cepstral mean of speech at an ordinary level (the live estimate starts here and adapts
+# within each utterance): the mean over a few voices, so the first utterance is not heard with
+# a mean far from any voice's.
+CMN_PRIOR = "49.5,3.5,0.3,13.0,-6.0,3.0,-5.0,-9.0,-3.5,-2.5,3.5,-3.0,-1.0"
 
 
 class _Lexicon:
@@ -110,9 +121,15 @@ def _decoder(lines: list[str], **options: Any) -> Any:
         with open(dict_path, "w", encoding="utf-8") as f:
             f.write(dictionary)
         # The decoder reads both files while it is built; they can go afterwards.
-        return pocketsphinx.Decoder(
+        decoder = pocketsphinx.Decoder(
             samprate=RATE, lm=lm_path, dict=dict_path, loglevel="FATAL", **options
         )
+    if LIVE_CMN:
+        # The model asks for batch CMN, which holds every frame back until the utterance ends:
+        # live CMN lets the search run while the audio arrives.
+        decoder.config["cmn"] = "live"
+        decoder.reinit_feat()
+    return decoder
 
 
 def to_pcm(samples: Samples) -> bytes:
@@ -185,39 +202,59 @@ class Recogniser:
             self.end()
         if self._built != self._lines:
             self._decoder, self._built = _decoder(self._lines, **self.options), self._lines
-        if Recogniser._cmn is not None:
-            self._decoder.set_cmn(Recogniser._cmn)
+        self._decoder.set_cmn(Recogniser._cmn or CMN_PRIOR)
         self._decoder.start_utt()
         self._open = True
-        self._audio = bytearray()
         self._resampler: StreamResampler | None = None
+        self._pcm = bytearray()  # the utterance so far, to hear again if speech resumes
+        self._peak = 0.0  # the loudest 20 ms so far (RMS)
+        self._quiet = 0  # samples since the last loud 20 ms
+        self._early: str | None = None  # the transcript, finished during a pause
 
     def feed(self, samples: Samples, rate: int) -> None:
-        if self._open and len(samples):
-            if self._resampler is None or self._resampler.src != rate:
-                self._resampler = StreamResampler(rate)
-            pcm = to_pcm(self._resampler(samples))
-            if Recogniser._cmn is None:
-                self._audio += pcm
-            self._decoder.process_raw(pcm, False, False)
+        if not (self._open and len(samples)):
+            return
+        if self._resampler is None or self._resampler.src != rate:
+            self._resampler = StreamResampler(rate)
+        audio = self._resampler(samples)
+        for start in range(0, len(audio), _FRAME):
+            self._frame(audio[start : start + _FRAME])
+
+    def _frame(self, audio: Samples) -> None:
+        pcm = to_pcm(audio)
+        self._pcm += pcm
+        level = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+        loud = level > max(self._peak * _QUIET_RATIO, _FLOOR)
+        self._peak = max(self._peak, level)
+        self._quiet = 0 if loud else self._quiet + len(audio)
+        if self._early is not None:
+            if not loud:
+                return  # more of the pause: the transcript stands
+            # Speech again after a pause that looked like the end: hear the whole utterance anew.
+            self._early = None
+            self._decoder.start_utt()
+            self._decoder.process_raw(bytes(self._pcm), False, False)
+            return
+        self._decoder.process_raw(pcm, False, False)
+        if self._quiet >= PAUSE * RATE and self._peak > _FLOOR:
+            # Speech has most likely ended (the VAD will say so after its own, longer wait): the
+            # final search runs now, so the transcript is ready when the VAD's end arrives.
+            self._early = self._finish()
+
+    def _finish(self) -> str:
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        if text:  # learn the channel from speech only, never from silence or noise
+            Recogniser._cmn = self._decoder.get_cmn()
+        return text
 
     def end(self) -> str:
         if not self._open:
             return ""
         self._open = False
-        self._decoder.end_utt()
-        cold = Recogniser._cmn is None and bool(self._audio)
-        if cold:
-            # The first speech this process hears: the decoder started from a generic channel
-            # estimate (cepstral mean). Hear it again once, the whole utterance at a time, so the
-            # estimate comes from this speech.
-            self._decoder.start_utt()
-            self._decoder.process_raw(bytes(self._audio), False, True)
-            self._decoder.end_utt()
-        hyp = self._decoder.hyp()
-        text = hyp.hypstr.strip() if hyp is not None else ""
-        if text:  # learn the channel from speech only, never from silence or noise
-            Recogniser._cmn = self._decoder.get_cmn()
+        text = self._early if self._early is not None else self._finish()
+        self._pcm = bytearray()
         return text
 
     def clip(self, samples: Samples, rate: int) -> str:

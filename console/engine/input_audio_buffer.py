@@ -16,8 +16,8 @@ from .overrides import make_run
 from .response import ResponseRun
 from .scenario import ScenarioCursor
 from .store import ItemStore
+from .text_pieces import split_deltas
 from .vad import SpeechStarted, SpeechStopped
-from .words import split_deltas
 
 
 class InputAudioEvents:

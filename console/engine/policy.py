@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import extract_arguments
+from .meanings import Evidence, evidence
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
-from .words import STOP_WORDS, content_stems, identifier_words, sounds_like, stem
+from .spoken_values import identifier_words
+from .vocabulary import PLACES, value_kind
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HELLO = "Hello, how can I help you today?"
@@ -28,10 +30,10 @@ _STOPS = re.compile(
     re.IGNORECASE,
 )
 _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
-_GENERIC = {"agent", "assistant", "bot", "team", "desk", "service", "the", "to"}
-# Words of the SDK's default handoff description ("Handoff to the X agent to handle the
-# request."), which say nothing about what the agent is for.
-_HANDOFF_BOILERPLATE = {"handoff", "hand", "off", "handle", "request", "transfer", "agent"}
+# How much a request must say for an action (meanings.evidence): enough to take it, or enough
+# to ask back rather than echo.
+ACT, ASK = 3, 2
+_SHAPED = {"place", "date", "code", "money"}
 
 
 @dataclass(frozen=True)
@@ -149,28 +151,41 @@ def echo_sentence(text: str) -> str:
     return f'You said: "{text}"' + ("" if text[-1] in ".!?" else ".")
 
 
-def _tool_score(tool: dict[str, Any], said: set[str]) -> int:
-    name = {stem(w) for w in identifier_words(str(tool.get("name", ""))) if w not in STOP_WORDS}
+def _param_evidence(tool: dict[str, Any], text: str) -> int:
+    """1 when every required value was said and one has a shape of its own (a place after "in",
+    a date, a code, an amount): "in Oslo" says something for a weather tool; free text does not."""
     params = tool.get("parameters")
     props = params.get("properties") if isinstance(params, dict) else None
-    props = props if isinstance(props, dict) else {}
-    param_words = {stem(w) for p in props for w in identifier_words(str(p)) if w not in STOP_WORDS}
-    description = content_stems(str(tool.get("description") or ""))
-    # Recognisers mishear ("whether" for "weather"): long name words also match by sound.
-    heard = {sounds_like(w) for w in said if len(w) >= 5}
-    sound = {w for w in name - said if len(w) >= 5 and sounds_like(w) in heard}
-    # Words of the description count too ("forecast" for a weather tool), less than the name's.
-    exact = 3 * len(name & said) + 2 * len(param_words & said) + 2 * len(description & said)
-    return exact + 3 * len(sound)
+    required = params.get("required") if isinstance(params, dict) else None
+    if not isinstance(props, dict) or not isinstance(required, list) or not required:
+        return 0
+    missing: list[str] = []
+    values = json.loads(_call(tool, text, missing).arguments)
+    if missing:
+        return 0
+    for name in required:
+        raw = props.get(name)
+        schema = raw if isinstance(raw, dict) else {}
+        kind, value = value_kind(str(name), schema), str(values.get(name, ""))
+        if kind == "place":
+            place = rf"\b(?:in|for|at|near|from|to)\s+(?:the\s+)?{re.escape(value)}\b"
+            if len(value) > 2 and (
+                value.lower() in PLACES or re.search(place, text, re.IGNORECASE)
+            ):
+                return 1
+        elif kind in _SHAPED and value:
+            return 1
+    return 0
 
 
-def _handoff_score(tool: dict[str, Any], said: set[str]) -> tuple[int, int]:
-    """(words of the agent's name heard, words of its description heard)."""
-    agent = identifier_words(str(tool["name"])[len(HANDOFF_PREFIX) :])
-    distinctive = {stem(w) for w in agent if w not in _GENERIC}
-    about = content_stems(str(tool.get("description") or ""))
-    about -= {stem(w) for w in _HANDOFF_BOILERPLATE | _GENERIC} | distinctive
-    return len(distinctive & said), len(about & said)
+def _tool_evidence(tool: dict[str, Any], text: str) -> int:
+    found = evidence(text, str(tool.get("name", "")), str(tool.get("description") or ""))
+    return found.score + (_param_evidence(tool, text) if found.score else 0)
+
+
+def _handoff_evidence(tool: dict[str, Any], text: str) -> Evidence:
+    name = str(tool["name"])[len(HANDOFF_PREFIX) :]
+    return evidence(text, name, str(tool.get("description") or ""), handoff=True)
 
 
 def _call(tool: dict[str, Any], text: str, missing: list[str] | None = None) -> Call:
@@ -197,11 +212,20 @@ def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Outp
     return [call]
 
 
-def _best_tool(tools: list[dict[str, Any]], said: set[str]) -> tuple[int, dict[str, Any] | None]:
+def _best_tool(tools: list[dict[str, Any]], text: str) -> tuple[int, dict[str, Any] | None]:
     ranked = sorted(
-        ((_tool_score(t, said), i, t) for i, t in enumerate(tools)), key=lambda s: (-s[0], s[1])
+        ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools)), key=lambda s: (-s[0], s[1])
     )
     return (ranked[0][0], ranked[0][2]) if ranked else (0, None)
+
+
+def _offer(functions: list[dict[str, Any]]) -> Say:
+    """A question back, for a request that points at an action too weakly to take it."""
+    things = [_humanise(str(t["name"])) for t in functions][:5]
+    if not things:
+        return Say("Sorry, I am not sure what you need. Could you say that again?")
+    listed = ", ".join(things[:-1]) + (" or " if len(things) > 1 else "") + things[-1]
+    return Say(f"Sorry, I am not sure what you need. I can {listed}. Which would you like?")
 
 
 def _reply_to_handoff(
@@ -209,8 +233,8 @@ def _reply_to_handoff(
 ) -> list[Output]:
     """A new agent picks up the request that brought the caller here, if it has the tool."""
     plain = [t for t in tools if not str(t.get("name", "")).startswith(HANDOFF_PREFIX)]
-    score, tool = _best_tool(plain, content_stems(heard.request))
-    if tool is not None and score >= 3:
+    score, tool = _best_tool(plain, heard.request)
+    if tool is not None and score >= ACT:
         outputs = _act(tool, heard.request, holding)
         if isinstance(outputs[0], Say) and len(outputs) == 1:  # it asks for a missing value
             agent = _humanise(heard.tool_name[len(HANDOFF_PREFIX) :])
@@ -249,36 +273,41 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
             return []  # the caller wants silence: no reply at all
         if is_greeting(heard.text):
             return [Say(HELLO)]
-    said = content_stems(heard.text)
+    text = heard.text
     handoffs = [t for t in functions if str(t["name"]).startswith(HANDOFF_PREFIX)]
-    scored = sorted(
-        ((_handoff_score(t, said), i, t) for i, t in enumerate(handoffs)),
-        key=lambda s: (-s[0][0], -s[0][1], s[1]),
-    )
-    if scored and scored[0][0][0] > 0:
-        return [_call(scored[0][2], heard.text)]
     plain = [t for t in functions if not str(t["name"]).startswith(HANDOFF_PREFIX)]
-    score, tool = _best_tool(plain, said)
-    if tool is not None and score >= 3:
-        return _act(tool, heard.text, inp.holding_line)
-    if tool is not None and score >= 2 and tool_choice != "required":
-        # One word of the description ("forecast") and every value it needs ("for Paris").
-        missing: list[str] = []
-        _call(tool, heard.text, missing)
-        if not missing and (tool.get("parameters") or {}).get("required"):
-            return _act(tool, heard.text, inp.holding_line)
+    # An agent asked for by name ("billing please") is a handoff whatever else was said.
+    for handoff in handoffs:
+        agent = _humanise(str(handoff["name"])[len(HANDOFF_PREFIX) :])
+        if evidence(text, agent, "", handoff=True).named:
+            return [_call(handoff, text)]
+    score, tool = _best_tool(plain, text)
     if tool_choice == "required" and tool is not None and score > 0:
-        return [_call(tool, heard.text)]
-    # No tool of this agent fits, but another agent has one (learnt from earlier handoffs), or
-    # its description does ("refund" for an agent described as handling refunds): hand over.
-    behind = [(_best_tool(inp.agents.tools_behind(t["name"]), said)[0], t) for t in handoffs]
-    behind = [b for b in behind if b[0] >= 3]
-    if behind:
-        return [_call(max(behind, key=lambda b: b[0])[1], heard.text)]
-    if scored and scored[0][0][1] > 0:
-        return [_call(scored[0][2], heard.text)]
+        return [_call(tool, text)]
+    # Another agent fits better: by its description ("invoices" for Billing) or by a tool of
+    # its learnt from earlier handoffs (a weather question put to Billing goes back to Triage).
+    elsewhere = [
+        (
+            max(
+                _handoff_evidence(t, text).score,
+                _best_tool(inp.agents.tools_behind(t["name"]), text)[0],
+            ),
+            i,
+            t,
+        )
+        for i, t in enumerate(handoffs)
+    ]
+    elsewhere.sort(key=lambda e: (-e[0], e[1]))
+    if tool is not None and score >= ACT and (not elsewhere or score >= elsewhere[0][0]):
+        return _act(tool, text, inp.holding_line)
+    if elsewhere and elsewhere[0][0] >= ACT:
+        return [_call(elsewhere[0][2], text)]
     if tool_choice == "required" and functions:
-        return [_call(tool or functions[0], heard.text)]
+        return [_call(tool or functions[0], text)]
+    if max(score, elsewhere[0][0] if elsewhere else 0) >= ASK:
+        # Something points at an action, too weakly to take it: a wrong call is worse than a
+        # question.
+        return [_offer(functions)]
     return [Say(echo_sentence(heard.text))]
 
 

@@ -12,7 +12,7 @@ from .formats import PCM_RATE, AudioFormat
 from .items import public
 from .job_steps import Emit, Event, Job, Step, Synthesize
 from .policy import Call, Output, Say
-from .words import split_deltas, split_phrases
+from .text_pieces import split_deltas, split_phrases
 
 if TYPE_CHECKING:
     from .conversation import Conversation

@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 
 from .conversation import MAX_MESSAGE_BYTES, Conversation
 from .ids import IdGenerator
-from .job_steps import Emit, Event, Job, fulfil
+from .job_steps import Emit, Event, Job, Transcribe, fulfil
 from .policy import HOLDING_LINE
 from .scenario import Scenario, load_scenario
 from .session_config import DEFAULT_MODEL
@@ -89,6 +89,9 @@ class _Link:
             try:
                 step = job.send(reply)
                 reply = None
+                if isinstance(step, Transcribe) and step.heard is not None and step.heard.done():
+                    reply = step.heard.result()  # heard while the audio arrived: no thread hop
+                    continue
                 if not isinstance(step, Emit):
                     reply = await asyncio.to_thread(
                         fulfil, step, self.engine.voice, self.engine.transcriber

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from .meanings import related, synonyms
 from .routing import HANDOFF_PREFIX
-from .words import identifier_words, spoken_number
+from .spoken_values import identifier_words, spoken_number
 
 T = TypeVar("T")
 
@@ -46,6 +47,10 @@ _PREFIXES = (
     "help me",
     "i'd like you to",
 )
+# Everyday endings of a request.
+_TAILS = ("please", "for me", "right now", "today", "tomorrow", "this week", "thanks", "now")
+# Questions about a subject in a related word ("is it raining", "will it be sunny").
+_ABOUT_FRAMES = ("is it", "will it be", "is it going to be", "is it going to", "how", "any")
 _ASKS = ("what is", "what's", "how is", "tell me", "show me", "give me", "check", "look up", "find")
 _CITIES = (
     "london",
@@ -263,6 +268,9 @@ _LETTERS = (
 _MONEY_WORDS = ("dollars", "dollar", "euros", "pounds", "cents", "bucks")
 
 
+PLACES = frozenset(_CITIES)
+
+
 def _phrase(text: str) -> str:
     """Lowercase words the way a recogniser writes them: digits spelled, punctuation gone."""
     text = re.sub(r"(\d+)(?:\.(\d+))?", lambda m: " " + _spell_number(m) + " ", text)
@@ -321,7 +329,7 @@ def _codes(rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def _kind(name: str, schema: dict[str, Any]) -> str:
+def value_kind(name: str, schema: dict[str, Any]) -> str:
     """Which everyday values a parameter takes, guessed from its name, description and type."""
     words = set(identifier_words(name)) | set(_phrase(str(schema.get("description") or "")).split())
     kind = schema.get("type")
@@ -423,11 +431,15 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
             corpus.add(sentence)
         words = [w for w in identifier_words(pname) if w not in {"id", "ref", "number", "code"}]
         label = " ".join(words)
-        kind = _kind(pname, schema)
+        kind = value_kind(pname, schema)
         if kind == "code":
             objects.add(label)
         slots.append((label, kind, _values(kind, schema, corpus)))
     objects.discard("")
+    # Everyday words for the same things ("look into" for research, "reservation" for booking).
+    verbs |= {s for v in list(verbs) for s in synonyms(v)}
+    objects |= {s for o in list(objects) for s in synonyms(o) if " " not in s}
+    subjects = [w for w in (*name, *first) if related(w)]
     actions: list[str] = []
     for verb in sorted(verbs):
         actions.append(verb)
@@ -438,6 +450,13 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
         actions += [thing, f"the {thing}", f"my {thing}"]
     questions = [f"{ask} the {thing}" for ask in _ASKS for thing in objects if not verbs]
     questions += [f"what's the {thing} like" for thing in objects if not verbs]
+    # Questions about the subject in its own words: "is it raining", "will it be sunny".
+    questions += [
+        f"{frame} {word}"
+        for subject in subjects
+        for word in related(subject)
+        for frame in _ABOUT_FRAMES
+    ]
     for _ in range(100):
         if questions and rng.random() < 0.5:
             parts = [rng.choice(questions)]
@@ -448,9 +467,11 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
                 parts.append(rng.choice(values))
             else:
                 parts.append(_slot_phrase(rng, label, kind, values))
+        if rng.random() < 0.3:
+            parts.append(rng.choice(_TAILS))
         corpus.add(" ".join(parts))
     for label, kind, values in slots:
-        for value in corpus.pick(values, 30):
+        for value in values:
             if kind in ("code", "number", "money", "date", "enum", "boolean"):
                 corpus.add(value)  # an answer to "what is the ...?" (a place alone is rarer)
             corpus.add(_slot_phrase(rng, label, kind, [value]))
@@ -474,6 +495,21 @@ def _handoff_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
     for topic in topics:
         for template in ("i have a question about {t}", "i need help with {t}", "{t} please"):
             corpus.add(template.format(t=topic))
+        for template in (
+            "i need help with my {t}",
+            "it is about my {t}",
+            "i have a problem with my {t}",
+        ):
+            corpus.add(template.format(t=topic))
+        # What callers say about the subject in their own words ("i was charged twice").
+        for word in synonyms(topic) + related(topic):
+            for template in (
+                "i was {w}",
+                "it is about my {w}",
+                "i have a question about {w}",
+                "{w}",
+            ):
+                corpus.add(template.format(w=word))
 
 
 def corpus_for(instructions: str, tools: list[dict[str, Any]]) -> list[str]:

@@ -7,8 +7,8 @@ import pytest
 
 from console.dsp import rms_dbfs
 from console.engine.formats import PCM, PCMA, PCMU
+from console.engine.text_pieces import split_deltas, split_sentences
 from console.engine.voice import SyntheticVoice, make_voice, parse_wav
-from console.engine.words import split_deltas, split_sentences
 
 
 def test_formats_encode_at_their_rates() -> None:

@@ -177,3 +177,50 @@ def test_speech_is_recognised_while_it_arrives() -> None:
     )
     assert heard["transcript"] and not heard["transcript"].startswith("[speech")
     assert tone  # the support module's helpers stay in use
+
+
+class _CountingDecoder:
+    """A pocketsphinx decoder that counts its final searches (end_utt)."""
+
+    def __init__(self, decoder: Any) -> None:
+        self._decoder, self.finished = decoder, 0
+
+    def end_utt(self) -> None:
+        self.finished += 1
+        self._decoder.end_utt()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._decoder, name)
+
+
+def _pcm_samples(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+
+
+def _fed(recogniser: Recogniser, pcm: bytes) -> _CountingDecoder:
+    recogniser.begin()
+    counting = _CountingDecoder(recogniser._decoder)
+    recogniser._decoder = counting
+    for chunk in chunks(pcm):
+        recogniser.feed(_pcm_samples(chunk), 24000)
+    return counting
+
+
+def test_the_transcript_is_finished_during_the_pause_after_speech() -> None:
+    recogniser = Recogniser()
+    recogniser.adapt("You help callers.", TRIAGE)
+    decoder = _fed(recogniser, speech_pcm("what is the weather in Paris") + silence_pcm(500))
+    # The final search ran while the pause went on, before the VAD's end of speech: end() has
+    # only to hand the transcript over.
+    assert decoder.finished == 1
+    assert "weather" in recogniser.end()
+    assert decoder.finished == 1
+
+
+def test_speech_after_a_pause_is_heard_with_what_came_before() -> None:
+    recogniser = Recogniser()
+    recogniser.adapt("You help callers.", TRIAGE)
+    pcm = speech_pcm("what is the weather") + silence_pcm(600) + speech_pcm("in Paris")
+    _fed(recogniser, pcm)
+    heard = recogniser.end()
+    assert "weather" in heard and "paris" in heard

@@ -166,3 +166,62 @@ def test_otherwise_it_echoes_or_greets() -> None:
 def test_misheard_tool_words_still_match() -> None:
     [call] = _decide([_user("well it's about whether we london")], [WEATHER_TOOL])
     assert isinstance(call, Call) and call.name == "get_weather"
+
+
+RESEARCH = {
+    "type": "function",
+    "name": "research",
+    "description": "Research a topic in depth in the background; takes a few seconds.",
+    "parameters": {
+        "type": "object",
+        "properties": {"task": {"type": "string"}},
+        "required": ["task"],
+    },
+}
+CHANGE = {
+    "type": "function",
+    "name": "change_booking",
+    "description": "Move a travel booking to another date.",
+    "parameters": {
+        "type": "object",
+        "properties": {"booking_id": {"type": "string"}, "new_date": {"type": "string"}},
+        "required": ["booking_id", "new_date"],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "arguments"),
+    [
+        ("is it raining in Oslo right now", "get_weather", {"city": "Oslo"}),
+        ("please look into the economy", "research", {"task": "the economy"}),
+        ("could you find out about solar panels", "research", {"task": "solar panels"}),
+        ("reschedule booking Q X nine to friday", "change_booking", {"new_date": "friday"}),
+    ],
+)
+def test_everyday_words_for_a_tool_call_it(text: str, name: str, arguments: dict[str, Any]) -> None:
+    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE])
+    [call] = [o for o in outputs if isinstance(o, Call)]
+    assert call.name == name
+    assert json.loads(call.arguments).items() >= arguments.items()
+
+
+@pytest.mark.parametrize(
+    "text", ["this is my second turn", "the background music is nice", "can you study oslo"]
+)
+def test_one_word_of_a_description_fires_no_tool(text: str) -> None:
+    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE])
+    assert not [o for o in outputs if isinstance(o, Call)]
+
+
+def test_weak_evidence_gets_a_question_back_rather_than_a_call() -> None:
+    # "sunny" points at the weather, but nothing says where: ask, do not guess.
+    [say] = _decide([_user("sunny")], [WEATHER_TOOL, RESEARCH])
+    assert isinstance(say, Say) and say.text.endswith("Which would you like?")
+    assert "get weather" in say.text
+
+
+def test_a_code_is_never_made_of_ordinary_words() -> None:
+    # A misheard booking code ("o music until") must not become booking_id: ask for it instead.
+    [say] = _decide([_user("change booking o music until may")], [CHANGE])
+    assert isinstance(say, Say) and "booking id" in say.text

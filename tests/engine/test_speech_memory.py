@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from console.dsp import Samples
 from console.engine import LocalEngine
-from console.engine.voice import SyntheticVoice
-from console.engine.words import (
+from console.engine.text_pieces import (
     FIRST_PHRASE_CHARS,
     MAX_PHRASE_CHARS,
     cap_length,
     split_phrases,
 )
+from console.engine.voice import SyntheticVoice
 
 from .support import Client
 
@@ -48,8 +48,11 @@ async def test_the_engine_speaks_a_long_unpunctuated_message_piece_by_piece() ->
     async with LocalEngine(voice="synthetic", transcriber="placeholder", pace=None) as engine:
         engine.voice = voice
         client = await Client.connect(engine, max_size=None)
-        item = {"type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": UNPUNCTUATED}]}
+        item = {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": UNPUNCTUATED}],
+        }
         await client.send({"type": "conversation.item.create", "item": item})
         await client.send({"type": "response.create"})
         await client.until("response.output_audio.delta", timeout=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.engine.arguments import extract_arguments
-from console.engine.words import numbers, spelled_codes, spoken_number
+from console.engine.spoken_values import numbers, spelled_codes, spoken_number
 
 REFUND = {
     "type": "object",
@@ -67,6 +67,9 @@ def test_numbers_are_said_as_a_caller_says_them() -> None:
             {"order_id": "427", "amount": 15.0},
         ),
         ("refund order 42, $20", {"order_id": "42", "amount": 20.0}),  # typed
+        # "for" heard as "four": not a digit of the order, which would then be 424.
+        ("refund order forty two four twenty dollars", {"order_id": "42", "amount": 20.0}),
+        ("refund order m c forty two four twenty dollars", {"order_id": "MC42", "amount": 20.0}),
     ],
 )
 def test_spoken_refunds(text: str, expected: dict[str, object]) -> None:
