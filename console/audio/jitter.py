@@ -42,7 +42,8 @@ class JitterBuffer:
       ``fade`` samples in the next read and drops the queue; a late chunk of an interrupted item is
       refused by ``push`` (``late_dropped`` counts them), so it can never be played.
     - ``read`` returns, with the block, how many samples of each item it contains: exactly what is
-      handed to the device, which is what the playback tracker must be told.
+      handed to the device, which is what the playback tracker must be told. ``finished`` then
+      holds the items whose end (``end``) was reached: all their audio has been handed out.
 
     Not thread-safe on its own: the playback wraps it in a lock.
     """
@@ -60,6 +61,8 @@ class JitterBuffer:
         self.underruns = 0
         self.late_dropped = 0
         self.samples_out = 0
+        self.finished: deque[ItemKey] = deque()
+        """Items played to their end, oldest first; the reader takes them (``popleft``)."""
 
     @property
     def state(self) -> BufferState:
@@ -152,6 +155,7 @@ class JitterBuffer:
             head = self._queue[0]
             if isinstance(head, _End):
                 self._queue.popleft()
+                self.finished.append(head.key)
                 saw_end = True
                 continue
             saw_end = False
@@ -175,6 +179,7 @@ class JitterBuffer:
                 self._state = "buffering"
         elif not self._queued and self._queue:
             # Only end markers are left: the item finished exactly on a block boundary.
+            self.finished.extend(e.key for e in self._queue)
             self._queue.clear()
             self._state = "idle"
         self.samples_out += filled

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console.dsp import PCM_RATE, Clock, Resampler, levels_dbfs
+from console.realtime.audio_formats import calculate_audio_length_ms
 from console.realtime.model import RealtimePlaybackTracker
 
 from .codecs import WireDecoder
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
     import pyaudio
 
 log = logging.getLogger("console.audio.playback")
+
+FINISHED = -1
+"""A report meaning "this item was played to its end" (in place of a sample count)."""
+HEARD_TO_THE_END_MS = 1e-6
+"""Added to a finished item's count: the transport sums the ms of every delta it received and
+the tracker the ms of every device block, so an item played whole can come out a few float ulps
+short of what was received, which reads as "not all heard" and makes the next speech_started
+interrupt (and truncate) a reply that had finished. The transport clamps to what it received."""
 
 
 class Playback(DeviceStream):
@@ -42,6 +51,8 @@ class Playback(DeviceStream):
     ``get_state`` for truncation), one ``call_soon_threadsafe`` per burst. PCM16 sessions report
     with ``on_play_bytes`` (24 kHz PCM16 bytes are exactly what the device took); G.711 sessions
     with ``on_play_ms``, because one device block does not hold a whole number of G.711 bytes.
+    Once an item has been played to its end the tracker is brought to (just past) the item's
+    length as the session received it, so a finished reply never looks cut short.
     """
 
     direction = "output"
@@ -80,6 +91,8 @@ class Playback(DeviceStream):
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reports: deque[tuple[ItemKey, int]] = deque()
+        self._received_ms: dict[ItemKey, float] = {}
+        """Per item still playing: its length as the transport counts it (ms of each delta)."""
         self._flush_scheduled = False
         self._stream: pyaudio.Stream | None = None
         self._stopping = False
@@ -108,6 +121,12 @@ class Playback(DeviceStream):
             if self.buffer.is_interrupted(key):
                 self.buffer.late_dropped += 1
                 return False
+        # Counted as the transport counts what it received: the ms of each delta, summed.
+        if key not in self._received_ms and len(self._received_ms) >= 64:
+            del self._received_ms[next(iter(self._received_ms))]  # never finished: a closed device
+        self._received_ms[key] = self._received_ms.get(key, 0.0) + calculate_audio_length_ms(
+            self.decoder.format, len(data)
+        )
         # The decoder is only touched on the loop thread, so decoding needs no lock.
         if key != self._decoding:
             self.decoder.reset()
@@ -134,6 +153,10 @@ class Playback(DeviceStream):
         key = None if item_id is None else (item_id, content_index or 0)
         with self._lock:
             stopped = self.buffer.interrupt(key)
+        if key is None:
+            self._received_ms.clear()
+        else:
+            self._received_ms.pop(key, None)
         if self.tracker is not None:
             # Reported now, so the truncate is built from what was really heard; the transport
             # calls the tracker's on_interrupted() (which clears it, as in the SDK) after that.
@@ -155,12 +178,26 @@ class Playback(DeviceStream):
         tracker = self.tracker
         while self._reports:
             (item_id, index), samples = self._reports.popleft()
+            if samples == FINISHED:
+                self._heard_to_the_end((item_id, index))
+                continue
             if tracker is None:
                 continue
             if self.decoder.format == "pcm16":
                 tracker.on_play_bytes(item_id, index, samples * 2)
             else:
                 tracker.on_play_ms(item_id, index, samples * 1000.0 / PCM_RATE)
+
+    def _heard_to_the_end(self, key: ItemKey) -> None:
+        received = self._received_ms.pop(key, None)
+        tracker = self.tracker
+        if tracker is None or received is None:
+            return
+        state = tracker.get_state()
+        if (state["current_item_id"], state["current_item_content_index"]) != key:
+            return  # none of it was played (an item without audio)
+        rest = received - (state["elapsed_ms"] or 0.0)
+        tracker.on_play_ms(key[0], key[1], max(rest, 0.0) + HEARD_TO_THE_END_MS)
 
     # -- audio-thread side --------------------------------------------------------------------
 
@@ -178,13 +215,15 @@ class Playback(DeviceStream):
         with self._lock:
             out, played = self.buffer.read(n)
             playing = self.buffer.pending
-        if played:
-            self._report(played)
-            if self.on_played is not None:
-                try:
-                    self.on_played(out)
-                except Exception:
-                    log.exception("on_played callback failed")
+            ends = self.buffer.finished
+            finished = [(ends.popleft(), FINISHED) for _ in range(len(ends))]
+        if played or finished:
+            self._report(played + finished)
+        if played and self.on_played is not None:
+            try:
+                self.on_played(out)
+            except Exception:
+                log.exception("on_played callback failed")
         if self.on_render is not None:
             try:
                 self.on_render(out)

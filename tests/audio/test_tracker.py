@@ -11,7 +11,7 @@ import pytest
 from console.audio.codecs import WireEncoder
 from console.audio.playback import Playback
 from console.dsp import rms_dbfs
-from console.realtime.model import RealtimePlaybackTracker
+from console.realtime.model import ModelAudioTracker, RealtimePlaybackTracker
 from console.realtime.model_events import RealtimeModelAudioEvent
 
 from .conftest import tone
@@ -126,3 +126,41 @@ async def test_no_tracker_and_no_loop_still_plays() -> None:
     playback = Playback(tracker=None, jitter_chunks=1)
     playback.feed(tone(440, 20).tobytes(), "item_a", 0)
     assert playback.render(480).any()
+
+
+async def test_a_reply_played_to_its_end_counts_as_all_heard_whatever_the_float_sums() -> None:
+    # The transport counts an item's length as the sum of each delta's ms; the tracker gets
+    # the ms of each device block. With these delta sizes (a real reply's shape) the two float
+    # sums differ in the last bit, and a finished reply looked "not all heard": the next
+    # speech_started then interrupted and truncated it ("assistant interrupted" after a handoff
+    # reply that had played out).
+    tracker = RecordingTracker()
+    received = ModelAudioTracker()  # the transport's count of what it received
+    playback = Playback(tracker=tracker, jitter_chunks=1, period_frames=120)
+    playback.attach(asyncio.get_running_loop())
+    signal = tone(440, 500)
+    start = 0
+    for size in (5922, 2872, 4638, 4884, 4862):
+        data = signal[start : start + size // 2].tobytes()
+        start += size // 2
+        received.on_audio_delta("item_a", 0, data)
+        playback.feed(data, "item_a", 0)
+    playback.end("item_a", 0)
+    await render_in_thread(playback, 120, 100)
+    assert not playback.pending
+    heard = tracker.get_state()["elapsed_ms"] or 0.0
+    assert heard >= received.received_ms("item_a", 0)
+    assert heard == pytest.approx(482.875)
+
+
+async def test_an_item_cut_short_is_not_reported_as_heard_to_its_end() -> None:
+    tracker = RecordingTracker()
+    playback = Playback(tracker=tracker, jitter_chunks=1, period_frames=120, fade_frames=120)
+    playback.attach(asyncio.get_running_loop())
+    for _ in range(5):
+        playback.feed(pcm_delta("item_a", 20).data, "item_a", 0)
+    playback.end("item_a", 0)
+    await render_in_thread(playback, 120, 4)
+    playback.interrupt("item_a", 0)
+    await render_in_thread(playback, 120, 30)
+    assert tracker.get_state()["elapsed_ms"] == pytest.approx(25.0)  # 20 ms and the fade
