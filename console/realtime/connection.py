@@ -176,7 +176,9 @@ class ConnectionSupervisor:
     def state(self, state: ConnectionState) -> None:
         previous, self._state = self._state, state
         if state != previous:
-            self._events.emit(RealtimeConnectionStateChanged(state, previous, self._events.info))
+            self._events.emit_console(
+                RealtimeConnectionStateChanged(state, previous, self._events.info)
+            )
 
     @property
     def held(self) -> int:
