@@ -80,14 +80,15 @@ class SessionEvents:
     """A session's outgoing events: the queue its iterators read, bounded for a consumer that
     stopped reading, closed once, and the failure the first iterator to reach the end raises.
 
-    ``emit`` is for state events, ``emit_bulk`` for high-rate ones (audio, raw model events,
+    ``emit`` is for state events, ``emit_console`` for the typed events a console opts into,
+    ``emit_bulk`` for high-rate ones (audio, raw model events,
     server errors): past ``max_queued`` waiting, bulk events are dropped (with one error
     event saying so); past four times that, every event is (``dropped`` counts them).
     """
 
     __slots__ = (
-        "_dropping", "_failure", "_max_queued", "_report", "closed", "closed_event", "dropped",
-        "info", "queue",
+        "_dropping", "_failure", "_max_queued", "_report", "closed", "closed_event", "console",
+        "dropped", "info", "queue",
     )
 
     def __init__(
@@ -105,6 +106,14 @@ class SessionEvents:
         self.dropped = 0
         self.closed = False
         self.closed_event: RealtimeSessionClosed | None = None
+        self.console = False
+        """Whether the typed events of ``CONSOLE_EVENTS`` are wanted (an iterator asked for
+        them): until then they are not even made, so SDK code pays nothing for them."""
+
+    def emit_console(self, event: RealtimeSessionEvent) -> None:
+        """Emit one of the ``CONSOLE_EVENTS``, if a console asked for them."""
+        if self.console:
+            self.emit(event)
 
     def emit(self, event: RealtimeSessionEvent) -> None:
         if self.closed:

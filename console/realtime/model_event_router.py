@@ -10,6 +10,7 @@ from .close_codes import CONNECTION_DROPPED
 from .connection import ConnectionSupervisor
 from .event_stream import SessionEvents
 from .events import (
+    CONSOLE_EVENTS,
     RealtimeAgentEndEvent,
     RealtimeAgentStartEvent,
     RealtimeAudio,
@@ -90,7 +91,10 @@ class ModelEventRouter:
         if event.type == "other":
             signal = signal_of(event.data, events.info)
             if signal is not None:
-                events.emit(signal)
+                if type(signal) in CONSOLE_EVENTS:
+                    events.emit_console(signal)
+                else:
+                    events.emit(signal)
         handler = self._handlers.get(event.type)
         try:
             if handler is not None:
@@ -105,15 +109,17 @@ class ModelEventRouter:
 
     def _on_transcript_delta(self, event: Any) -> None:
         self._on_streamed(event, self._history.append_transcript(event.item_id, event.delta))
-        self._events.emit(
-            RealtimeTranscriptDelta(event.item_id, event.response_id, event.delta, self._info)
-        )
+        if self._events.console:
+            self._events.emit(
+                RealtimeTranscriptDelta(event.item_id, event.response_id, event.delta, self._info)
+            )
 
     def _on_text_delta(self, event: Any) -> None:
         self._on_streamed(event, self._history.append_text(event.item_id, event.delta))
-        self._events.emit(
-            RealtimeTextDelta(event.item_id, event.response_id, event.delta, self._info)
-        )
+        if self._events.console:
+            self._events.emit(
+                RealtimeTextDelta(event.item_id, event.response_id, event.delta, self._info)
+            )
 
     def _on_streamed(self, event: Any, appended: tuple[RealtimeItem, bool]) -> None:
         """A transcript or text delta is in the history: announce a new item, feed guardrails."""
@@ -160,7 +166,9 @@ class ModelEventRouter:
 
     def _on_user_transcript(self, event: Any) -> None:
         self._history_changed(*self._history.set_user_transcript(event.item_id, event.transcript))
-        self._events.emit(RealtimeUserTranscript(event.item_id, event.transcript, self._info))
+        self._events.emit_console(
+            RealtimeUserTranscript(event.item_id, event.transcript, self._info)
+        )
 
     def _history_changed(self, item: RealtimeItem | None, new: bool) -> None:
         """``item`` was added (``new``), or the history changed otherwise."""
@@ -202,17 +210,17 @@ class ModelEventRouter:
         self._guardrails.on_turn_started(event.response_id)
         agent, info = self._agents.agent, self._info
         self._events.emit(RealtimeAgentStartEvent(agent, info))
-        self._events.emit(RealtimeTurnStarted(agent, event.response_id, info))
+        self._events.emit_console(RealtimeTurnStarted(agent, event.response_id, info))
 
     def _on_turn_ended(self, event: Any) -> None:
         self._guardrails.on_turn_ended(event.response_id)
         agent, info = self._agents.agent, self._info
         self._events.emit(RealtimeAgentEndEvent(agent, info))
-        self._events.emit(RealtimeTurnEnded(agent, event.response_id, event.status, info))
+        self._events.emit_console(RealtimeTurnEnded(agent, event.response_id, event.status, info))
 
     def _on_usage(self, event: Any) -> None:
         self._context.usage.add(event.usage)
-        self._events.emit(
+        self._events.emit_console(
             RealtimeUsageUpdated(
                 getattr(event, "response_id", None),
                 event.usage,

@@ -14,7 +14,12 @@ from .approvals import PendingToolApproval
 from .config import RealtimeRunConfig, RealtimeSessionModelSettings, RealtimeUserInput
 from .connection import ConnectionSupervisor
 from .event_stream import EventIterator, SessionEvents
-from .events import RealtimeAgentChanged, RealtimeEventInfo, RealtimeHistoryUpdated
+from .events import (
+    RealtimeAgentChanged,
+    RealtimeConnectionStateChanged,
+    RealtimeEventInfo,
+    RealtimeHistoryUpdated,
+)
 from .exceptions import UserError
 from .history import History, HistoryView
 from .lifecycle import Clock, LifecycleTracker, agent_error, warn_unreachable
@@ -149,6 +154,9 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
             self._context_wrapper,
             self._begin_close,
         )
+        # Every model event goes to the router: bound here, so that hot path (each audio
+        # chunk and delta) costs no extra coroutine.
+        self.on_event = self._router.on_event  # type: ignore[method-assign]
 
     # --- properties --------------------------------------------------------------------------
 
@@ -316,10 +324,18 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
 
     def events(self, *, console: bool = False) -> EventIterator:
         """Iterate as ``async for event in session`` does, plus, last, a ``session_closed``
-        event carrying the close reason and error (a console shows it). With ``console``,
-        also the typed events of ``console.realtime.events.CONSOLE_EVENTS`` (transcript and
-        text deltas, the user's transcript, turns, connection state, usage), each right after
-        the SDK's events for the same model event. Not in the SDK."""
+        event carrying the close reason and error (a console shows it). Not in the SDK.
+
+        With ``console``, also the typed events of ``console.realtime.events.CONSOLE_EVENTS``
+        (transcript and text deltas, the user's transcript, turns, connection state, usage),
+        each right after the SDK's events for the same model event. The session makes them
+        from the first such call on: a ``connection_state`` event then reports the state as
+        it is (``previous`` equal to ``state``) unless the session is not entered yet."""
+        if console and not self._events.console:
+            self._events.console = True
+            state = self.connection_state
+            if state != "disconnected":
+                self._events.emit(RealtimeConnectionStateChanged(state, state, self._events.info))
         return self._events.iterator(with_closed=True, console=console)
 
     # --- sending -----------------------------------------------------------------------------
@@ -399,7 +415,7 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     # --- model events ------------------------------------------------------------------------
 
     async def on_event(self, event: RealtimeModelEvent) -> None:
-        """Called by the model for every event it emits."""
+        """Called by the model for every event it emits (``ModelEventRouter.on_event``)."""
         await self._router.on_event(event)
 
     # --- what the parts ask of the session ----------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, overload
 
@@ -163,3 +163,36 @@ def tool_output_guardrail(
     if func is not None:
         return ToolOutputGuardrail(func, name)
     return lambda f: ToolOutputGuardrail(f, name)
+
+
+async def input_rejection(
+    guardrails: Iterable[ToolInputGuardrail[Any]],
+    context: Callable[[], ToolContext[Any]],
+    agent: Any,
+) -> str | None:
+    """The message of the first input guardrail that rejects the call (each checks a fresh
+    ``context()``), else None; raises when one asks to stop the run."""
+    for guardrail in guardrails:
+        verdict = await guardrail.run(ToolInputGuardrailData(context(), agent))
+        if verdict.behavior["type"] == "raise_exception":
+            raise ToolInputGuardrailTripwireTriggered(guardrail, verdict)
+        if verdict.behavior["type"] == "reject_content":
+            return verdict.behavior["message"]
+    return None
+
+
+async def checked_output(
+    guardrails: Iterable[ToolOutputGuardrail[Any]],
+    context: ToolContext[Any],
+    agent: Any,
+    output: Any,
+) -> Any:
+    """``output``, or the message of the first output guardrail that rejects it; raises when
+    one asks to stop the run."""
+    for guardrail in guardrails:
+        verdict = await guardrail.run(ToolOutputGuardrailData(context, agent, output))
+        if verdict.behavior["type"] == "raise_exception":
+            raise ToolOutputGuardrailTripwireTriggered(guardrail, verdict)
+        if verdict.behavior["type"] == "reject_content":
+            return verdict.behavior["message"]
+    return output

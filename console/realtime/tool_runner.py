@@ -30,10 +30,10 @@ from .run_context import RunContextWrapper
 from .subagent import SubagentTool, task_of
 from .tool_approvals import ToolApprovals
 from .tool_guardrails import (
-    ToolInputGuardrailData,
     ToolInputGuardrailTripwireTriggered,
-    ToolOutputGuardrailData,
     ToolOutputGuardrailTripwireTriggered,
+    checked_output,
+    input_rejection,
 )
 from .tool_timeout import ToolCancelled, ToolTimeout, cancelled_output, stoppable, within
 from .tools import (
@@ -233,28 +233,9 @@ class ToolRunner:
     async def _input_guardrails(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> str | None:
-        """The rejection message of the first input guardrail that rejects the call, else None;
-        raises when one asks to stop the run."""
-        for guardrail in tool.tool_input_guardrails or ():
-            data = ToolInputGuardrailData(self._context(event, agent, tool), agent)
-            verdict = await guardrail.run(data)
-            if verdict.behavior["type"] == "raise_exception":
-                raise ToolInputGuardrailTripwireTriggered(guardrail, verdict)
-            if verdict.behavior["type"] == "reject_content":
-                return verdict.behavior["message"]
-        return None
-
-    async def _output_guardrails(
-        self, ctx: ToolContext[Any], agent: RealtimeAgent[Any], tool: FunctionTool, output: Any
-    ) -> Any:
-        """The output, or the message of the first output guardrail that rejects it."""
-        for guardrail in tool.tool_output_guardrails or ():
-            verdict = await guardrail.run(ToolOutputGuardrailData(ctx, agent, output))
-            if verdict.behavior["type"] == "raise_exception":
-                raise ToolOutputGuardrailTripwireTriggered(guardrail, verdict)
-            if verdict.behavior["type"] == "reject_content":
-                return verdict.behavior["message"]
-        return output
+        return await input_rejection(
+            tool.tool_input_guardrails or (), lambda: self._context(event, agent, tool), agent
+        )
 
     def _started(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: Any
@@ -379,7 +360,7 @@ class ToolRunner:
         result = await self._invoke(
             event, tool, ctx, tool.on_invoke_tool(ctx, event.arguments), "tool"
         )
-        result = await self._output_guardrails(ctx, agent, tool, result)
+        result = await checked_output(tool.tool_output_guardrails or (), ctx, agent, result)
         await self._finish(event, agent, tool, result)
 
     async def _subagent(

@@ -10,6 +10,7 @@ from typing import Any, get_args
 from console.realtime import (
     RealtimeAgent,
     RealtimeRunConfig,
+    RealtimeRunner,
     RealtimeSessionEvent,
     Usage,
 )
@@ -112,9 +113,9 @@ async def _replied(console: bool | None) -> list[Any]:
     ``events(console=...)``."""
     model = ScriptedRealtimeModel(strict=False)
     session = await start(RealtimeAgent("Main"), model)
+    iterator = session.__aiter__() if console is None else session.events(console=console)
     await _reply(model)
     await session.close()
-    iterator = session.__aiter__() if console is None else session.events(console=console)
     return [event async for event in iterator]
 
 
@@ -156,11 +157,9 @@ async def test_connection_state_changes_are_events_matching_the_property() -> No
     config: RealtimeRunConfig = {"reconnect": {"enabled": True, "initial_delay_s": 60.0}}
     session = await start(RealtimeAgent("Main"), model, config=config)
     reader = Reader(session, console=True)
-    first = await reader.until("connection_state")
-    assert (first.previous, first.state) == ("disconnected", "connecting")
-    up = await reader.until("connection_state")
-    assert (up.previous, up.state) == ("connecting", "connected")
-    assert session.connection_state == "connected"
+    # Asked for after enter: the state as it is now comes first.
+    now = await reader.until("connection_state")
+    assert (now.previous, now.state) == ("connected", "connected")
     await model.emit(
         RealtimeModelErrorEvent({"type": "connection_closed", "message": "reset"}),
         RealtimeModelConnectionStatusEvent(status="disconnected"),
@@ -174,6 +173,31 @@ async def test_connection_state_changes_are_events_matching_the_property() -> No
     await session.close()
     rest = await reader.rest()
     assert [e.type for e in rest if isinstance(e, ev.RealtimeConnectionStateChanged)] == []
+
+
+async def test_an_iterator_asked_for_before_enter_sees_connecting_then_connected() -> None:
+    model = ScriptedRealtimeModel(strict=False)
+    session = await RealtimeRunner(RealtimeAgent("Main"), model=model).run()
+    reader = Reader(session, console=True)
+    await session.enter()
+    first = await reader.until("connection_state")
+    assert (first.previous, first.state) == ("disconnected", "connecting")
+    up = await reader.until("connection_state")
+    assert (up.previous, up.state) == ("connecting", "connected")
+    assert reader.types().index("connection_state") == 0
+    await session.close()
+
+
+async def test_without_a_console_iterator_no_console_event_is_made() -> None:
+    """SDK code pays nothing: the queue holds exactly the SDK's events (and ours of before)."""
+    model = ScriptedRealtimeModel(strict=False)
+    session = await start(RealtimeAgent("Main"), model)
+    await _reply(model)
+    await session.close()
+    queued = []
+    while session._queue.qsize():
+        queued.append(session._queue.get_nowait())
+    assert queued and not [e for e in queued if type(e) in ev.CONSOLE_EVENTS]
 
 
 def test_the_decoder_tells_which_response_the_usage_belongs_to() -> None:
