@@ -147,15 +147,19 @@ class EchoCanceller:
         if n < MAX_LAG_FRAMES + 50 or np.count_nonzero(render[-n:] > ACTIVE) < 100:
             return  # not a second of far-end sound yet: nothing to learn from
         render, raw, clean = render[-n:], mic_pairs[-n:, 0], mic_pairs[-n:, 1]
-        if raw[-100:].mean() < RESIDUAL:
-            self.ready = True  # the mic hears nothing of the speaker worth cancelling
+        if raw[render > ACTIVE].mean() < RESIDUAL:
+            # The mic hears nothing worth cancelling while the speaker plays (over 3 s: not
+            # the last second alone, which may be the quiet after a reply).
+            self.ready = True
             return
         lag, score = _best_lag(_onsets(render), _onsets(raw))
         if score < 0.3:
             # The mic does not follow the speaker (room noise, a headset): after two seconds
-            # of that there is no echo to learn.
+            # of that there is no echo to learn, if the mic is also no louder while the agent
+            # speaks (the envelopes' timing blurs when a loaded machine's devices lose time;
+            # energy does not).
             self._uncorrelated += 1
-            self.ready = self._uncorrelated >= 8
+            self.ready = self._uncorrelated >= 8 and not _louder_when_playing(render, raw)
             return
         self._uncorrelated = 0
         steady = self.echo_lag_ms is not None and abs(self.echo_lag_ms - lag * 10.0) <= 30
@@ -193,6 +197,15 @@ class EchoCanceller:
                 log.exception("echo cancellation failed; the frame passes unprocessed")
             return frame
         return np.frombuffer(audio.data, dtype=np.int16).copy()
+
+
+def _louder_when_playing(render: npt.NDArray[np.float64], mic: npt.NDArray[np.float64]) -> bool:
+    """Whether the mic is clearly (3 dB) louder while the speaker plays than while it is quiet:
+    it hears the speaker, whatever the timing."""
+    playing, quiet = render > ACTIVE, render < ACTIVE / 100
+    if np.count_nonzero(quiet) < 30:
+        return True  # nothing quiet to compare with: assume it does
+    return bool(mic[playing].mean() > 2 * np.median(mic[quiet]) + RESIDUAL / 10)
 
 
 def _energy(frame: npt.NDArray[np.int16]) -> float:

@@ -109,3 +109,30 @@ def test_early_barge_ins_spread_over_minutes_do_not_trip() -> None:
     for start in (0.0, 40.0, 80.0, 120.0):
         watch.reply_started(start)
         assert not watch.barged_in(start + 1.0)
+
+
+def test_the_quiet_after_a_reply_is_not_taken_for_an_echo_removed(tmp_path: Path) -> None:
+    # A short first reply, then quiet: the last second at the mic is silent because the agent
+    # stopped, not because its echo was removed. Ready (the mic open while the agent speaks)
+    # must mean the echo was seen removed, or never heard.
+    far = espeak(tmp_path, "Sure, it is twenty two degrees and sunny in Paris.", "far")
+    far = np.concatenate((far, np.zeros(RATE * 6 // 5)))
+    delay = RATE * 300 // 1000
+    mic = np.concatenate((np.zeros(delay), far))[: len(far)] * 10 ** (-12 / 20)
+    mic += np.random.default_rng(4).normal(0, 20, len(far))
+    canceller = EchoCanceller()
+    run_room(canceller, far, mic)
+    assert not canceller.ready or (canceller.erle_db or 0.0) >= 20
+
+
+def test_a_noisy_room_without_echo_is_ready_but_not_one_that_hears_the_speaker(
+    tmp_path: Path,
+) -> None:
+    far = espeak(tmp_path, "The weather in Paris is sunny with a light breeze today, twenty "
+                 "two degrees, a lovely day for a long walk along the river.", "far")
+    gaps = np.concatenate([np.concatenate((far[i : i + RATE], np.zeros(RATE // 2)))
+                           for i in range(0, len(far), RATE)])
+    fan = np.random.default_rng(9).normal(0, 300, len(gaps))  # -40 dBFS of steady noise
+    canceller = EchoCanceller()
+    run_room(canceller, gaps, fan)
+    assert canceller.ready  # nothing of the speaker at the mic: nothing to wait for
