@@ -316,7 +316,6 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
             with contextlib.suppress(Exception):
                 self._model.remove_listener(self._lifecycle)
             await self._lifecycle.stop()
-        self._closed = True
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (then ``closed_reason`` says why)."""
