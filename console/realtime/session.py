@@ -180,7 +180,7 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     @property
     def pending_approvals(self) -> Mapping[str, PendingToolApproval]:
         """Tool calls waiting for a decision, by call id (read-only, live)."""
-        return types.MappingProxyType(self._tools.pending)
+        return types.MappingProxyType(self._tools.approvals.pending)
 
     @property
     def closed(self) -> bool:
