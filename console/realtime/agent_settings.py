@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -67,6 +68,10 @@ async def settings_for_agent(
     tools: dict[str, FunctionTool] = {}
     handoffs: dict[str, Handoff[Any, Any]] = {}
     for tool in merged["tools"]:
+        if isinstance(tool, Mapping):
+            # A function definition as plain data (the SDK passes these on): offered to the
+            # model as it is; with nothing to run, a call of it gets the unknown-tool output.
+            continue
         if features := getattr(tool, "responses_only_features", ()):
             raise UserError(
                 f"tool {tool.qualified_name!r} uses {', '.join(features)}: only the Responses "

@@ -180,7 +180,7 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
     @property
     def pending_approvals(self) -> Mapping[str, PendingToolApproval]:
         """Tool calls waiting for a decision, by call id (read-only, live)."""
-        return types.MappingProxyType(self._tools.pending)
+        return types.MappingProxyType(self._tools.approvals.pending)
 
     @property
     def closed(self) -> bool:
@@ -316,7 +316,6 @@ class RealtimeSession(RealtimeModelListener, Generic[TContext]):
             with contextlib.suppress(Exception):
                 self._model.remove_listener(self._lifecycle)
             await self._lifecycle.stop()
-        self._closed = True
 
     def __aiter__(self) -> EventIterator:
         """Iterate session events until the session closes (then ``closed_reason`` says why)."""

@@ -94,11 +94,6 @@ class ToolRunner:
         # Running calls (call id -> what stops them), in the order they started.
         self._stops: dict[str, asyncio.Future[None]] = {}
 
-    @property
-    def pending(self) -> dict[str, PendingToolApproval]:
-        """Calls waiting for a decision, by call id (held by ``approvals``)."""
-        return self.approvals.pending
-
     # --- entry points ------------------------------------------------------------------------
 
     async def on_call(self, event: RealtimeModelToolCallEvent) -> None:

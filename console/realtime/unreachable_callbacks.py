@@ -36,10 +36,16 @@ def _has_subagents(start: RealtimeAgent[Any]) -> bool:
         if id(agent) in seen:
             continue
         seen.add(id(agent))
-        if any(isinstance(tool, SubagentTool) for tool in agent.tools):
+        if any(isinstance(tool, SubagentTool) for tool in _listed(agent, "tools")):
             return True
-        for handoff in agent.handoffs:
+        for handoff in _listed(agent, "handoffs"):
             target = handoff if isinstance(handoff, RealtimeAgent) else handoff.agent
             if isinstance(target, RealtimeAgent):
                 todo.append(target)
     return False
+
+
+def _listed(agent: Any, name: str) -> list[Any] | tuple[Any, ...]:
+    """``agent.<name>`` if it is a list (a stand-in agent of a test may have anything)."""
+    value = getattr(agent, name, ())
+    return value if isinstance(value, list | tuple) else ()
