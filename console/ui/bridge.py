@@ -13,6 +13,8 @@ from console.journal.redact import Redactor
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
 
+from .widgets.approvals import PendingApproval
+
 log = logging.getLogger("console.ui.bridge")
 
 _REDACTOR = Redactor()
@@ -113,6 +115,14 @@ class SessionBridge:
         def __init__(self, agent: str, tool: str, arguments: str, call_id: str) -> None:
             super().__init__()
             self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+
+    class ApprovalsChanged(Message):
+        """The session's pending approvals changed: ``pending`` is all of them, oldest first
+        (read from the session, which holds them; the pane keeps no list of its own)."""
+
+        def __init__(self, pending: tuple[PendingApproval, ...]) -> None:
+            super().__init__()
+            self.pending = pending
 
     class ErrorReported(Message):
         """An error to show; ``source`` labels it ("error", or "listener" for a failing
@@ -245,16 +255,45 @@ class SessionBridge:
         self.closed_reason: str | None = None
         self.gave_up = False
         """The last session closed because reconnecting ran out of attempts."""
-        """Why the session said it closed (its session_closed event), once it has."""
+        self._approvals: Callable[[], tuple[PendingApproval, ...]] | None = None
+        self._approvals_posted: tuple[PendingApproval, ...] = ()
 
     # -- the one consumer ------------------------------------------------------------------------
 
-    async def pump(self, session: AsyncIterable[RealtimeSessionEvent]) -> None:
-        """Consume every event until the session ends; call from exactly one worker."""
+    async def pump(
+        self,
+        session: AsyncIterable[RealtimeSessionEvent],
+        approvals: Callable[[], tuple[PendingApproval, ...]] | None = None,
+    ) -> None:
+        """Consume every event until the session ends; call from exactly one worker.
+        ``approvals`` reads the session's pending approvals (see ``refresh_approvals``)."""
         self.gave_up = False
+        self._approvals = approvals
+        self.refresh_approvals()  # a new session starts with its own (none)
         async for event in session:
             self.handle(event)
         self.flush()
+        self.session_gone()
+
+    def session_gone(self) -> None:
+        """The session closed: nothing of it can be decided any more. Says which calls were
+        left undecided, and that none is pending."""
+        left, self._approvals = self._approvals_posted, None
+        if left:
+            self._approvals_posted = ()
+            for approval in left:
+                self.post(self.Notice(
+                    f"{approval.tool} ({approval.call_id}) was not decided: the session ended"))
+            self.post(self.ApprovalsChanged(()))
+
+    def refresh_approvals(self) -> None:
+        """Post the session's pending approvals if they changed since last posted."""
+        if self._approvals is None:
+            return
+        pending = self._approvals()
+        if pending != self._approvals_posted:
+            self._approvals_posted = pending
+            self.post(self.ApprovalsChanged(pending))
 
     def mark_turn_start(self) -> None:
         """The user's turn ended now (text sent or speech committed): start the latency clock."""
@@ -355,8 +394,10 @@ class SessionBridge:
                 self.post(self.HandoffTaken(agent_name(source), self.agent))
             case ev.RealtimeToolStart(agent=agent, tool=tool, arguments=arguments, call_id=call):
                 self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
+                self.refresh_approvals()
             case ev.RealtimeToolEnd(agent=agent, tool=tool, output=output, call_id=call):
                 self.post(self.ToolEnded(agent_name(agent), tool_name(tool), str(output), call))
+                self.refresh_approvals()
                 # The output starts a new response: time that one, not the operator's wait.
                 self.mark_turn_start()
             case ev.RealtimeToolApprovalRequired(
@@ -365,6 +406,7 @@ class SessionBridge:
                 self.post(self.ApprovalRequested(
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))
+                self.refresh_approvals()
             case ev.RealtimeError(error=error) if _error_type(error) == "connection_closed":
                 # A dropped connection: connection_lost (reconnecting) or session_closed (not)
                 # follows with the same words, so it is shown once, there.
@@ -394,6 +436,7 @@ class SessionBridge:
                 self.closed_reason = str(reason)
                 self.gave_up = self.closed_reason.startswith("reconnect failed")
                 self.post(self.SessionEnded(describe_error(str(reason)), shown))
+                self.session_gone()
             case _:
                 pass
 

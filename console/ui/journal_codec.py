@@ -22,7 +22,8 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from functools import cache
 from typing import Any
 
@@ -33,6 +34,9 @@ from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
 from .listener import ConsoleListener
+from .widgets.approvals import PendingApproval
+
+PENDING_FIELDS = tuple(f.name for f in dataclass_fields(PendingApproval))
 
 HISTORY_TAIL = 8
 """How many of the newest items a partial ``HistoryChanged`` shows (see SessionView)."""
@@ -109,6 +113,9 @@ class MessageEncoder:
         elif isinstance(message, SessionBridge.TranscriptStreamed):
             fields = {"item_id": message.item_id, "agent": message.agent, "text": message.text}
             return {"type": name, "fields": fields}
+        elif isinstance(message, SessionBridge.ApprovalsChanged):
+            pending = [asdict(approval) for approval in message.pending]
+            return {"type": name, "fields": {"pending": pending}}
         else:
             fields = {param: getattr(message, param) for param in _params(type(message))}
             return {"type": name, "fields": fields}
@@ -170,6 +177,13 @@ class MessageDecoder:
             message = SessionBridge.HistoryChanged(*self._history(fields))
         elif cls is SessionBridge.ItemAdded:
             message = SessionBridge.ItemAdded(self._load(fields["item"]))
+        elif cls is SessionBridge.ApprovalsChanged:
+            raw_pending = fields.get("pending")
+            pending = raw_pending if isinstance(raw_pending, list) else []
+            return Decoded(SessionBridge.ApprovalsChanged(tuple(
+                PendingApproval(**{k: str(p.get(k, "")) for k in PENDING_FIELDS})
+                for p in pending if isinstance(p, dict)
+            )))
         elif cls is SessionBridge.TranscriptStreamed:
             message = SessionBridge.TranscriptStreamed(
                 str(fields.get("item_id")), str(fields.get("agent", "")),

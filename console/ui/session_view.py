@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .bridge import SessionBridge
 from .journaling import journaled
 from .listener import ConsoleListener
-from .widgets.approvals import PendingApproval, short_arguments
+from .widgets.approvals import short_arguments
 from .widgets.history_tree import item_text
 
 if TYPE_CHECKING:
@@ -115,14 +115,13 @@ class SessionView:
     def on_session_bridge_tool_ended(self, message: B.ToolEnded) -> None:
         output = short_arguments(message.output, 160)
         self.main.transcript.add("tool", "tool", f"{message.tool} → {output}")
-        if message.call_id:
-            self.main.approvals.resolve(message.call_id)
+
+    @journaled
+    def on_session_bridge_approvals_changed(self, message: B.ApprovalsChanged) -> None:
+        self.main.approvals.show(message.pending)
 
     @journaled
     def on_session_bridge_approval_requested(self, message: B.ApprovalRequested) -> None:
-        self.main.approvals.add(PendingApproval(
-            message.call_id, message.agent, message.tool, message.arguments
-        ))
         approve, reject = self.key_for("approve"), self.key_for("reject")
         self.main.transcript.add(
             "tool", "approval",

@@ -19,6 +19,7 @@ from console.ui.bridge import SessionBridge as B
 from console.ui.config import ConsoleConfig
 from console.ui.levels import StaticLevels
 from console.ui.listener import ConsoleListener as L
+from console.ui.widgets.approvals import PendingApproval
 
 from .conftest import make_app
 
@@ -72,6 +73,9 @@ APPROVAL = (
     user("item_u2", "Please refund order 42, twenty dollars"),
     call("item_c2", "refund_order", '{"order_id": "42", "amount": 20}'),
     B.ApprovalRequested("Billing", "refund_order", '{"order_id": "42", "amount": 20}', "call_9"),
+    B.ApprovalsChanged((
+        PendingApproval("call_9", "Billing", "refund_order", '{"order_id": "42", "amount": 20}'),
+    )),
 )
 HANDOFF = (
     CONNECTED,

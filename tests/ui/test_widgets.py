@@ -126,14 +126,18 @@ async def test_approval_queue_selects_highlighted_or_oldest() -> None:
         assert queue.selected() is None
         first = PendingApproval("c1", "Billing", "refund_order", '{"order_id": "1"}')
         second = PendingApproval("c2", "Travel", "change_booking", '{"booking_id": "B"}')
-        queue.add(first)
-        queue.add(second)
+        queue.show((first, second))
         assert queue.selected() == first and queue.border_title == "Approvals (2)"
         queue.highlighted = 1
         assert queue.selected() == second
-        assert queue.resolve("c2") == second
+        queue.show((first,))
         assert queue.selected() == first
-        assert queue.resolve("c1") == first and queue.border_title == "Approvals"
+        queue.show((first, second))
+        queue.highlighted = 1
+        queue.show((second,))  # the highlight stays on the approval, not on the row number
+        assert queue.selected() == second
+        queue.show(())
+        assert queue.selected() is None and queue.border_title == "Approvals"
 
 
 def test_meter_scale() -> None:
