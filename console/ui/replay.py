@@ -24,7 +24,7 @@ from textual.screen import Screen
 from console.journal.store import JournalError, read_records
 
 from .app import BackendInfo, RtConsoleApp
-from .journal_codec import MESSAGE_TYPES, MessageDecoder
+from .journal_codec import MessageDecoder, record_type
 from .journaling import JOURNAL_SCHEMA_KEY
 from .widgets.approvals import PendingApproval
 from .widgets.handoff_graph import AgentGraph
@@ -61,7 +61,8 @@ def _replayable(record: dict[str, Any]) -> bool:
     if kind == "decision":
         return True
     kind_type = str(record.get("type", ""))
-    return kind == "event" and (kind_type in MESSAGE_TYPES or kind_type.startswith("console."))
+    return kind == "event" and (
+        record_type(kind_type) is not None or kind_type.startswith("console."))
 
 
 def load_recording(path: Path) -> Recording:
