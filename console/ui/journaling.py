@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.message import Message
+
 import console
 
 from .bridge import SessionBridge
@@ -22,8 +24,6 @@ from .widgets.approvals import short_arguments
 from .widgets.handoff_graph import AgentGraph
 
 if TYPE_CHECKING:
-    from textual.message import Message
-
     from console.journal import JournalWriter
 
     from .screens.main import MainScreen
@@ -82,6 +82,14 @@ STATUS_FIELDS = frozenset({"muted", "push_to_talk", "push_to_talk_mode", "audio"
 """Status bar fields the console sets by itself (not from a message); acts may set them."""
 
 
+class JournalTrouble(Message):
+    """The journal stopped writing (disk full...) or resumed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class Journaling:
     """Mixed into the app; needs ``journal`` (None: nothing is written), ``bridge`` and ``main``."""
 
@@ -90,14 +98,17 @@ class Journaling:
     main: MainScreen
     _encoder: MessageEncoder | None = None
 
+    if TYPE_CHECKING:
+        def post_message(self, message: Message) -> bool: ...  # the app's
+
     def start_journal(self, **meta: Any) -> None:
         """Write the meta line: ``meta`` plus what replay needs to draw the same screen."""
         if self.journal is None:
             return
         self._encoder = MessageEncoder()
-        # Said in the transcript the moment writing stops (disk full) and when it resumes.
-        self.journal.on_trouble = lambda text: self.console_line(
-            text, kind="error" if "stopped" in text else "system")
+        # Said in the transcript the moment writing stops (disk full) and when it resumes; told
+        # from the journal's writer thread, hence a message (post_message is thread-safe).
+        self.journal.on_trouble = self._tell_trouble
         status = self.main.status
         self.journal.meta(
             version=console.__version__,
@@ -108,6 +119,12 @@ class Journaling:
                     "recording": status.recording, "audio": status.audio},
             **meta,
         )
+
+    def _tell_trouble(self, text: str) -> None:
+        self.post_message(JournalTrouble(text))
+
+    def on_journal_trouble(self, message: JournalTrouble) -> None:
+        self.console_line(message.text, kind="error" if "stopped" in message.text else "system")
 
     def close_journal(self) -> None:
         if self.journal is not None:
