@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, cast
 
-from .events import RealtimeSessionEvent
+from .events import CONSOLE_EVENTS, RealtimeSessionEvent
 
 
 class Closed:
@@ -21,19 +21,23 @@ class EventIterator:
     session, if one did (the SDK's behaviour; once, to the first iterator that gets there),
     else it stops. With ``closed_event``, the session's ``session_closed`` event comes first, as
     this iterator's last event (opt-in: SDK code expects the end right after the SDK's events).
-    ``aclose()`` stops this iterator without touching the session."""
+    ``aclose()`` stops this iterator without touching the session. The typed events in
+    ``CONSOLE_EVENTS`` are passed over unless ``console`` (opt-in, as they are not the SDK's)."""
 
-    __slots__ = ("_closed_event", "_failure", "_queue", "_stopped")
+    __slots__ = ("_closed_event", "_failure", "_queue", "_skip", "_stopped")
 
     def __init__(
         self,
         queue: asyncio.Queue[Any],
         failure: Callable[[], BaseException | None],
         closed_event: Callable[[], RealtimeSessionEvent | None] | None = None,
+        *,
+        console: bool = False,
     ) -> None:
         self._queue = queue
         self._failure = failure
         self._closed_event = closed_event
+        self._skip: frozenset[type] = frozenset() if console else CONSOLE_EVENTS
         self._stopped = False
 
     def __aiter__(self) -> EventIterator:
@@ -42,8 +46,10 @@ class EventIterator:
     async def __anext__(self) -> RealtimeSessionEvent:
         if self._stopped:
             raise StopAsyncIteration
-        queue = self._queue
+        queue, skip = self._queue, self._skip
         event = queue.get_nowait() if queue.qsize() else await queue.get()
+        while type(event) in skip:
+            event = queue.get_nowait() if queue.qsize() else await queue.get()
         if event is CLOSED:
             queue.put_nowait(CLOSED)
             if self._closed_event is not None:

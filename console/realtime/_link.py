@@ -119,7 +119,7 @@ class SessionLink:
     def __init__(self, session: RealtimeSession[Any]) -> None:
         self._s = session
         self.policy = ReconnectPolicy.from_config(session._run_config.get("reconnect"))
-        self.state: ConnectionState = "disconnected"
+        self._state: ConnectionState = "disconnected"
         self.restored_ids: set[str] = set()
         self._held: deque[RealtimeModelSendEvent] = deque()
         # User messages sent but not yet echoed by the server: a socket that died unnoticed
@@ -141,6 +141,16 @@ class SessionLink:
         # Sends (and the restore's response.create) already re-sent during this streak.
         self._resent: list[RealtimeModelSendEvent] = []
         self._resumed = False
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @state.setter
+    def state(self, state: ConnectionState) -> None:
+        previous, self._state = self._state, state
+        if state != previous:
+            self._s._on_connection_state(state, previous)
 
     @property
     def held(self) -> int:

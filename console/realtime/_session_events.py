@@ -14,6 +14,7 @@ from .events import (
     RealtimeAudio,
     RealtimeAudioEnd,
     RealtimeAudioInterrupted,
+    RealtimeConnectionStateChanged,
     RealtimeError,
     RealtimeEventInfo,
     RealtimeHistoryAdded,
@@ -21,6 +22,12 @@ from .events import (
     RealtimeInputAudioTimeoutTriggered,
     RealtimeRawModelEvent,
     RealtimeSessionEvent,
+    RealtimeTextDelta,
+    RealtimeTranscriptDelta,
+    RealtimeTurnEnded,
+    RealtimeTurnStarted,
+    RealtimeUsageUpdated,
+    RealtimeUserTranscript,
 )
 from .history import History
 from .items import RealtimeItem, RealtimeToolCallItem
@@ -113,9 +120,15 @@ class ModelEventHandling(RealtimeModelListener):
 
     def _on_transcript_delta(self, event: Any) -> None:
         self._on_streamed(event, self._history.append_transcript(event.item_id, event.delta))
+        self._emit(
+            RealtimeTranscriptDelta(event.item_id, event.response_id, event.delta, self._event_info)
+        )
 
     def _on_text_delta(self, event: Any) -> None:
         self._on_streamed(event, self._history.append_text(event.item_id, event.delta))
+        self._emit(
+            RealtimeTextDelta(event.item_id, event.response_id, event.delta, self._event_info)
+        )
 
     def _on_streamed(self, event: Any, appended: tuple[RealtimeItem, bool]) -> None:
         """A transcript or text delta is in the history: announce a new item, feed guardrails."""
@@ -168,6 +181,7 @@ class ModelEventHandling(RealtimeModelListener):
             self._emit(RealtimeHistoryAdded(item=item, info=self._event_info))
         else:
             self._emit(RealtimeHistoryUpdated(history=self._history.view, info=self._event_info))
+        self._emit(RealtimeUserTranscript(event.item_id, event.transcript, self._event_info))
 
     def _on_input_timeout(self, event: Any) -> None:
         self._emit(RealtimeInputAudioTimeoutTriggered(info=self._event_info))
@@ -202,13 +216,31 @@ class ModelEventHandling(RealtimeModelListener):
     def _on_turn_started(self, event: Any) -> None:
         self._guardrails.on_turn_started(event.response_id)
         self._emit(RealtimeAgentStartEvent(self._current_agent, self._event_info))
+        self._emit(RealtimeTurnStarted(self._current_agent, event.response_id, self._event_info))
 
     def _on_turn_ended(self, event: Any) -> None:
         self._guardrails.on_turn_ended(event.response_id)
         self._emit(RealtimeAgentEndEvent(self._current_agent, self._event_info))
+        self._emit(
+            RealtimeTurnEnded(
+                self._current_agent, event.response_id, event.status, self._event_info
+            )
+        )
 
     def _on_usage(self, event: Any) -> None:
         self._context_wrapper.usage.add(event.usage)
+        self._emit(
+            RealtimeUsageUpdated(
+                getattr(event, "response_id", None),
+                event.usage,
+                self._event_info,
+                event.input_tokens_details,
+                event.output_tokens_details,
+            )
+        )
+
+    def _on_connection_state(self, state: Any, previous: Any) -> None:
+        self._emit(RealtimeConnectionStateChanged(state, previous, self._event_info))
 
     def _on_end_of_stream(self, event: Any) -> None:
         # The model will say nothing more, ever (no reconnect): the session ends.

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .items import RealtimeItem
-from .model_events import RealtimeModelAudioEvent, RealtimeModelEvent
+from .model_events import (
+    RealtimeModelAudioEvent,
+    RealtimeModelEvent,
+    RealtimeModelInputTokensDetails,
+    RealtimeModelOutputTokensDetails,
+)
+from .reconnect import ConnectionState
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .agent import RealtimeAgent
@@ -260,6 +267,101 @@ class RealtimeAudioSettings:
     type: Literal["audio_settings"] = "audio_settings"
 
 
+@dataclass(slots=True)
+class RealtimeTranscriptDelta:
+    """Not in the SDK: a piece of the assistant's audio transcript for item ``item_id``
+    (``response_id``: the response it belongs to, "" when the server did not say)."""
+
+    item_id: str
+    response_id: str
+    delta: str
+    info: RealtimeEventInfo
+    type: Literal["transcript_delta"] = "transcript_delta"
+
+
+@dataclass(slots=True)
+class RealtimeTextDelta:
+    """Not in the SDK: a piece of the assistant's text output (text modality) for item
+    ``item_id`` (``response_id``: the response it belongs to, "" when not said)."""
+
+    item_id: str
+    response_id: str
+    delta: str
+    info: RealtimeEventInfo
+    type: Literal["text_delta"] = "text_delta"
+
+
+@dataclass(slots=True)
+class RealtimeUserTranscript:
+    """Not in the SDK: the transcript of the caller's speech in user item ``item_id`` is
+    complete (the history item carries it too)."""
+
+    item_id: str
+    transcript: str
+    info: RealtimeEventInfo
+    type: Literal["user_transcript"] = "user_transcript"
+
+
+@dataclass(slots=True)
+class RealtimeUserTranscriptFailed:
+    """Not in the SDK: the server could not transcribe the caller's speech in ``item_id``;
+    ``error`` is the server's error object (a dict), when it sent one."""
+
+    item_id: str | None
+    error: Any
+    info: RealtimeEventInfo
+    type: Literal["user_transcript_failed"] = "user_transcript_failed"
+
+
+@dataclass(slots=True)
+class RealtimeTurnStarted:
+    """Not in the SDK: a response began (``agent_start`` says the same without the ids)."""
+
+    agent: RealtimeAgent[Any]
+    response_id: str | None
+    info: RealtimeEventInfo
+    type: Literal["turn_started"] = "turn_started"
+
+
+@dataclass(slots=True)
+class RealtimeTurnEnded:
+    """Not in the SDK: a response finished (after ``agent_end``); ``status`` is the
+    server's (completed, cancelled, incomplete, failed) or None when not said."""
+
+    agent: RealtimeAgent[Any]
+    response_id: str | None
+    status: str | None
+    info: RealtimeEventInfo
+    type: Literal["turn_ended"] = "turn_ended"
+
+
+@dataclass(slots=True)
+class RealtimeConnectionStateChanged:
+    """Not in the SDK: ``session.connection_state`` changed from ``previous`` to ``state``.
+
+    ``connecting`` on enter, ``connected`` once up, ``reconnecting`` after a drop (when the
+    run config reconnects) and ``connected`` again; a session that closes ends iteration
+    instead (its ``session_closed`` event says why)."""
+
+    state: ConnectionState
+    previous: ConnectionState
+    info: RealtimeEventInfo
+    type: Literal["connection_state"] = "connection_state"
+
+
+@dataclass(slots=True)
+class RealtimeUsageUpdated:
+    """Not in the SDK: the tokens response ``response_id`` used (from its response.done),
+    already added to ``info.context.usage``, the session's running total."""
+
+    response_id: str | None
+    usage: Usage
+    info: RealtimeEventInfo
+    input_tokens_details: RealtimeModelInputTokensDetails | None = None
+    output_tokens_details: RealtimeModelOutputTokensDetails | None = None
+    type: Literal["usage"] = "usage"
+
+
 RealtimeSessionEvent = (
     RealtimeAgentStartEvent
     | RealtimeAgentEndEvent
@@ -285,4 +387,25 @@ RealtimeSessionEvent = (
     | RealtimeUserSpeechStopped
     | RealtimeInputAudioCommitted
     | RealtimeAudioSettings
+    | RealtimeTranscriptDelta
+    | RealtimeTextDelta
+    | RealtimeUserTranscript
+    | RealtimeUserTranscriptFailed
+    | RealtimeTurnStarted
+    | RealtimeTurnEnded
+    | RealtimeConnectionStateChanged
+    | RealtimeUsageUpdated
 )
+
+CONSOLE_EVENTS: frozenset[type] = frozenset({
+    RealtimeTranscriptDelta,
+    RealtimeTextDelta,
+    RealtimeUserTranscript,
+    RealtimeUserTranscriptFailed,
+    RealtimeTurnStarted,
+    RealtimeTurnEnded,
+    RealtimeConnectionStateChanged,
+    RealtimeUsageUpdated,
+})
+"""Typed events a console needs, yielded only by ``session.events(console=True)``: SDK code
+iterating the session sees exactly the events it saw before they existed."""

@@ -159,6 +159,8 @@ class RealtimeModelUsageEvent:
     input_tokens_details: RealtimeModelInputTokensDetails | None = None
     output_tokens_details: RealtimeModelOutputTokensDetails | None = None
     type: Literal["usage"] = "usage"
+    response_id: str | None = None
+    """Beyond the SDK: the response that used them, when the server said."""
 
 
 @dataclass

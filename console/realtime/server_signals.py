@@ -1,7 +1,8 @@
 """Typed session events for what the server says about the caller's audio and the audio settings.
 
 The SDK passes these server events on only as raw model events; the console needs them (speech
-started and stopped, a committed turn, the formats and turn detection in force), and decoding
+started and stopped, a committed turn, a failed transcription, the formats and turn detection in
+force), and decoding
 them here keeps the protocol's names inside the core.
 """
 
@@ -17,6 +18,7 @@ from .events import (
     RealtimeSessionEvent,
     RealtimeUserSpeechStarted,
     RealtimeUserSpeechStopped,
+    RealtimeUserTranscriptFailed,
 )
 
 
@@ -32,6 +34,8 @@ def signal_of(data: Any, info: RealtimeEventInfo) -> RealtimeSessionEvent | None
         return RealtimeUserSpeechStopped(item_id, _int(data.get("audio_end_ms")), info)
     if kind == "input_audio_buffer.committed":
         return RealtimeInputAudioCommitted(item_id, info)
+    if kind == "conversation.item.input_audio_transcription.failed":
+        return RealtimeUserTranscriptFailed(item_id, data.get("error"), info)
     if kind in ("session.created", "session.updated"):
         return _audio_settings(data.get("session"), info)
     return None

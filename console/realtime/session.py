@@ -303,10 +303,15 @@ class RealtimeSession(ModelEventHandling, Generic[TContext]):
         """Iterate session events until the session closes (then ``closed_reason`` says why)."""
         return EventIterator(self._queue, self._take_failure)
 
-    def events(self) -> EventIterator:
+    def events(self, *, console: bool = False) -> EventIterator:
         """Iterate as ``async for event in session`` does, plus, last, a ``session_closed``
-        event carrying the close reason and error (a console shows it). Not in the SDK."""
-        return EventIterator(self._queue, self._take_failure, lambda: self._closed_event)
+        event carrying the close reason and error (a console shows it). With ``console``,
+        also the typed events of ``console.realtime.events.CONSOLE_EVENTS`` (transcript and
+        text deltas, the user's transcript, turns, connection state, usage), each right after
+        the SDK's events for the same model event. Not in the SDK."""
+        return EventIterator(
+            self._queue, self._take_failure, lambda: self._closed_event, console=console
+        )
 
     def _take_failure(self) -> BaseException | None:
         failure, self._failure = self._failure, None

@@ -258,12 +258,11 @@ class ServerEventDecoder:
         usage = response.get("usage")
         if not isinstance(usage, dict):
             usage = None
+        rid = opt_str_field(response, "id")
         ended = RealtimeModelTurnEndedEvent(
-            response_id=opt_str_field(response, "id"),
-            status=opt_str_field(response, "status"),
-            usage=usage,
+            response_id=rid, status=opt_str_field(response, "status"), usage=usage
         )
-        return [raw, usage_event(usage), ended] if usage is not None else [raw, ended]
+        return [raw, usage_event(usage, rid), ended] if usage is not None else [raw, ended]
 
     def _session(
         self, raw: RealtimeModelRawServerEvent, d: dict[str, Any]
@@ -382,7 +381,9 @@ class ServerEventDecoder:
         self.audio_tracker.clear()
 
 
-def usage_event(usage: dict[str, Any]) -> RealtimeModelUsageEvent:
+def usage_event(
+    usage: dict[str, Any], response_id: str | None = None
+) -> RealtimeModelUsageEvent:
     """response.done's ``usage`` as a typed event (total derived when the server omits it)."""
 
     def count(data: Any, key: str) -> int | None:
@@ -412,4 +413,6 @@ def usage_event(usage: dict[str, Any]) -> RealtimeModelUsageEvent:
         output_details = RealtimeModelOutputTokensDetails(
             count(out, "text_tokens"), count(out, "audio_tokens")
         )
-    return RealtimeModelUsageEvent(summed, input_details, output_details)
+    return RealtimeModelUsageEvent(
+        summed, input_details, output_details, response_id=response_id
+    )

@@ -45,8 +45,8 @@ async def start(
 class Reader:
     """Reads a session's events, keeping every one seen in ``seen``."""
 
-    def __init__(self, session: RealtimeSession[Any]) -> None:
-        self.iterator = session.events()
+    def __init__(self, session: RealtimeSession[Any], *, console: bool = False) -> None:
+        self.iterator = session.events(console=console)
         self.seen: list[RealtimeSessionEvent] = []
 
     async def next(self) -> RealtimeSessionEvent:
