@@ -281,7 +281,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
                 self.post_message(SessionBridge.ConnectionChanged("connected"))
                 if self.audio is not None:
                     await self._start_audio(session)
-                await self.bridge.pump(session.events(), lambda: pending_of(session))
+                await self.bridge.pump(
+                    session.events(console=True), lambda: pending_of(session))
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -367,8 +367,24 @@ class SessionBridge:
                 # The audio layer failing must never cost the session: log it, go on.
                 log.exception("the audio layer failed on a %s event", event.type)
         match event:
-            case ev.RealtimeRawModelEvent(data=data):
-                self._handle_model_event(data)
+            case ev.RealtimeTranscriptDelta(item_id=item_id, delta=delta) | ev.RealtimeTextDelta(
+                item_id=item_id, delta=delta
+            ):
+                self._delta(item_id, delta)
+            case ev.RealtimeConnectionStateChanged(state=state):
+                # Reconnecting and closed have their own events (ConnectionLost, SessionEnded),
+                # which say why and what comes next.
+                if state in ("connecting", "connected", "disconnected"):
+                    self.post(self.ConnectionChanged(state))
+            case ev.RealtimeUserTranscript(item_id=item_id, transcript=transcript):
+                self.post(self.UserSpoke(item_id, transcript))
+            case ev.RealtimeTurnStarted():
+                self.post(self.TurnStarted())
+            case ev.RealtimeTurnEnded(status=status):
+                # A turn's end is when items in the middle may have changed (transcripts,
+                # truncation): the history gets a full pass.
+                self._history, self._history_full = self._last_history, True
+                self.post(self.TurnEnded(status))
             case ev.RealtimeAudio() | ev.RealtimeAudioEnd() | ev.RealtimeAudioInterrupted():
                 if isinstance(event, ev.RealtimeAudio):
                     self._first_output("audio")
@@ -440,28 +456,15 @@ class SessionBridge:
             case _:
                 pass
 
-    def _handle_model_event(self, data: Any) -> None:
-        kind = getattr(data, "type", None)
-        if kind in ("transcript_delta", "output_text_delta"):
-            item_id = data.item_id
-            if item_id not in self.streamed:
-                self.streamed.add(item_id)
-                self._agents[item_id] = self.agent
-            now = self._timer()
-            self._deltas.setdefault(item_id, []).append(data.delta)
-            self._arrivals.setdefault(item_id, []).append(now)
-            self._first_output("text")
-            if now - self._deltas_posted >= self._frame_interval:
-                # Leading edge: a delta after a quiet frame goes out now; the rest of a burst
-                # waits for the frame timer, so the rate stays at most two posts per frame.
-                self.flush_deltas()
-        elif kind == "connection_status":
-            self.post(self.ConnectionChanged(data.status))
-        elif kind == "input_audio_transcription_completed":
-            self.post(self.UserSpoke(data.item_id, data.transcript))
-        elif kind == "turn_started":
-            self.post(self.TurnStarted())
-        elif kind == "turn_ended":
-            # A turn's end is when items in the middle may have changed (transcripts, truncation).
-            self._history, self._history_full = self._last_history, True
-            self.post(self.TurnEnded(getattr(data, "status", None)))
+    def _delta(self, item_id: str, delta: str) -> None:
+        if item_id not in self.streamed:
+            self.streamed.add(item_id)
+            self._agents[item_id] = self.agent
+        now = self._timer()
+        self._deltas.setdefault(item_id, []).append(delta)
+        self._arrivals.setdefault(item_id, []).append(now)
+        self._first_output("text")
+        if now - self._deltas_posted >= self._frame_interval:
+            # Leading edge: a delta after a quiet frame goes out now; the rest of a burst
+            # waits for the frame timer, so the rate stays at most two posts per frame.
+            self.flush_deltas()
