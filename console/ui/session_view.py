@@ -159,25 +159,13 @@ class SessionView:
         self._reflect_item(message.item)
 
     def _reflect_item(self, item: Any) -> None:
-        """Typed user text, and assistant text that never streamed, reach the transcript here."""
-        role = getattr(item, "role", None)
-        if role not in ("user", "assistant"):
+        """Typed user text reaches the transcript with its item (spoken text comes with the
+        user's transcript, assistant text with its deltas: each line has one feed)."""
+        if getattr(item, "role", None) != "user":
             return
         text = item_text(item)
-        if not text:
-            return
-        transcript = self.main.transcript
-        if role == "user":
-            transcript.add("user", "you", text, key=item.item_id)
-            return
-        if transcript.is_streamed(item.item_id):
-            # History items are live: one may already hold deltas the bridge has not passed on
-            # yet, so a line built from deltas is theirs alone. A line filled in here (an item
-            # that never streamed, or whose deltas are still on their way) gives way to them.
-            return
-        known = transcript.text_of(item.item_id)
-        if known is None or len(text) > len(known):
-            transcript.add("assistant", self.bridge.agent, text, key=item.item_id)
+        if text:
+            self.main.transcript.add("user", "you", text, key=item.item_id)
 
     @journaled
     def on_session_bridge_turn_ended(self, message: B.TurnEnded) -> None:

@@ -9,6 +9,7 @@ from console.realtime.items import (
     RealtimeToolCallItem,
     UserMessageItem,
 )
+from console.ui.bridge import SessionBridge as B
 from console.ui.demo_agents import demo_agents
 from console.ui.levels import StaticLevels
 from console.ui.widgets.approvals import PendingApproval
@@ -36,19 +37,21 @@ async def test_transcript_streams_in_place_and_wraps() -> None:
         assert transcript.plain_lines()[-1].strip().endswith("jumps")
 
 
-async def test_deltas_replace_a_line_filled_in_from_the_history() -> None:
-    # The history is live: a turn-end pass may show an item's text before its deltas get
-    # through the bridge. The deltas then own the line; nothing is said twice.
+async def test_one_feed_history_items_never_write_assistant_lines() -> None:
+    # Assistant lines come from the deltas alone; the history (live, and passed over in full at
+    # each turn end) only fills the history tree, so a reply can never show twice.
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        transcript = app.main.transcript
-        transcript.add("assistant", "Triage", "The tool says:", key="a1")
-        assert not transcript.is_streamed("a1")
-        transcript.append_text("a1", "The tool says:", label="Triage")
-        transcript.append_text("a1", " sunny.", label="Triage")
+        item = AssistantMessageItem(item_id="a1", content=[AssistantAudio(transcript="The tool")])
+        app.post_message(B.ItemAdded(item))
+        app.post_message(B.TranscriptStreamed("a1", "Triage", "The tool says:", []))
+        app.post_message(B.HistoryChanged([item], True))
+        app.post_message(B.TranscriptStreamed("a1", "Triage", " sunny.", []))
         await pilot.pause()
-        assert transcript.text_of("a1") == "The tool says: sunny."
-        assert transcript.plain_lines()[-1].endswith("Triage     The tool says: sunny.")
+        await pilot.pause()
+        replies = [e.text for e in app.main.transcript.entries if e.kind == "assistant"]
+        assert replies == ["The tool says: sunny."]
+        assert app.main.history.item_ids == ["a1"]
 
 
 async def test_transcript_with_thousands_of_lines_stays_at_the_end() -> None:

@@ -33,8 +33,6 @@ class Entry:
     spans: list[tuple[int, int]] = field(default_factory=list)
     wrapped: int = -1
     """Length of ``text`` when ``strips`` were made; less means only the tail needs wrapping."""
-    streamed: bool = False
-    """Built from deltas: they own the text from the first one on."""
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -117,14 +115,10 @@ class TranscriptView(ScrollView, can_focus=True):
             # float per delta.
             self._pending.extend(arrivals)
         if key not in self._keys:
-            self.entries[self.add(kind, label, chunk, key=key)].streamed = True
+            self.add(kind, label, chunk, key=key)
             return
         index = self._keys[key]
         entry = self.entries[index]
-        if not entry.streamed:
-            # Filled in from the history before its deltas got here: the deltas start from the
-            # beginning, so they replace that text rather than repeat it.
-            entry.streamed, entry.text, entry.strips = True, "", None
         entry.text += chunk  # strips stay: _wrap re-wraps only the last line
         self._relayout_from(index)
 
@@ -135,14 +129,6 @@ class TranscriptView(ScrollView, can_focus=True):
         self.entries[index].text = text
         self.entries[index].strips = None
         self._relayout_from(index)
-
-    def text_of(self, key: str) -> str | None:
-        index = self._keys.get(key)
-        return None if index is None else self.entries[index].text
-
-    def is_streamed(self, key: str) -> bool:
-        index = self._keys.get(key)
-        return index is not None and self.entries[index].streamed
 
     def clear(self) -> None:
         self.entries.clear()
