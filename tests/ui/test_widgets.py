@@ -194,3 +194,19 @@ def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed
     assert conversation_state(closed, heard=True, thinking=False) == "mic closed (push to talk)"
     muted = StaticLevels(muted=True, user_speaking=True)
     assert conversation_state(muted, heard=True, thinking=False) == "muted"
+
+
+async def test_history_tree_widens_when_a_label_grows() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.history
+        reply = AssistantMessageItem(
+            item_id="a1", status="in_progress", content=[AssistantAudio(transcript="Hel")]
+        )
+        tree.sync([reply])
+        await pilot.pause()
+        narrow = tree.virtual_size.width
+        reply.content[0].transcript = "Hello " * 40  # type: ignore[union-attr]
+        tree.sync([reply])
+        await pilot.pause()
+        assert tree.virtual_size.width > narrow + 40  # labels are clipped near 80 cells
