@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from .audio_control import AudioControl
+from .audio_protocols import AudioPort, LevelSource, StaticLevels
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
 from .decisions import Decisions, pending_of
 from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling, decision_fields, refusal_fields
-from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
 from .screens.main import MainScreen
 from .session_view import SessionView

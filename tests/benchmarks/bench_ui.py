@@ -31,8 +31,8 @@ async def _stream() -> dict[str, float]:
     from console.realtime import model_events as me
     from console.realtime.testing import ScriptedRealtimeModel
     from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.audio_protocols import StaticLevels
     from console.ui.demo_agents import demo_agents
-    from console.ui.levels import StaticLevels
 
     agents = demo_agents()
     model = ScriptedRealtimeModel(strict=False)

@@ -15,9 +15,9 @@ from console.realtime.items import (
     RealtimeToolCallItem,
     UserMessageItem,
 )
+from console.ui.audio_protocols import StaticLevels
 from console.ui.bridge import SessionBridge as B
 from console.ui.config import ConsoleConfig
-from console.ui.levels import StaticLevels
 from console.ui.listener import ConsoleListener as L
 from console.ui.widgets.approvals import PendingApproval
 

@@ -9,9 +9,9 @@ from console.realtime.items import (
     RealtimeToolCallItem,
     UserMessageItem,
 )
+from console.ui.audio_protocols import StaticLevels
 from console.ui.bridge import SessionBridge as B
 from console.ui.demo_agents import demo_agents
-from console.ui.levels import StaticLevels
 from console.ui.widgets.approvals import PendingApproval
 from console.ui.widgets.handoff_graph import build_graph
 from console.ui.widgets.meters import bar, level_fraction
@@ -178,7 +178,7 @@ async def test_status_bar_shows_every_fact() -> None:
 
 
 def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed_mic() -> None:
-    from console.ui.levels import StaticLevels
+    from console.ui.audio_protocols import StaticLevels
     from console.ui.widgets.meters import conversation_state
 
     assert conversation_state(StaticLevels(), heard=False, thinking=False) == "listening"
