@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.geometry import Offset
+
 from console.realtime.items import (
     AssistantAudio,
     AssistantMessageItem,
@@ -210,3 +212,26 @@ async def test_history_tree_widens_when_a_label_grows() -> None:
         tree.sync([reply])
         await pilot.pause()
         assert tree.virtual_size.width > narrow + 40  # labels are clipped near 80 cells
+
+
+async def test_transcript_text_can_be_selected_and_copied() -> None:
+    app = make_app(frame_rate=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.main.transcript
+        transcript.clear()
+        transcript.add("user", "you", "what is the weather in Paris")
+        transcript.add("assistant", "Triage", "Paris: windy, 11 °C.")
+        await pilot.pause()
+        # Drag from the start of the first line's words to the end of the second line.
+        # (Mouse offsets count from the pane's outer edge: add its border and padding.)
+        gutter = transcript.content_region.offset - transcript.region.offset
+        start = transcript.plain_lines()[0].index("what")
+        await pilot.mouse_down(transcript, offset=gutter + Offset(start, 0))
+        await pilot.hover(transcript, offset=gutter + Offset(60, 1))
+        await pilot.mouse_up(transcript, offset=gutter + Offset(60, 1))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and selected.startswith("what is the weather in Paris")
+        assert "Paris: windy, 11 °C." in selected
+        await pilot.press("ctrl+c")
+        assert app.clipboard == selected
