@@ -96,7 +96,7 @@ class LevelMeter:
 class LevelSource:
     """Latest mic and speaker levels for the UI's meter pane, read at its frame rate.
 
-    Satisfies ``console.ui.levels.LevelSource`` (``mic_db``, ``speaker_db``, ``muted``,
+    Satisfies ``console.ui.audio_protocols.LevelSource`` (``mic_db``, ``speaker_db``, ``muted``,
     ``listening``, ``user_speaking``, ``assistant_speaking``) and adds ``mic``/``speaker``
     readings with peaks.
     The capture callback writes ``mic``, the playback callback writes ``speaker``; the UI only

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,8 @@ _AUDIO_FIELDS = {"input_audio_buffer.append": "audio", "response.output_audio.de
 # this the newest are dropped (and counted), so a long outage cannot exhaust memory instead.
 _PENDING_LIMIT = 4 * 1024 * 1024
 _WRITE_AT = 64 * 1024  # below a flush, lines are written in pieces of about this size
+_STOP = object()
+_JOIN_S = 10.0  # how long close() waits for the writer thread to write what is queued
 
 
 class JournalWriter:
@@ -38,6 +42,12 @@ class JournalWriter:
     through ``on_trouble`` ("journal stopped: disk full"), keeps what it could not write in
     memory (up to 4 MB) and tries again at each flush; when a write succeeds it says "journal
     resumed". Files are 0600 in a 0700 folder.
+
+    With ``background`` (what the console uses), a record is stamped where it happens and
+    handed to a writer thread, which redacts, encodes and writes it: the caller (the UI's event
+    loop) never waits on the disk. ``on_trouble`` is then called from that thread. ``flush()``
+    and ``close()`` wait (bounded) for what is queued; a crash may lose the records queued in
+    the last moments, which the writer would have written within milliseconds.
     """
 
     on_trouble: Callable[[str], None] | None = None
@@ -50,6 +60,7 @@ class JournalWriter:
         redactor: Redactor | None = None,
         record_audio: bool = False,
         clock: Callable[[], float] = time.time,
+        background: bool = False,
     ) -> None:
         self.path = path
         self.redactor = redactor or Redactor()
@@ -63,6 +74,14 @@ class JournalWriter:
         self.stopped: str | None = None
         """Why writing stopped (``disk full``...), or None while it works."""
         self._wavs: dict[str, WavRecorder] = {}
+        self._wav_lock = threading.Lock()  # the audio thread writes, the writer syncs
+        self._queue: queue.SimpleQueue[Any] | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(
+                target=self._run, name=f"journal {path.name}", daemon=True)
+            self._thread.start()
 
     @property
     def closed(self) -> bool:
@@ -72,13 +91,35 @@ class JournalWriter:
         if self._file is None:
             return
         record["t"] = round(self._clock() - self._started, 4)
+        if self._queue is not None:
+            self._queue.put((record, flush))
+        else:
+            self._store(record, flush=flush)
+
+    def _run(self) -> None:
+        """The writer thread: records in order; what is queued is written as one piece when
+        the queue runs dry, so a burst costs one write and a quiet session loses nothing."""
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                self._drain()
+                return
+            if isinstance(item, threading.Event):
+                self._drain()
+                item.set()
+                continue
+            record, flush = item
+            self._store(record, flush=flush or self._queue.empty())
+
+    def _store(self, record: dict[str, Any], *, flush: bool) -> None:
         line = json.dumps(self.redactor.value(record), ensure_ascii=False, default=str)
         if len(self._pending) < _PENDING_LIMIT:
             self._pending += (line + "\n").encode()
         else:
             self._lost += 1
-        if flush or len(self._pending) >= _WRITE_AT:
-            self.flush()
+        if (flush or len(self._pending) >= _WRITE_AT) and self._file is not None:
+            self._drain()
 
     def _drain(self) -> bool:
         """Write what is pending; False (and the reason noted) when the disk refuses."""
@@ -92,8 +133,9 @@ class JournalWriter:
                     self._lost = 0
                 written = file.write(self._pending)
                 del self._pending[: written or 0]
-            for out in self._wavs.values():
-                out.sync()
+            with self._wav_lock:
+                for out in self._wavs.values():
+                    out.sync()
         except OSError as exc:
             self._stop(exc)
             return False
@@ -150,17 +192,25 @@ class JournalWriter:
         if self.stopped is not None:
             return  # live audio is not held back: it resumes with the journal
         try:
-            out = self._wavs.get(channel)
-            if out is None:
-                out = WavRecorder(self.path.with_suffix(f".{channel}.wav"), rate)
-                self._wavs[channel] = out
-            out.write(pcm16)
+            with self._wav_lock:
+                out = self._wavs.get(channel)
+                if out is None:
+                    out = WavRecorder(self.path.with_suffix(f".{channel}.wav"), rate)
+                    self._wavs[channel] = out
+                out.write(pcm16)
         except OSError as exc:
             self._stop(exc)
 
     def flush(self) -> None:
-        """Write what is pending (and the WAV headers); never raises."""
-        if self._file is not None:
+        """Write what is pending (and the WAV headers); never raises. With a writer thread,
+        waits (bounded) until it has written what was queued before."""
+        if self._file is None:
+            return
+        if self._queue is not None:
+            done = threading.Event()
+            self._queue.put(done)
+            done.wait(_JOIN_S)
+        else:
             self._drain()
 
     def close(self) -> None:
@@ -168,6 +218,9 @@ class JournalWriter:
         if self._file is None:
             return
         self.event("journal_closed")
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(_JOIN_S)
         file, self._file = self._file, None
         closers: list[Callable[[], None]] = [file.close, *(w.close for w in self._wavs.values())]
         for close in closers:
@@ -188,7 +241,8 @@ def open_journal(
 
     try:
         path = new_journal_path(directory or sessions_dir())
-        journal = JournalWriter(path, redactor=Redactor(secrets), record_audio=record)
+        journal = JournalWriter(
+            path, redactor=Redactor(secrets), record_audio=record, background=True)
     except OSError as exc:
         return None, f"session not journaled: {exc.strerror or exc}"
     return journal, None

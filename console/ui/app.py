@@ -18,11 +18,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from .audio_control import AudioControl
+from .audio_protocols import AudioPort, LevelSource, StaticLevels
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
+from .decisions import Decisions, pending_of
 from .first_connection import FirstConnection, FirstConnectionFailed, explain
-from .journaling import Journaling
-from .levels import AudioPort, LevelSource, StaticLevels
+from .journaling import Journaling, decision_fields, refusal_fields
 from .listener import ConsoleListener
 from .screens.main import MainScreen
 from .session_view import SessionView
@@ -163,6 +164,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             agent=getattr(self.agents[0], "name", "") if self.agents else "",
             frame_interval=1.0 / frame_rate if frame_rate > 0 else 0.0,
         )
+        self.decisions = Decisions(
+            lambda: self.session, self.post_message, describe_error, self.journal_outcome
+        )
         self.main = MainScreen(
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
@@ -277,7 +281,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
                 self.post_message(SessionBridge.ConnectionChanged("connected"))
                 if self.audio is not None:
                     await self._start_audio(session)
-                await self.bridge.pump(session.events())
+                await self.bridge.pump(
+                    session.events(console=True), lambda: pending_of(session))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -287,6 +292,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             if self.audio is not None:
                 await self._stop_audio()
         self.bridge.flush()
+        self.bridge.session_gone()  # also when it ended without saying so (an exception)
         self.post_message(SessionBridge.ConnectionChanged("disconnected"))
         if failure is not None:
             if self.connected_once:
@@ -364,18 +370,18 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         if approval is None:
             self.notify("no pending approvals", timeout=2)
             return
-        call_id = approval.call_id
-        # Resolves it in the queue and writes the operator's line; the journal keeps who
-        # decided what, and when, for export.
-        self.journal_act(
-            "decision", call_id=call_id, tool=approval.tool, agent=approval.agent,
-            arguments=approval.arguments, decision="approved" if approve else "rejected",
-            always=always,
-        )
-        if approve:
-            self._session_command("approve", lambda s: s.approve_tool_call(call_id, always=always))
-        else:
-            self._session_command("reject", lambda s: s.reject_tool_call(call_id, always=always))
+        # Shown and journaled when the session has taken it (or refused), never before.
+        self.run_worker(self.decisions.decide(approval, approve, always), group="commands")
+
+    @on(Decisions.Taken)
+    def _decision_taken(self, message: Decisions.Taken) -> None:
+        self.apply_act("decision", decision_fields(message))
+        self.bridge.refresh_approvals()
+
+    @on(Decisions.Refused)
+    def _decision_refused(self, message: Decisions.Refused) -> None:
+        self.apply_act("refused", refusal_fields(message))
+        self.bridge.refresh_approvals()
 
     def action_approve(self) -> None:
         self._decide(True, False)

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .audio_port import AudioUnavailable
+from .audio_protocols import AudioPort, LevelSource, StaticLevels
 from .bridge import SessionBridge, describe_error
-from .levels import AudioPort, LevelSource, StaticLevels
 
 if TYPE_CHECKING:
     from textual.message import Message

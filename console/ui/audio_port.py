@@ -7,8 +7,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .audio_protocols import LevelSource
 from .config import DeviceConfig
-from .levels import LevelSource
 
 if TYPE_CHECKING:
     from console.audio.io import AudioIO

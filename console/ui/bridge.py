@@ -13,6 +13,8 @@ from console.journal.redact import Redactor
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
 
+from .widgets.approvals import PendingApproval
+
 log = logging.getLogger("console.ui.bridge")
 
 _REDACTOR = Redactor()
@@ -113,6 +115,14 @@ class SessionBridge:
         def __init__(self, agent: str, tool: str, arguments: str, call_id: str) -> None:
             super().__init__()
             self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+
+    class ApprovalsChanged(Message):
+        """The session's pending approvals changed: ``pending`` is all of them, oldest first
+        (read from the session, which holds them; the pane keeps no list of its own)."""
+
+        def __init__(self, pending: tuple[PendingApproval, ...]) -> None:
+            super().__init__()
+            self.pending = pending
 
     class ErrorReported(Message):
         """An error to show; ``source`` labels it ("error", or "listener" for a failing
@@ -245,16 +255,45 @@ class SessionBridge:
         self.closed_reason: str | None = None
         self.gave_up = False
         """The last session closed because reconnecting ran out of attempts."""
-        """Why the session said it closed (its session_closed event), once it has."""
+        self._approvals: Callable[[], tuple[PendingApproval, ...]] | None = None
+        self._approvals_posted: tuple[PendingApproval, ...] = ()
 
     # -- the one consumer ------------------------------------------------------------------------
 
-    async def pump(self, session: AsyncIterable[RealtimeSessionEvent]) -> None:
-        """Consume every event until the session ends; call from exactly one worker."""
+    async def pump(
+        self,
+        session: AsyncIterable[RealtimeSessionEvent],
+        approvals: Callable[[], tuple[PendingApproval, ...]] | None = None,
+    ) -> None:
+        """Consume every event until the session ends; call from exactly one worker.
+        ``approvals`` reads the session's pending approvals (see ``refresh_approvals``)."""
         self.gave_up = False
+        self._approvals = approvals
+        self.refresh_approvals()  # a new session starts with its own (none)
         async for event in session:
             self.handle(event)
         self.flush()
+        self.session_gone()
+
+    def session_gone(self) -> None:
+        """The session closed: nothing of it can be decided any more. Says which calls were
+        left undecided, and that none is pending."""
+        left, self._approvals = self._approvals_posted, None
+        if left:
+            self._approvals_posted = ()
+            for approval in left:
+                self.post(self.Notice(
+                    f"{approval.tool} ({approval.call_id}) was not decided: the session ended"))
+            self.post(self.ApprovalsChanged(()))
+
+    def refresh_approvals(self) -> None:
+        """Post the session's pending approvals if they changed since last posted."""
+        if self._approvals is None:
+            return
+        pending = self._approvals()
+        if pending != self._approvals_posted:
+            self._approvals_posted = pending
+            self.post(self.ApprovalsChanged(pending))
 
     def mark_turn_start(self) -> None:
         """The user's turn ended now (text sent or speech committed): start the latency clock."""
@@ -328,8 +367,24 @@ class SessionBridge:
                 # The audio layer failing must never cost the session: log it, go on.
                 log.exception("the audio layer failed on a %s event", event.type)
         match event:
-            case ev.RealtimeRawModelEvent(data=data):
-                self._handle_model_event(data)
+            case ev.RealtimeTranscriptDelta(item_id=item_id, delta=delta) | ev.RealtimeTextDelta(
+                item_id=item_id, delta=delta
+            ):
+                self._delta(item_id, delta)
+            case ev.RealtimeConnectionStateChanged(state=state):
+                # Reconnecting and closed have their own events (ConnectionLost, SessionEnded),
+                # which say why and what comes next.
+                if state in ("connecting", "connected", "disconnected"):
+                    self.post(self.ConnectionChanged(state))
+            case ev.RealtimeUserTranscript(item_id=item_id, transcript=transcript):
+                self.post(self.UserSpoke(item_id, transcript))
+            case ev.RealtimeTurnStarted():
+                self.post(self.TurnStarted())
+            case ev.RealtimeTurnEnded(status=status):
+                # A turn's end is when items in the middle may have changed (transcripts,
+                # truncation): the history gets a full pass.
+                self._history, self._history_full = self._last_history, True
+                self.post(self.TurnEnded(status))
             case ev.RealtimeAudio() | ev.RealtimeAudioEnd() | ev.RealtimeAudioInterrupted():
                 if isinstance(event, ev.RealtimeAudio):
                     self._first_output("audio")
@@ -355,8 +410,10 @@ class SessionBridge:
                 self.post(self.HandoffTaken(agent_name(source), self.agent))
             case ev.RealtimeToolStart(agent=agent, tool=tool, arguments=arguments, call_id=call):
                 self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
+                self.refresh_approvals()
             case ev.RealtimeToolEnd(agent=agent, tool=tool, output=output, call_id=call):
                 self.post(self.ToolEnded(agent_name(agent), tool_name(tool), str(output), call))
+                self.refresh_approvals()
                 # The output starts a new response: time that one, not the operator's wait.
                 self.mark_turn_start()
             case ev.RealtimeToolApprovalRequired(
@@ -365,6 +422,7 @@ class SessionBridge:
                 self.post(self.ApprovalRequested(
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))
+                self.refresh_approvals()
             case ev.RealtimeError(error=error) if _error_type(error) == "connection_closed":
                 # A dropped connection: connection_lost (reconnecting) or session_closed (not)
                 # follows with the same words, so it is shown once, there.
@@ -394,31 +452,19 @@ class SessionBridge:
                 self.closed_reason = str(reason)
                 self.gave_up = self.closed_reason.startswith("reconnect failed")
                 self.post(self.SessionEnded(describe_error(str(reason)), shown))
+                self.session_gone()
             case _:
                 pass
 
-    def _handle_model_event(self, data: Any) -> None:
-        kind = getattr(data, "type", None)
-        if kind in ("transcript_delta", "output_text_delta"):
-            item_id = data.item_id
-            if item_id not in self.streamed:
-                self.streamed.add(item_id)
-                self._agents[item_id] = self.agent
-            now = self._timer()
-            self._deltas.setdefault(item_id, []).append(data.delta)
-            self._arrivals.setdefault(item_id, []).append(now)
-            self._first_output("text")
-            if now - self._deltas_posted >= self._frame_interval:
-                # Leading edge: a delta after a quiet frame goes out now; the rest of a burst
-                # waits for the frame timer, so the rate stays at most two posts per frame.
-                self.flush_deltas()
-        elif kind == "connection_status":
-            self.post(self.ConnectionChanged(data.status))
-        elif kind == "input_audio_transcription_completed":
-            self.post(self.UserSpoke(data.item_id, data.transcript))
-        elif kind == "turn_started":
-            self.post(self.TurnStarted())
-        elif kind == "turn_ended":
-            # A turn's end is when items in the middle may have changed (transcripts, truncation).
-            self._history, self._history_full = self._last_history, True
-            self.post(self.TurnEnded(getattr(data, "status", None)))
+    def _delta(self, item_id: str, delta: str) -> None:
+        if item_id not in self.streamed:
+            self.streamed.add(item_id)
+            self._agents[item_id] = self.agent
+        now = self._timer()
+        self._deltas.setdefault(item_id, []).append(delta)
+        self._arrivals.setdefault(item_id, []).append(now)
+        self._first_output("text")
+        if now - self._deltas_posted >= self._frame_interval:
+            # Leading edge: a delta after a quiet frame goes out now; the rest of a burst
+            # waits for the frame timer, so the rate stays at most two posts per frame.
+            self.flush_deltas()

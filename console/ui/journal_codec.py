@@ -1,9 +1,10 @@
 """The console's messages as journal records and back: what a journal keeps so replay can re-post.
 
 Every message the bridge or the console's listener posts is written, when the app handles it, as
-``{"kind": "event", "type": "bridge.<Class>" | "listener.<Class>", "fields": {...}}``, the
-fields being its constructor's arguments: plain values, except conversation items, which are
-written as their JSON dump. Two things keep a long session's journal linear in its length:
+``{"kind": "event", "type": "session.<what>" | "listener.<what>", "fields": {...}}`` (the
+``RECORDS`` table: console schema 2, independent of the message classes' names; schema 1's
+``bridge.<Class>`` types still decode). Fields are plain values, except conversation items,
+which are written as their JSON dump. Two things keep a long session's journal linear in its length:
 
 - ``HistoryChanged`` carries the whole history. Its record holds only the items whose dump
   changed since they were last written (``items``), the ids of the tail the handler reads
@@ -19,10 +20,10 @@ and which items streamed as deltas. Records of item messages carry both under ``
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from functools import cache
 from typing import Any
 
@@ -33,36 +34,97 @@ from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
 from .listener import ConsoleListener
+from .widgets.approvals import PendingApproval
+
+PENDING_FIELDS = tuple(f.name for f in dataclass_fields(PendingApproval))
 
 HISTORY_TAIL = 8
 """How many of the newest items a partial ``HistoryChanged`` shows (see SessionView)."""
 
 
-def _nested(owner: type, prefix: str) -> dict[str, type[Message]]:
-    return {
-        f"{prefix}.{name}": value
-        for name, value in vars(owner).items()
-        if isinstance(value, type) and issubclass(value, Message)
-    }
+B = SessionBridge
+L = ConsoleListener
 
+RECORDS: tuple[tuple[str, type[Message], tuple[str, ...]], ...] = (
+    ("session.connection", B.ConnectionChanged, ("status",)),
+    ("session.transcript", B.TranscriptStreamed, ("item_id", "agent", "text")),
+    ("session.user_transcript", B.UserSpoke, ("item_id", "text")),
+    ("session.agent", B.AgentStarted, ("agent",)),
+    ("session.handoff", B.HandoffTaken, ("source", "target")),
+    ("session.tool_start", B.ToolStarted, ("agent", "tool", "arguments", "call_id")),
+    ("session.tool_end", B.ToolEnded, ("agent", "tool", "output", "call_id")),
+    ("session.approval_required", B.ApprovalRequested, ("agent", "tool", "arguments", "call_id")),
+    ("session.approvals", B.ApprovalsChanged, ("pending",)),
+    ("session.error", B.ErrorReported, ("text", "source")),
+    ("session.guardrail", B.GuardrailTripped, ("text", "guardrails")),
+    ("session.history", B.HistoryChanged, ("items", "full")),
+    ("session.item_added", B.ItemAdded, ("item",)),
+    ("session.user_speech", B.UserSpeechChanged, ("started",)),
+    ("session.turn_started", B.TurnStarted, ()),
+    ("session.turn_ended", B.TurnEnded, ("status",)),
+    ("session.latency", B.LatencyMeasured, ("milliseconds", "kind")),
+    ("session.interrupted", B.Interrupted, ("item_id",)),
+    ("session.notice", B.Notice, ("text",)),
+    ("session.connection_lost", B.ConnectionLost,
+     ("attempt", "retry_in_s", "error", "max_attempts")),
+    ("session.reconnecting", B.Reconnecting, ("attempt",)),
+    ("session.reconnected", B.Reconnected,
+     ("attempt", "restored_items", "skipped_items", "resent", "dropped_audio_bytes")),
+    ("session.closed", B.SessionEnded, ("reason", "error")),
+    ("listener.countdown", L.CountdownTicked, ("remaining",)),
+    ("listener.subagent_started", L.SubagentStarted, ("agent_name",)),
+    ("listener.subagent_finished", L.SubagentFinished, ("agent_name",)),
+)
+"""The journal's session records (console schema 2): (record type, message, its fields in the
+message's argument order). The record types and field names are the schema: renaming a message
+class changes this table, never a journal. Fields carry plain JSON values."""
 
-MESSAGE_TYPES: dict[str, type[Message]] = {
-    **_nested(SessionBridge, "bridge"),
-    **_nested(ConsoleListener, "listener"),
+LEGACY_TYPES: dict[str, str] = {
+    "bridge.ConnectionChanged": "session.connection",
+    "bridge.TranscriptStreamed": "session.transcript",
+    "bridge.UserSpoke": "session.user_transcript",
+    "bridge.AgentStarted": "session.agent",
+    "bridge.HandoffTaken": "session.handoff",
+    "bridge.ToolStarted": "session.tool_start",
+    "bridge.ToolEnded": "session.tool_end",
+    "bridge.ApprovalRequested": "session.approval_required",
+    "bridge.ErrorReported": "session.error",
+    "bridge.GuardrailTripped": "session.guardrail",
+    "bridge.HistoryChanged": "session.history",
+    "bridge.ItemAdded": "session.item_added",
+    "bridge.UserSpeechChanged": "session.user_speech",
+    "bridge.TurnStarted": "session.turn_started",
+    "bridge.TurnEnded": "session.turn_ended",
+    "bridge.LatencyMeasured": "session.latency",
+    "bridge.Interrupted": "session.interrupted",
+    "bridge.Notice": "session.notice",
+    "bridge.ConnectionLost": "session.connection_lost",
+    "bridge.Reconnecting": "session.reconnecting",
+    "bridge.Reconnected": "session.reconnected",
+    "bridge.SessionEnded": "session.closed",
+    "listener.CountdownTicked": "listener.countdown",
+    "listener.SubagentStarted": "listener.subagent_started",
+    "listener.SubagentFinished": "listener.subagent_finished",
 }
-"""Journal type name -> message class, for everything replay can re-post."""
-_NAMES: dict[type[Message], str] = {cls: name for name, cls in MESSAGE_TYPES.items()}
+"""Console schema 1 (journals written up to 3677727) named records after the message classes;
+its field names were the same as schema 2's, so only the type is translated."""
+
+MESSAGE_TYPES: dict[str, type[Message]] = {name: cls for name, cls, _ in RECORDS}
+"""Journal record type -> message class, for everything replay can re-post."""
+_NAMES: dict[type[Message], str] = {cls: name for name, cls, _ in RECORDS}
+_PARAMS: dict[type[Message], tuple[str, ...]] = {cls: params for _, cls, params in RECORDS}
+
+
+def record_type(name: str) -> str | None:
+    """The schema-2 record type of a journal record type of either schema (None: not a
+    session record)."""
+    name = LEGACY_TYPES.get(name, name)
+    return name if name in MESSAGE_TYPES else None
 
 
 def type_name(message: Message) -> str | None:
     """The journal type of ``message``, or None for a message replay does not know."""
     return _NAMES.get(type(message))
-
-
-_PARAMS: dict[type[Message], tuple[str, ...]] = {
-    cls: tuple(name for name in inspect.signature(cls.__init__).parameters if name != "self")
-    for cls in MESSAGE_TYPES.values()
-}
 
 
 def _params(cls: type[Message]) -> tuple[str, ...]:
@@ -109,6 +171,9 @@ class MessageEncoder:
         elif isinstance(message, SessionBridge.TranscriptStreamed):
             fields = {"item_id": message.item_id, "agent": message.agent, "text": message.text}
             return {"type": name, "fields": fields}
+        elif isinstance(message, SessionBridge.ApprovalsChanged):
+            pending = [asdict(approval) for approval in message.pending]
+            return {"type": name, "fields": {"pending": pending}}
         else:
             fields = {param: getattr(message, param) for param in _params(type(message))}
             return {"type": name, "fields": fields}
@@ -160,9 +225,10 @@ class MessageDecoder:
 
     def decode(self, record: dict[str, Any]) -> Decoded | None:
         """The message of an ``event`` record, or None for records that are not messages."""
-        cls = MESSAGE_TYPES.get(str(record.get("type")))
-        if cls is None:
+        name = record_type(str(record.get("type")))
+        if name is None:
             return None
+        cls = MESSAGE_TYPES[name]
         raw = record.get("fields")
         fields: dict[str, Any] = raw if isinstance(raw, dict) else {}
         message: Message
@@ -170,12 +236,20 @@ class MessageDecoder:
             message = SessionBridge.HistoryChanged(*self._history(fields))
         elif cls is SessionBridge.ItemAdded:
             message = SessionBridge.ItemAdded(self._load(fields["item"]))
+        elif cls is SessionBridge.ApprovalsChanged:
+            raw_pending = fields.get("pending")
+            pending = raw_pending if isinstance(raw_pending, list) else []
+            return Decoded(SessionBridge.ApprovalsChanged(tuple(
+                PendingApproval(**{k: str(p.get(k, "")) for k in PENDING_FIELDS})
+                for p in pending if isinstance(p, dict)
+            )))
         elif cls is SessionBridge.TranscriptStreamed:
             message = SessionBridge.TranscriptStreamed(
                 str(fields.get("item_id")), str(fields.get("agent", "")),
                 str(fields.get("text", "")), [],
             )
         else:
+            # By name, so a field a version did not write takes the message's default.
             return Decoded(cls(**{p: fields[p] for p in _params(cls) if p in fields}))
         bridge = record.get("bridge")
         if not isinstance(bridge, dict):

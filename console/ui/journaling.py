@@ -13,16 +13,17 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.message import Message
+
 import console
 
 from .bridge import SessionBridge
+from .decisions import Decisions
 from .journal_codec import MessageEncoder
 from .widgets.approvals import short_arguments
 from .widgets.handoff_graph import AgentGraph
 
 if TYPE_CHECKING:
-    from textual.message import Message
-
     from console.journal import JournalWriter
 
     from .screens.main import MainScreen
@@ -49,12 +50,44 @@ def decision_line(tool: str, arguments: str, approve: bool, always: bool) -> str
     return f"{verb} {tool} ({short_arguments(arguments, 80)})"
 
 
+def decision_fields(message: Decisions.Taken | Decisions.Refused) -> dict[str, Any]:
+    """The journal's fields of a decision (the export's, unchanged since version 1)."""
+    approval = message.approval
+    return {
+        "call_id": approval.call_id, "tool": approval.tool, "agent": approval.agent,
+        "arguments": approval.arguments,
+        "decision": "approved" if message.approve else "rejected", "always": message.always,
+    }
+
+
+def refusal_fields(message: Decisions.Refused) -> dict[str, Any]:
+    return {**decision_fields(message), "reason": message.reason}
+
+
+def refusal_line(fields: dict[str, Any]) -> str:
+    approve = fields.get("decision") == "approved"
+    verb = ("approve" if approve else "reject") + (" always" if fields.get("always") else "")
+    return f"{verb} {fields.get('tool')} refused: {fields.get('reason')}"
+
+
 def graph_meta(graph: AgentGraph) -> dict[str, Any]:
     return {"nodes": list(graph.nodes), "edges": {k: list(v) for k, v in graph.edges.items()}}
 
 
+JOURNAL_SCHEMA_KEY = "console_schema"
+CONSOLE_SCHEMA = 2
+"""The version of the console's records in the meta line (absent: 1, the first version)."""
+
 STATUS_FIELDS = frozenset({"muted", "push_to_talk", "push_to_talk_mode", "audio", "countdown"})
 """Status bar fields the console sets by itself (not from a message); acts may set them."""
+
+
+class JournalTrouble(Message):
+    """The journal stopped writing (disk full...) or resumed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class Journaling:
@@ -65,23 +98,33 @@ class Journaling:
     main: MainScreen
     _encoder: MessageEncoder | None = None
 
+    if TYPE_CHECKING:
+        def post_message(self, message: Message) -> bool: ...  # the app's
+
     def start_journal(self, **meta: Any) -> None:
         """Write the meta line: ``meta`` plus what replay needs to draw the same screen."""
         if self.journal is None:
             return
         self._encoder = MessageEncoder()
-        # Said in the transcript the moment writing stops (disk full) and when it resumes.
-        self.journal.on_trouble = lambda text: self.console_line(
-            text, kind="error" if "stopped" in text else "system")
+        # Said in the transcript the moment writing stops (disk full) and when it resumes; told
+        # from the journal's writer thread, hence a message (post_message is thread-safe).
+        self.journal.on_trouble = self._tell_trouble
         status = self.main.status
         self.journal.meta(
             version=console.__version__,
+            **{JOURNAL_SCHEMA_KEY: CONSOLE_SCHEMA},
             agent=self.bridge.agent,
             graph=graph_meta(self.main.graph.graph),
             status={"backend": status.backend, "model": status.model,
                     "recording": status.recording, "audio": status.audio},
             **meta,
         )
+
+    def _tell_trouble(self, text: str) -> None:
+        self.post_message(JournalTrouble(text))
+
+    def on_journal_trouble(self, message: JournalTrouble) -> None:
+        self.console_line(message.text, kind="error" if "stopped" in message.text else "system")
 
     def close_journal(self) -> None:
         if self.journal is not None:
@@ -104,6 +147,19 @@ class Journaling:
             # A journal that cannot be written (disk full...) must never stop the console.
             log.exception("journal write failed")
 
+    def journal_outcome(self, outcome: Message) -> None:
+        """Journal a decision's outcome: a ``decision`` record only when the session took it;
+        a refusal is an operator act (``console.refused``), never a decision."""
+        if self.journal is None:
+            return
+        try:
+            if isinstance(outcome, Decisions.Taken):
+                self.journal.decision(by="operator", **decision_fields(outcome))
+            elif isinstance(outcome, Decisions.Refused):
+                self.journal.event("console.refused", fields=refusal_fields(outcome))
+        except Exception:
+            log.exception("journal write failed")
+
     def journal_act(self, act: str, **fields: Any) -> None:
         """Record a console act (see ``apply_act``) and apply it."""
         if self.journal is not None:
@@ -122,8 +178,10 @@ class Journaling:
         if act == "line":
             main.transcript.add(fields.get("kind", "system"), str(fields.get("label", "console")),
                                 str(fields.get("text", "")))
+        elif act == "refused":
+            main.transcript.add("error", "operator", refusal_line(fields))
         elif act == "decision":
-            main.approvals.resolve(str(fields.get("call_id")))
+            # The pending approvals follow the session (ApprovalsChanged), not this line.
             line = decision_line(
                 str(fields.get("tool")), str(fields.get("arguments", "")),
                 fields.get("decision") == "approved", bool(fields.get("always")),

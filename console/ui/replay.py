@@ -23,7 +23,9 @@ from textual.screen import Screen
 from console.journal.store import JournalError, read_records
 
 from .app import BackendInfo, RtConsoleApp
-from .journal_codec import MESSAGE_TYPES, MessageDecoder
+from .journal_codec import MessageDecoder, record_type
+from .journaling import JOURNAL_SCHEMA_KEY
+from .widgets.approvals import PendingApproval
 from .widgets.handoff_graph import AgentGraph
 from .widgets.message_input import MessageInput
 from .widgets.replay_bar import ReplayBar, speed_text
@@ -58,7 +60,8 @@ def _replayable(record: dict[str, Any]) -> bool:
     if kind == "decision":
         return True
     kind_type = str(record.get("type", ""))
-    return kind == "event" and (kind_type in MESSAGE_TYPES or kind_type.startswith("console."))
+    return kind == "event" and (
+        record_type(kind_type) is not None or kind_type.startswith("console."))
 
 
 def load_recording(path: Path) -> Recording:
@@ -80,6 +83,33 @@ def _graph(meta: dict[str, Any]) -> AgentGraph:
     edges_raw = raw.get("edges")
     edges = {str(k): [str(t) for t in v] for k, v in (edges_raw or {}).items()}
     return AgentGraph(nodes, edges)
+
+
+class LegacyApprovals:
+    """The pending approvals of a journal written before they were journaled (schema 1), rebuilt
+    from its requests, ends and decisions (which that version wrote at the keypress)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, PendingApproval] = {}
+
+    @property
+    def pending(self) -> tuple[PendingApproval, ...]:
+        return tuple(self._pending.values())
+
+    def follow(self, record: dict[str, Any]) -> None:
+        raw = record.get("fields")
+        fields: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        kind = record.get("type")
+        if kind == "bridge.ApprovalRequested":
+            call_id = str(fields.get("call_id"))
+            self._pending[call_id] = PendingApproval(
+                call_id, str(fields.get("agent", "")), str(fields.get("tool", "")),
+                str(fields.get("arguments", "")),
+            )
+        elif kind == "bridge.ToolEnded":
+            self._pending.pop(str(fields.get("call_id")), None)
+        elif record.get("kind") == "decision":
+            self._pending.pop(str(record.get("call_id")), None)
 
 
 class ReplayInput(MessageInput):
@@ -159,6 +189,7 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
         self.main.input.cursor_blink = live_input.cursor_blink
         self.bridge.agent = str(meta.get("agent") or "")
         self._decoder = MessageDecoder()
+        self._legacy_approvals = None if JOURNAL_SCHEMA_KEY in meta else LegacyApprovals()
         self.position = 0
         """How many steps have been applied."""
         self.replay_time = 0.0
@@ -222,6 +253,9 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
 
     def _apply(self, record: dict[str, Any]) -> None:
         self._now = datetime.fromtimestamp(self._epoch + float(record.get("t", 0.0)))
+        if self._legacy_approvals is not None:
+            self._legacy_approvals.follow(record)
+            self.main.approvals.show(self._legacy_approvals.pending)
         if record.get("kind") == "decision":
             self.apply_act("decision", record)
             return

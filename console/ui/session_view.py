@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .bridge import SessionBridge
 from .journaling import journaled
 from .listener import ConsoleListener
-from .widgets.approvals import PendingApproval, short_arguments
+from .widgets.approvals import short_arguments
 from .widgets.history_tree import item_text
 
 if TYPE_CHECKING:
@@ -33,8 +33,8 @@ class SessionView:
         label = "error" if kind == "error" else "console"
         self.main.transcript.add(kind, label, text)  # type: ignore[arg-type]
 
-    def key_for(self, binding_id: str) -> str:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        def key_for(self, binding_id: str) -> str: ...  # the app's
 
     @journaled
     def on_session_bridge_connection_changed(self, message: B.ConnectionChanged) -> None:
@@ -115,14 +115,13 @@ class SessionView:
     def on_session_bridge_tool_ended(self, message: B.ToolEnded) -> None:
         output = short_arguments(message.output, 160)
         self.main.transcript.add("tool", "tool", f"{message.tool} → {output}")
-        if message.call_id:
-            self.main.approvals.resolve(message.call_id)
+
+    @journaled
+    def on_session_bridge_approvals_changed(self, message: B.ApprovalsChanged) -> None:
+        self.main.approvals.show(message.pending)
 
     @journaled
     def on_session_bridge_approval_requested(self, message: B.ApprovalRequested) -> None:
-        self.main.approvals.add(PendingApproval(
-            message.call_id, message.agent, message.tool, message.arguments
-        ))
         approve, reject = self.key_for("approve"), self.key_for("reject")
         self.main.transcript.add(
             "tool", "approval",
@@ -160,25 +159,13 @@ class SessionView:
         self._reflect_item(message.item)
 
     def _reflect_item(self, item: Any) -> None:
-        """Typed user text, and assistant text that never streamed, reach the transcript here."""
-        role = getattr(item, "role", None)
-        if role not in ("user", "assistant"):
+        """Typed user text reaches the transcript with its item (spoken text comes with the
+        user's transcript, assistant text with its deltas: each line has one feed)."""
+        if getattr(item, "role", None) != "user":
             return
         text = item_text(item)
-        if not text:
-            return
-        transcript = self.main.transcript
-        if role == "user":
-            transcript.add("user", "you", text, key=item.item_id)
-            return
-        if transcript.is_streamed(item.item_id):
-            # History items are live: one may already hold deltas the bridge has not passed on
-            # yet, so a line built from deltas is theirs alone. A line filled in here (an item
-            # that never streamed, or whose deltas are still on their way) gives way to them.
-            return
-        known = transcript.text_of(item.item_id)
-        if known is None or len(text) > len(known):
-            transcript.add("assistant", self.bridge.agent, text, key=item.item_id)
+        if text:
+            self.main.transcript.add("user", "you", text, key=item.item_id)
 
     @journaled
     def on_session_bridge_turn_ended(self, message: B.TurnEnded) -> None:

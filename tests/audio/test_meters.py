@@ -81,7 +81,7 @@ def test_activity_has_a_threshold_and_a_hang_time() -> None:
 
 
 def test_level_source_satisfies_the_ui_protocol() -> None:
-    from console.ui.levels import LevelSource as UILevelSource
+    from console.ui.audio_protocols import LevelSource as UILevelSource
 
     clock = FakeClock()
     levels = LevelSource(clock=clock)

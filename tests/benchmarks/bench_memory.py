@@ -50,8 +50,8 @@ async def _stream(journal_dir: Path) -> dict[str, float]:
     )
     from console.realtime.testing import ScriptedRealtimeModel
     from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.audio_protocols import StaticLevels
     from console.ui.demo_agents import demo_agents
-    from console.ui.levels import StaticLevels
 
     agents = demo_agents()
     model = ScriptedRealtimeModel(strict=False)

@@ -31,8 +31,8 @@ async def _stream() -> dict[str, float]:
     from console.realtime import model_events as me
     from console.realtime.testing import ScriptedRealtimeModel
     from console.ui.app import BackendInfo, RtConsoleApp
+    from console.ui.audio_protocols import StaticLevels
     from console.ui.demo_agents import demo_agents
-    from console.ui.levels import StaticLevels
 
     agents = demo_agents()
     model = ScriptedRealtimeModel(strict=False)
@@ -79,6 +79,10 @@ async def _stream() -> dict[str, float]:
         await pilot.pause(0.2)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         drawn = len(latencies)
+        # Quit as the operator does: the key, the session's close, the app's exit.
+        quit_started = time.perf_counter()
+        await pilot.press("ctrl+q")
+    quit_s = time.perf_counter() - quit_started
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
     return {
@@ -86,6 +90,7 @@ async def _stream() -> dict[str, float]:
         "p95": p95 * 1000.0,
         "median": statistics.median(latencies) * 1000.0 if latencies else float("nan"),
         "drawn": 100.0 * drawn / max(1, len(emitted)),
+        "quit": quit_s,
     }
 
 
@@ -213,11 +218,13 @@ def _audio_figures() -> list[tuple[str, float, str, str]]:
 def run() -> list[tuple[str, float, str, str]]:
     figures = asyncio.run(_stream())
     return [
-        (f"CPU share while streaming ({SECONDS:.0f} s)", figures["cpu"], "% of one core", "-"),
-        ("delta to screen, p95", figures["p95"], "ms", "< 50"),
+        (f"CPU share while streaming ({SECONDS:.0f} s)", figures["cpu"], "% of one core",
+         "<= 20"),
+        ("delta to screen, p95", figures["p95"], "ms", "<= 33"),
         ("delta to screen, median", figures["median"], "ms", "-"),
         ("deltas seen drawn", figures["drawn"], "%", "100"),
-        ("launch to first frame", _first_frame_s(), "s", "< 1"),
+        ("quit (key to app exit, session closed)", figures["quit"], "s", "<= 0.3"),
+        ("launch to first frame", _first_frame_s(), "s", "<= 0.5"),
         ("rtconsole --help", _help_s(), "s", "< 0.3"),
         *_audio_figures(),
     ]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from console.journal import JournalWriter, Redactor, list_sessions
+from console.journal import JournalWriter, Redactor, list_sessions, open_journal
 from console.journal.export import export, transcript_entries
 from console.journal.store import JournalError, read_records
 
@@ -241,3 +244,45 @@ def test_launches_that_never_connected_are_left_out_unless_all(
     assert sessions(tmp_path, show_all=True) == 0
     listing = capsys.readouterr().out
     assert "n.jsonl (never connected)" in listing and "not shown" not in listing
+
+
+class _HeldRedactor(Redactor):
+    """A redactor that holds the writer thread until released (what a slow disk would do)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.threads: set[str] = set()
+
+    def value(self, value: Any) -> Any:
+        self.threads.add(threading.current_thread().name)
+        self.release.wait(30)
+        return super().value(value)
+
+
+def test_background_writer_never_makes_the_caller_wait(tmp_path: Path) -> None:
+    redactor = _HeldRedactor()
+    writer = JournalWriter(tmp_path / "bg.jsonl", redactor=redactor, background=True)
+    writer.meta(agent="A")
+    for n in range(200):
+        writer.event("turn", n=n)  # returns although the writer thread is held
+    writer.decision(by="operator", call_id="c1", decision="approved")
+    assert not redactor.release.is_set()
+    redactor.release.set()
+    writer.flush()
+    records = list(read_records(writer.path))
+    assert [r.get("n") for r in records if r.get("type") == "turn"] == list(range(200))
+    assert records[-1]["kind"] == "decision"
+    writer.close()
+    assert list(read_records(writer.path))[-1]["type"] == "journal_closed"
+    assert redactor.threads == {"journal bg.jsonl"}
+    assert stat.S_IMODE(writer.path.stat().st_mode) == 0o600
+
+
+def test_open_journal_writes_in_the_background(tmp_path: Path) -> None:
+    journal, problem = open_journal([], directory=tmp_path / "sessions")
+    assert problem is None and journal is not None
+    journal.meta(agent="A")
+    journal.close()
+    assert [r["kind"] for r in read_records(journal.path)] == ["meta", "event"]
+    assert stat.S_IMODE((tmp_path / "sessions").stat().st_mode) == 0o700

@@ -14,8 +14,8 @@ from console.scenarios import speech
 from console.scenarios.model import load_scenario
 from console.scenarios.outcome import ScenarioResult
 from console.scenarios.runner import RunOptions, run_all
+from console.ui.audio_protocols import StaticLevels
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
-from console.ui.levels import StaticLevels
 from console.ui.replay import ReplayApp, load_recording
 from console.ui.scenario_tap import ConsoleTap
 from console.ui.themes import builtin_theme_dirs

@@ -13,7 +13,7 @@ from syrupy.extensions.base import AbstractSyrupyExtension
 from syrupy.location import PyTestLocation
 
 from console.ui.app import BackendInfo, RtConsoleApp
-from console.ui.levels import StaticLevels
+from console.ui.audio_protocols import StaticLevels
 from console.ui.themes import builtin_theme_dirs
 
 # The audio tests' private PulseAudio null sink (one recipe, one place): the Pilot tests with real

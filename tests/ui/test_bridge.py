@@ -32,8 +32,8 @@ def make() -> tuple[SessionBridge, list[Message], Clock]:
     return SessionBridge(posted.append, timer=clock, agent="Triage"), posted, clock
 
 
-def delta(text: str, item: str = "a1") -> ev.RealtimeRawModelEvent:
-    return ev.RealtimeRawModelEvent(me.RealtimeModelTranscriptDeltaEvent(item, text, "r1"), INFO)
+def delta(text: str, item: str = "a1") -> ev.RealtimeTranscriptDelta:
+    return ev.RealtimeTranscriptDelta(item, "r1", text, INFO)
 
 
 def test_deltas_are_coalesced_to_the_frame_rate() -> None:
@@ -83,8 +83,7 @@ def test_every_event_kind_maps_to_a_message() -> None:
     bridge.handle(ev.RealtimeError({"type": "error", "error": {"message": "bad"}}, INFO))
     bridge.handle(ev.RealtimeInputAudioTimeoutTriggered(INFO))
     bridge.handle(ev.RealtimeSessionClosed("disconnected", INFO))
-    status = me.RealtimeModelConnectionStatusEvent("connected")
-    bridge.handle(ev.RealtimeRawModelEvent(status, INFO))
+    bridge.handle(ev.RealtimeConnectionStateChanged("connected", "connecting", INFO))
     kinds = [type(m).__name__ for m in posted]
     assert kinds == [
         "AgentStarted", "HandoffTaken", "ApprovalRequested", "ToolEnded", "ErrorReported",
@@ -104,8 +103,7 @@ def test_history_is_coalesced_and_turn_end_asks_for_a_full_pass() -> None:
     bridge.flush()
     assert [type(m) for m in posted] == [SessionBridge.HistoryChanged]
     assert not posted[0].full  # type: ignore[attr-defined]
-    ended = me.RealtimeModelTurnEndedEvent(response_id="r1", status="completed")
-    bridge.handle(ev.RealtimeRawModelEvent(ended, INFO))
+    bridge.handle(ev.RealtimeTurnEnded(TRIAGE, "r1", "completed", INFO))
     bridge.flush()
     assert isinstance(posted[-1], SessionBridge.HistoryChanged) and posted[-1].full
 
@@ -170,8 +168,7 @@ def test_listener_errors_speech_and_turn_starts_become_messages() -> None:
     bridge.handle(ev.RealtimeError({"message": "server said no"}, INFO))
     bridge.handle(ev.RealtimeUserSpeechStarted("item_u", 120, INFO))
     bridge.handle(ev.RealtimeUserSpeechStopped("item_u", 900, INFO))
-    started = me.RealtimeModelTurnStartedEvent(response_id="r1")
-    bridge.handle(ev.RealtimeRawModelEvent(started, INFO))
+    bridge.handle(ev.RealtimeTurnStarted(TRIAGE, "r1", INFO))
     bridge.handle(ev.RealtimeSessionClosed("no user activity for 30 s", INFO))
     first, second, started, stopped, turn, closed = posted
     assert isinstance(first, SessionBridge.ErrorReported) and first.source == "listener"

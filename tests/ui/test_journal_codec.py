@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from textual.message import Message
+
 from console.realtime.items import (
     AssistantAudio,
     AssistantMessageItem,
@@ -14,8 +16,14 @@ from console.realtime.items import (
 )
 from console.ui.app import RtConsoleApp
 from console.ui.bridge import SessionBridge as B
-from console.ui.journal_codec import MESSAGE_TYPES, MessageDecoder, MessageEncoder
+from console.ui.journal_codec import (
+    LEGACY_TYPES,
+    MESSAGE_TYPES,
+    MessageDecoder,
+    MessageEncoder,
+)
 from console.ui.listener import ConsoleListener as L
+from console.ui.widgets.approvals import PendingApproval
 
 
 def user(item_id: str, text: str) -> UserMessageItem:
@@ -103,3 +111,38 @@ def test_every_replayable_message_has_a_journaled_handler() -> None:
         handler = getattr(RtConsoleApp, cls.handler_name, None)
         assert handler is not None, f"no handler for {name}"
         assert hasattr(handler, "__wrapped__"), f"{cls.handler_name} is not @journaled"
+
+
+def test_every_message_the_bridge_and_listener_post_has_a_record_type() -> None:
+    posted = {
+        value for owner in (B, L) for value in vars(owner).values()
+        if isinstance(value, type) and issubclass(value, Message)
+    }
+    assert posted == set(MESSAGE_TYPES.values())
+    # The schema's names say what happened, not which class carried it.
+    assert not [name for name in MESSAGE_TYPES if any(c.isupper() for c in name)]
+
+
+def test_records_of_console_schema_1_decode_to_the_same_messages() -> None:
+    decoder = MessageDecoder()
+    for old, new in LEGACY_TYPES.items():
+        assert new in MESSAGE_TYPES, old
+    decoded = decoder.decode({"kind": "event", "type": "bridge.ToolStarted", "fields": {
+        "agent": "Triage", "tool": "get_weather", "arguments": "{}", "call_id": "c1"}})
+    assert decoded is not None and isinstance(decoded.message, B.ToolStarted)
+    assert decoded.message.call_id == "c1"
+    # A field a version did not write takes the message's default.
+    error = decoder.decode({"kind": "event", "type": "bridge.ErrorReported",
+                            "fields": {"text": "boom"}})
+    assert error is not None and isinstance(error.message, B.ErrorReported)
+    assert error.message.source == "error"
+
+
+def test_approvals_round_trip() -> None:
+    encoder, decoder = MessageEncoder(), MessageDecoder()
+    pending = (PendingApproval("c1", "Billing", "refund_order", '{"order_id": "1"}'),)
+    record = through_json(encoder.encode(B.ApprovalsChanged(pending)))
+    assert record["type"] == "session.approvals"
+    decoded = decoder.decode(record)
+    assert decoded is not None and isinstance(decoded.message, B.ApprovalsChanged)
+    assert decoded.message.pending == pending

@@ -10,9 +10,9 @@ from console.realtime import RealtimeRunner
 from console.realtime.model_events import RealtimeModelToolCallEvent
 from console.realtime.testing import ScriptedRealtimeModel
 from console.ui.app import COMMANDS, RtConsoleApp
+from console.ui.audio_protocols import StaticLevels
 from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import demo_agents
-from console.ui.levels import StaticLevels
 
 from .conftest import make_app
 from .test_app_local import wait_for

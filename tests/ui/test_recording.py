@@ -53,8 +53,12 @@ async def test_recording_keeps_mic_and_speaker_wavs(
         try:
             # The app has handled the turn's end: every chunk of the answer reached playback.
             await until(pilot, lambda: any(
-                r.get("type") == "bridge.TurnEnded" for r in read_records(journal.path)
+                r.get("type") == "session.turn_ended" for r in read_records(journal.path)
             ), what="the turn's end")
+            # Under load the turn can end before playback has begun: wait for the speaker track
+            # to exist (the first block played) before waiting for playback to drain.
+            speaker_wav = tmp_path / "rec.speaker.wav"
+            await until(pilot, speaker_wav.exists, what="the first block played")
             await until(pilot, lambda: not port.playback_pending, what="playback finished")
         finally:
             player.wait(10)

@@ -16,8 +16,8 @@ from console.journal import JournalWriter
 from console.journal.export import export
 from console.journal.store import read_records
 from console.ui.app import RtConsoleApp
+from console.ui.audio_protocols import StaticLevels
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
-from console.ui.levels import StaticLevels
 from console.ui.replay import READ_ONLY, ReplayApp, load_recording
 from console.ui.themes import builtin_theme_dirs
 

@@ -15,10 +15,11 @@ from console.realtime.items import (
     RealtimeToolCallItem,
     UserMessageItem,
 )
+from console.ui.audio_protocols import StaticLevels
 from console.ui.bridge import SessionBridge as B
 from console.ui.config import ConsoleConfig
-from console.ui.levels import StaticLevels
 from console.ui.listener import ConsoleListener as L
+from console.ui.widgets.approvals import PendingApproval
 
 from .conftest import make_app
 
@@ -72,6 +73,9 @@ APPROVAL = (
     user("item_u2", "Please refund order 42, twenty dollars"),
     call("item_c2", "refund_order", '{"order_id": "42", "amount": 20}'),
     B.ApprovalRequested("Billing", "refund_order", '{"order_id": "42", "amount": 20}', "call_9"),
+    B.ApprovalsChanged((
+        PendingApproval("call_9", "Billing", "refund_order", '{"order_id": "42", "amount": 20}'),
+    )),
 )
 HANDOFF = (
     CONNECTED,
@@ -85,6 +89,7 @@ HANDOFF = (
 ERROR = (
     CONNECTED,
     user("item_u4", "my card is 4111 1111 1111 1111"),
+    B.TranscriptStreamed("item_a4", "Triage", 'You said: "my card is 4111', []),
     assistant("item_a4", 'You said: "my card is 4111', "incomplete"),
     B.GuardrailTripped("card number", ["no_card_numbers"]),
     B.ErrorReported("invalid_request_error: Unknown parameter: 'session.bogus'"),
@@ -92,6 +97,7 @@ ERROR = (
 DISCONNECTED = (
     CONNECTED,
     user("item_u5", "hello"),
+    B.TranscriptStreamed("item_a5", "Triage", 'You said: "hello".', []),
     assistant("item_a5", 'You said: "hello".'),
     B.ConnectionChanged("disconnected"),
     B.SessionEnded("server closed the connection", "ConnectionClosedError: no close frame"),
@@ -101,6 +107,7 @@ DISCONNECTED = (
 COUNTDOWN = (
     CONNECTED,
     user("item_u6", "hello"),
+    B.TranscriptStreamed("item_a6", "Triage", 'You said: "hello".', []),
     assistant("item_a6", 'You said: "hello".'),
     L.CountdownTicked(5),
     L.CountdownTicked(4),
@@ -166,6 +173,7 @@ def test_subagent_running(snap_compare: Any) -> None:
 RECONNECTING = (
     CONNECTED,
     user("item_u8", "hello"),
+    B.TranscriptStreamed("item_a8", "Triage", 'You said: "hello".', []),
     assistant("item_a8", 'You said: "hello".'),
     B.ConnectionLost(1, 0.5, "ConnectionClosedError: no close frame received or sent", 10),
     B.Reconnecting(1),

@@ -9,8 +9,8 @@ from rich.color import Color
 from textual.geometry import Region
 from textual.pilot import Pilot
 
+from console.ui.audio_protocols import StaticLevels
 from console.ui.config import ConsoleConfig
-from console.ui.levels import StaticLevels
 
 from .conftest import make_app
 from .test_snapshots import APPROVAL, MID_STREAM, WIDE, post

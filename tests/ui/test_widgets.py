@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.geometry import Offset
+
 from console.realtime.items import (
     AssistantAudio,
     AssistantMessageItem,
@@ -9,8 +11,9 @@ from console.realtime.items import (
     RealtimeToolCallItem,
     UserMessageItem,
 )
+from console.ui.audio_protocols import StaticLevels
+from console.ui.bridge import SessionBridge as B
 from console.ui.demo_agents import demo_agents
-from console.ui.levels import StaticLevels
 from console.ui.widgets.approvals import PendingApproval
 from console.ui.widgets.handoff_graph import build_graph
 from console.ui.widgets.meters import bar, level_fraction
@@ -36,19 +39,21 @@ async def test_transcript_streams_in_place_and_wraps() -> None:
         assert transcript.plain_lines()[-1].strip().endswith("jumps")
 
 
-async def test_deltas_replace_a_line_filled_in_from_the_history() -> None:
-    # The history is live: a turn-end pass may show an item's text before its deltas get
-    # through the bridge. The deltas then own the line; nothing is said twice.
+async def test_one_feed_history_items_never_write_assistant_lines() -> None:
+    # Assistant lines come from the deltas alone; the history (live, and passed over in full at
+    # each turn end) only fills the history tree, so a reply can never show twice.
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        transcript = app.main.transcript
-        transcript.add("assistant", "Triage", "The tool says:", key="a1")
-        assert not transcript.is_streamed("a1")
-        transcript.append_text("a1", "The tool says:", label="Triage")
-        transcript.append_text("a1", " sunny.", label="Triage")
+        item = AssistantMessageItem(item_id="a1", content=[AssistantAudio(transcript="The tool")])
+        app.post_message(B.ItemAdded(item))
+        app.post_message(B.TranscriptStreamed("a1", "Triage", "The tool says:", []))
+        app.post_message(B.HistoryChanged([item], True))
+        app.post_message(B.TranscriptStreamed("a1", "Triage", " sunny.", []))
         await pilot.pause()
-        assert transcript.text_of("a1") == "The tool says: sunny."
-        assert transcript.plain_lines()[-1].endswith("Triage     The tool says: sunny.")
+        await pilot.pause()
+        replies = [e.text for e in app.main.transcript.entries if e.kind == "assistant"]
+        assert replies == ["The tool says: sunny."]
+        assert app.main.history.item_ids == ["a1"]
 
 
 async def test_transcript_with_thousands_of_lines_stays_at_the_end() -> None:
@@ -126,14 +131,18 @@ async def test_approval_queue_selects_highlighted_or_oldest() -> None:
         assert queue.selected() is None
         first = PendingApproval("c1", "Billing", "refund_order", '{"order_id": "1"}')
         second = PendingApproval("c2", "Travel", "change_booking", '{"booking_id": "B"}')
-        queue.add(first)
-        queue.add(second)
+        queue.show((first, second))
         assert queue.selected() == first and queue.border_title == "Approvals (2)"
         queue.highlighted = 1
         assert queue.selected() == second
-        assert queue.resolve("c2") == second
+        queue.show((first,))
         assert queue.selected() == first
-        assert queue.resolve("c1") == first and queue.border_title == "Approvals"
+        queue.show((first, second))
+        queue.highlighted = 1
+        queue.show((second,))  # the highlight stays on the approval, not on the row number
+        assert queue.selected() == second
+        queue.show(())
+        assert queue.selected() is None and queue.border_title == "Approvals"
 
 
 def test_meter_scale() -> None:
@@ -171,7 +180,7 @@ async def test_status_bar_shows_every_fact() -> None:
 
 
 def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed_mic() -> None:
-    from console.ui.levels import StaticLevels
+    from console.ui.audio_protocols import StaticLevels
     from console.ui.widgets.meters import conversation_state
 
     assert conversation_state(StaticLevels(), heard=False, thinking=False) == "listening"
@@ -187,3 +196,42 @@ def test_the_audio_state_says_who_has_the_floor_and_never_speaking_into_a_closed
     assert conversation_state(closed, heard=True, thinking=False) == "mic closed (push to talk)"
     muted = StaticLevels(muted=True, user_speaking=True)
     assert conversation_state(muted, heard=True, thinking=False) == "muted"
+
+
+async def test_history_tree_widens_when_a_label_grows() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tree = app.main.history
+        reply = AssistantMessageItem(
+            item_id="a1", status="in_progress", content=[AssistantAudio(transcript="Hel")]
+        )
+        tree.sync([reply])
+        await pilot.pause()
+        narrow = tree.virtual_size.width
+        reply.content[0].transcript = "Hello " * 40  # type: ignore[union-attr]
+        tree.sync([reply])
+        await pilot.pause()
+        assert tree.virtual_size.width > narrow + 40  # labels are clipped near 80 cells
+
+
+async def test_transcript_text_can_be_selected_and_copied() -> None:
+    app = make_app(frame_rate=0.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.main.transcript
+        transcript.clear()
+        transcript.add("user", "you", "what is the weather in Paris")
+        transcript.add("assistant", "Triage", "Paris: windy, 11 °C.")
+        await pilot.pause()
+        # Drag from the start of the first line's words to the end of the second line.
+        # (Mouse offsets count from the pane's outer edge: add its border and padding.)
+        gutter = transcript.content_region.offset - transcript.region.offset
+        start = transcript.plain_lines()[0].index("what")
+        await pilot.mouse_down(transcript, offset=gutter + Offset(start, 0))
+        await pilot.hover(transcript, offset=gutter + Offset(60, 1))
+        await pilot.mouse_up(transcript, offset=gutter + Offset(60, 1))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and selected.startswith("what is the weather in Paris")
+        assert "Paris: windy, 11 °C." in selected
+        await pilot.press("ctrl+c")
+        assert app.clipboard == selected

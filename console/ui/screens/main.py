@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from ..levels import LevelSource
+from ..audio_protocols import LevelSource
 from ..widgets.approvals import ApprovalQueue
 from ..widgets.handoff_graph import HandoffGraph
 from ..widgets.history_tree import HistoryTree

@@ -23,49 +23,53 @@ def short_arguments(arguments: str, limit: int = 120) -> str:
 
 
 class ApprovalQueue(OptionList):
-    """Oldest first. The approve/reject keys are the app's, so they work wherever focus is."""
+    """Oldest first. Shows what it is given (the session's pending approvals) and keeps no list
+    of its own beyond that; the approve/reject keys are the app's, so they work anywhere."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.pending: dict[str, PendingApproval] = {}
+        self._shown: tuple[PendingApproval, ...] = ()
+
+    @property
+    def pending(self) -> dict[str, PendingApproval]:
+        """What is shown, by call id."""
+        return {approval.call_id: approval for approval in self._shown}
 
     def on_mount(self) -> None:
         self._retitle()
 
     def _retitle(self) -> None:
-        count = len(self.pending)
+        count = len(self._shown)
         self.border_title = f"Approvals ({count})" if count else "Approvals"
         self.set_class(count > 0, "-pending")
 
-    def add(self, approval: PendingApproval) -> None:
-        if approval.call_id in self.pending:
+    def show(self, approvals: tuple[PendingApproval, ...]) -> None:
+        """Show ``approvals`` (all of them, oldest first), keeping the highlight where it can."""
+        if approvals == self._shown:
             return
-        self.pending[approval.call_id] = approval
-        prompt = Text.assemble(
-            (approval.tool, "bold"),
-            (f"  ({approval.agent})\n", "dim"),
-            short_arguments(approval.arguments),
-        )
-        self.add_option(Option(prompt, id=approval.call_id))
-        if self.highlighted is None:
-            self.highlighted = 0
+        selected = self.selected()
+        self._shown = approvals
+        self.clear_options()
+        self.add_options([
+            Option(Text.assemble(
+                (approval.tool, "bold"),
+                (f"  ({approval.agent})\n", "dim"),
+                short_arguments(approval.arguments),
+            ), id=approval.call_id)
+            for approval in approvals
+        ])
+        ids = [approval.call_id for approval in approvals]
+        if approvals:
+            keep = selected.call_id if selected is not None else None
+            self.highlighted = ids.index(keep) if keep in ids else 0
         self._retitle()
-
-    def resolve(self, call_id: str) -> PendingApproval | None:
-        approval = self.pending.pop(call_id, None)
-        if approval is not None:
-            self.remove_option(call_id)
-            self._retitle()
-        return approval
 
     def selected(self) -> PendingApproval | None:
         """The highlighted approval, or the oldest when nothing is highlighted."""
-        if not self.pending:
+        if not self._shown:
             return None
-        if self.highlighted is not None and self.highlighted < self.option_count:
-            option_id = self.get_option_at_index(self.highlighted).id
-            if option_id in self.pending:
-                return self.pending[option_id]
-        return next(iter(self.pending.values()))
+        if self.highlighted is not None and self.highlighted < len(self._shown):
+            return self._shown[self.highlighted]
+        return self._shown[0]

@@ -103,9 +103,10 @@ class HistoryTree(Tree[str]):
             return
         node.set_label(label)
         if wider:
-            # Tree measures its width when lines are added, not on a relabel: without this a
-            # label that grew (a streamed reply) would stay partly out of horizontal reach.
-            self._invalidate()
+            # Tree measures its width when lines change, not on a relabel: without this a label
+            # that grew (a streamed reply) would stay partly out of horizontal reach. Expanding
+            # the (always expanded) root is the public way to have the lines measured again.
+            self.root.expand()
         children = list(item_children(item))
         if len(children) == len(node.children):
             # Relabel in place: same shape, so the tree's layout does not change.

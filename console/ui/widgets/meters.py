@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from ..levels import SILENCE_DB, LevelSource, StaticLevels
+from ..audio_protocols import SILENCE_DB, LevelSource, StaticLevels
 
 FLOOR_DB = -60.0
 BAR_CHARS = " ▏▎▍▌▋▊▉█"

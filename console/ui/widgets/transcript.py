@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from ..wrap import wrap_spans
@@ -33,8 +34,6 @@ class Entry:
     spans: list[tuple[int, int]] = field(default_factory=list)
     wrapped: int = -1
     """Length of ``text`` when ``strips`` were made; less means only the tail needs wrapping."""
-    streamed: bool = False
-    """Built from deltas: they own the text from the first one on."""
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -45,6 +44,7 @@ class TranscriptView(ScrollView, can_focus=True):
     the last entry (the usual case for a streamed delta) re-wraps that entry alone.
     """
 
+    ALLOW_SELECT = True
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript--time",
         "transcript--user",
@@ -82,7 +82,6 @@ class TranscriptView(ScrollView, can_focus=True):
         self._starts: list[int] = []  # first line of each entry in _lines
         self._width = 0
         self._pending: list[float] = []
-        self._follow = True
         self._base_style = Style()
 
     # -- content ---------------------------------------------------------------------------------
@@ -117,14 +116,10 @@ class TranscriptView(ScrollView, can_focus=True):
             # float per delta.
             self._pending.extend(arrivals)
         if key not in self._keys:
-            self.entries[self.add(kind, label, chunk, key=key)].streamed = True
+            self.add(kind, label, chunk, key=key)
             return
         index = self._keys[key]
         entry = self.entries[index]
-        if not entry.streamed:
-            # Filled in from the history before its deltas got here: the deltas start from the
-            # beginning, so they replace that text rather than repeat it.
-            entry.streamed, entry.text, entry.strips = True, "", None
         entry.text += chunk  # strips stay: _wrap re-wraps only the last line
         self._relayout_from(index)
 
@@ -136,20 +131,12 @@ class TranscriptView(ScrollView, can_focus=True):
         self.entries[index].strips = None
         self._relayout_from(index)
 
-    def text_of(self, key: str) -> str | None:
-        index = self._keys.get(key)
-        return None if index is None else self.entries[index].text
-
-    def is_streamed(self, key: str) -> bool:
-        index = self._keys.get(key)
-        return index is not None and self.entries[index].streamed
-
     def clear(self) -> None:
         self.entries.clear()
         self._keys.clear()
         self._rows.clear()
         self._starts.clear()
-        self._refresh_size(follow=True)
+        self._refresh_size()
 
     def plain_lines(self) -> list[str]:
         """The rendered lines as plain text (for tests and the clipboard)."""
@@ -163,10 +150,9 @@ class TranscriptView(ScrollView, can_focus=True):
     def _relayout_from(self, index: int) -> None:
         if self._content_width() <= 0:
             return  # not laid out yet: the first resize wraps everything at the real width
-        follow = self._at_end()
         if self._width != self._content_width():
             self._rebuild()
-            self._refresh_size(follow=follow)
+            self._refresh_size()
             return
         count = len(self._rows)
         first = self._starts[index] if index < len(self._starts) else count
@@ -179,7 +165,7 @@ class TranscriptView(ScrollView, can_focus=True):
             # The usual streamed delta: same number of rows, so redraw just the changed ones.
             self.refresh_lines(first, count - first)
         else:
-            self._refresh_size(follow=follow)
+            self._refresh_size()
 
     def _rebuild(self) -> None:
         self._width = self._content_width()
@@ -190,29 +176,10 @@ class TranscriptView(ScrollView, can_focus=True):
             self._starts.append(len(self._rows))
             self._rows.extend(self._wrap(entry))
 
-    def _at_end(self) -> bool:
-        return self._follow
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        # Follow new lines while the view is at the bottom; scrolling up pauses following.
-        self._follow = new_value >= self.max_scroll_y - 1
-
-    def _refresh_size(self, *, follow: bool) -> None:
-        size = Size(self._width, len(self._rows))
-        height = self.scrollable_content_region.height
-        same_bars = (self.virtual_size.height > height) == (size.height > height)
-        if same_bars and size.width == self.virtual_size.width and height > 0:
-            # A new row while the scrollbar stays as it is: skip the screen-wide layout pass a
-            # virtual_size change costs (tens of ms at 160x50); the scroll range alone changes.
-            self.set_reactive(TranscriptView.virtual_size, size)
-            self._scroll_update(size)
-            if follow:
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
-        else:
-            self.virtual_size = size
-            if follow:
-                self.scroll_end(animate=False, immediate=False, x_axis=False)
+    def _refresh_size(self) -> None:
+        # The view is anchored (see on_mount): Textual keeps it at the bottom as rows are added,
+        # until the operator scrolls up, and anchors it again once they scroll back down.
+        self.virtual_size = Size(self._width, len(self._rows))
         self.refresh()
 
     def _wrap(self, entry: Entry) -> list[Strip]:
@@ -254,15 +221,15 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self._content_width() > 0 and self._width != self._content_width():
-            follow = self._at_end()
             self._rebuild()
-            self._refresh_size(follow=follow)
+            self._refresh_size()
 
     def on_mount(self) -> None:
         # Entries hold words and kinds; the strips are a cache of them in the current theme's
         # colours. The theme signal comes after the stylesheet has been applied to every
         # component class (notify_style_update comes before, and would re-bake the old colours).
         self.app.theme_changed_signal.subscribe(self, self._restyle)
+        self.anchor()
 
     def _restyle(self, _theme: object) -> None:
         self.refresh()  # drops the cached component styles
@@ -285,8 +252,35 @@ class TranscriptView(ScrollView, can_focus=True):
         index = scroll_y + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        strip = self._rows[index].crop_extend(scroll_x, scroll_x + width, base)
-        return strip.apply_style(base)
+        row = self._rows[index]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(index)) is not None:
+            row = self._highlight(row, *span)
+        strip = row.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+        # Offsets let Textual map the mouse to (column, row) of the text: what selects it.
+        return strip.apply_offsets(scroll_x, index)
+
+    def _highlight(self, row: Strip, start: int, end: int) -> Strip:
+        length = row.cell_length
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return row
+        left, middle, right = row.divide([start, end, length])
+        style = self.screen.get_component_rich_style("screen--selection")
+        return Strip.join([left, middle.apply_style(style), right])
+
+    # -- selection (Textual's text selection: drag to select, ctrl+c copies) ----------------------
+
+    @property
+    def allow_select(self) -> bool:
+        return True
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text: rows are the rendered lines, as they read on screen."""
+        return selection.extract("\n".join(strip.text for strip in self._rows)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width

@@ -1,4 +1,4 @@
-"""What the meters read: a level source the audio layer feeds, and a silent one until it does."""
+"""The audio layer as the console sees it: AudioPort and LevelSource protocols, StaticLevels."""
 
 from __future__ import annotations
 
