@@ -151,6 +151,7 @@ class AudioIO:
         self.watch = self_interruption or SelfInterruptionWatch()
         self._operator_interrupt = False
         self._reply: tuple[str, int] | None = None
+        self._reply_underflows = 0
         self._muted = False
         self._push_to_talk = push_to_talk
         self._talking = False
@@ -435,6 +436,7 @@ class AudioIO:
             key = (event.item_id, event.content_index)
             if key != self._reply:
                 self._reply = key
+                self._reply_underflows = self.playback.device_underflows
                 self.watch.reply_started(self.clock())
             self.playback.feed(data, event.item_id, event.content_index)
         elif kind == "audio_interrupted":
@@ -450,9 +452,13 @@ class AudioIO:
             self._operator_interrupt = False
             return
         canceller = self.canceller
-        if canceller is not None and self.echo_cancelling and canceller.ready:
+        moved = self.playback.device_underflows != self._reply_underflows
+        if canceller is not None and self.echo_cancelling and canceller.ready and not moved:
             # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
-            # paused and went on, say), not the agent's voice.
+            # paused and went on, say), not the agent's voice. Unless the speaker ran dry
+            # during this reply (a starved callback on a loaded machine): everything after
+            # sounded later, the echo path moved, and AEC3 lets the echo through for about
+            # a second while it finds it again, so the barge-in may be the agent's own voice.
             return
         if self.watch.barged_in(self.clock()) and not self.half_duplex:
             self.half_duplex = True
