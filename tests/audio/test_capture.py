@@ -302,3 +302,23 @@ async def test_early_barge_ins_after_the_speaker_ran_dry_count_toward_half_duple
         assert audio.half_duplex and notices and "interrupting itself" in notices[-1]
     finally:
         await audio.aclose()
+
+
+async def test_after_the_speaker_ran_dry_the_mic_waits_a_moment_while_the_agent_plays() -> None:
+    audio, sink = make_io()
+    clock = [0.0]
+    audio.clock = lambda: clock[0]
+    try:
+        assert audio.canceller is not None
+        audio.canceller.ready = True
+        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # cancelling: sent
+        await until(lambda: len(sink.audio) == 1)
+        audio.playback.device_underflows += 1  # the callback starved, the device ran dry
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.stats().half_duplex_dropped == 1)
+        clock[0] += 1.5  # AEC3 has had its second to find the moved echo path
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: len(sink.audio) == 2)
+    finally:
+        await audio.aclose()
