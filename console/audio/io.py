@@ -87,6 +87,11 @@ SELF_INTERRUPTION_NOTICE = (
 )
 
 
+REALIGN_S = 1.0
+"""After the speaker ran dry, how long the mic is held while the agent plays (AEC3 re-finding
+the moved echo path)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AudioStats:
     chunks_captured: int
@@ -151,6 +156,9 @@ class AudioIO:
         self.watch = self_interruption or SelfInterruptionWatch()
         self._operator_interrupt = False
         self._reply: tuple[str, int] | None = None
+        self._reply_underflows = 0
+        self._underflows_seen = 0
+        self._realigned_at = 0.0
         self._muted = False
         self._push_to_talk = push_to_talk
         self._talking = False
@@ -243,13 +251,26 @@ class AudioIO:
         return not self._push_to_talk or self._talking or self.clock() < self._tail_until
 
     def _hold_mic(self) -> bool:
-        """Half duplex (or echo cancellation still learning the room): the agent is playing,
-        or its voice may still be coming back."""
+        """Half duplex (or echo cancellation still learning the room, or finding it again
+        after the speaker ran dry): the agent is playing, or its voice may still be coming
+        back."""
         learning = self.canceller is not None and not self.canceller.ready
-        if not (self.half_duplex or learning):
+        if not (self.half_duplex or learning or self._realigning()):
             return False
         playback = self.playback
         return playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
+
+    def _realigning(self) -> bool:
+        """The speaker ran dry a moment ago (a starved callback on a loaded machine): what it
+        plays now sounds later than before, the echo path moved, and AEC3 lets the echo through
+        while it finds it again (about a second, measured on null sinks under load)."""
+        if not self.echo_cancelling:
+            return False
+        underflows = self.playback.device_underflows
+        if underflows != self._underflows_seen:
+            self._underflows_seen = underflows
+            self._realigned_at = self.clock() + REALIGN_S
+        return self.clock() < self._realigned_at
 
     def set_audio_format(
         self,
@@ -435,6 +456,7 @@ class AudioIO:
             key = (event.item_id, event.content_index)
             if key != self._reply:
                 self._reply = key
+                self._reply_underflows = self.playback.device_underflows
                 self.watch.reply_started(self.clock())
             self.playback.feed(data, event.item_id, event.content_index)
         elif kind == "audio_interrupted":
@@ -450,9 +472,13 @@ class AudioIO:
             self._operator_interrupt = False
             return
         canceller = self.canceller
-        if canceller is not None and self.echo_cancelling and canceller.ready:
+        moved = self.playback.device_underflows != self._reply_underflows
+        if canceller is not None and self.echo_cancelling and canceller.ready and not moved:
             # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
-            # paused and went on, say), not the agent's voice.
+            # paused and went on, say), not the agent's voice. Unless the speaker ran dry
+            # during this reply (a starved callback on a loaded machine): everything after
+            # sounded later, the echo path moved, and AEC3 lets the echo through for about
+            # a second while it finds it again, so the barge-in may be the agent's own voice.
             return
         if self.watch.barged_in(self.clock()) and not self.half_duplex:
             self.half_duplex = True

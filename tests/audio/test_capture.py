@@ -268,3 +268,57 @@ async def test_push_to_talk_not_held_is_not_speaking_whatever_the_level() -> Non
         assert audio.levels.listening and audio.levels.user_speaking
     finally:
         await audio.aclose()
+
+
+async def test_early_barge_ins_after_the_speaker_ran_dry_count_toward_half_duplex() -> None:
+    from console.realtime.model_events import (
+        RealtimeModelAudioEvent,
+        RealtimeModelAudioInterruptedEvent,
+    )
+
+    notices: list[str] = []
+    audio, _sink = make_io(on_notice=notices.append)
+    clock = [0.0]
+    audio.clock = lambda: clock[0]
+    audio.can_play = True  # no device: the events drive the playback as they would
+    try:
+        assert audio.canceller is not None
+        audio.canceller.ready = True  # the echo was seen removed
+
+        def reply(n: int, ran_dry: bool) -> None:
+            clock[0] += 10.0
+            item = f"item_{n}"
+            audio.feed(RealtimeModelAudioEvent(tone(440, 40).tobytes(), "resp", item, 0))
+            if ran_dry:
+                audio.playback.device_underflows += 1  # what the callback counts
+            clock[0] += 0.5
+            audio.feed(RealtimeModelAudioInterruptedEvent(item_id=item, content_index=0))
+
+        for n in range(3):  # a person cutting in early, three times: AEC is working
+            reply(n, ran_dry=False)
+        assert not audio.half_duplex
+        for n in range(3, 6):  # the same after the speaker ran dry: the echo may be back
+            reply(n, ran_dry=True)
+        assert audio.half_duplex and notices and "interrupting itself" in notices[-1]
+    finally:
+        await audio.aclose()
+
+
+async def test_after_the_speaker_ran_dry_the_mic_waits_a_moment_while_the_agent_plays() -> None:
+    audio, sink = make_io()
+    clock = [0.0]
+    audio.clock = lambda: clock[0]
+    try:
+        assert audio.canceller is not None
+        audio.canceller.ready = True
+        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # cancelling: sent
+        await until(lambda: len(sink.audio) == 1)
+        audio.playback.device_underflows += 1  # the callback starved, the device ran dry
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: audio.stats().half_duplex_dropped == 1)
+        clock[0] += 1.5  # AEC3 has had its second to find the moved echo path
+        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
+        await until(lambda: len(sink.audio) == 2)
+    finally:
+        await audio.aclose()

@@ -20,7 +20,7 @@ from console.realtime import RealtimeAgent, RealtimeRunner, RealtimeSession
 from console.realtime.config import RealtimeSessionModelSettings
 from console.realtime.model import RealtimePlaybackTracker
 
-from .conftest import RATE, MonitorRecorder, PulseServer
+from .conftest import RATE, MonitorRecorder, PulseServer, clean_take
 
 VAD_SETTINGS: RealtimeSessionModelSettings = {
     "turn_detection": {"type": "server_vad", "silence_duration_ms": 400},
@@ -151,40 +151,57 @@ async def test_interrupt_mid_answer_truncates_at_what_was_really_played(
     pulse: PulseServer, call: Call
 ) -> None:
     await call.until(lambda: bool(call.seen("session.updated")))
-    recorder = MonitorRecorder(pulse)
-    await recorder.recording()
-    await call.session.send_message(
-        "Please repeat this whole sentence back to me slowly, word by word, because I would "
-        "like to hear how long a reply from the local engine can become when it is asked to."
-    )
-    await call.until(lambda: len(call.answer) > 48 * 2500)  # streamed faster than real time
-    answer = np.frombuffer(bytes(call.answer), dtype="<i2")
-    target = loud_moment(answer, 700)
-    tracker = call.audio.tracker
-    await call.until(lambda: (tracker.get_state()["elapsed_ms"] or 0) >= target - 20)
-    # The operator's interrupt key: local playback first, then the session's interrupt.
-    assert call.audio.interrupt()
-    handed_ms = tracker.get_state()["elapsed_ms"] or 0.0
-    device_wait_ms = call.audio.playback.dac_latency_s * 1000
-    await call.session.interrupt()
-    await call.until(lambda: bool(call.seen("conversation.item.truncated")))
-    await recorder.quiet_after_sound(quiet_ms=400)
-    recorded = recorder.stop()
-    truncated_ms = call.seen("conversation.item.truncated")[0]["audio_end_ms"]
 
-    # Where the answer sits in the recording (the null sink passes samples through unchanged).
-    head = answer[: RATE // 2].astype(np.float64)
-    corr = np.correlate(recorded.astype(np.float64), head, mode="valid")
-    offset = int(np.argmax(corr))
-    aligned = recorded[offset : offset + len(answer)].astype(np.int32)
-    assert np.abs(aligned[: RATE // 2] - answer[: RATE // 2]).max() < 200
-    # The last loud 1 ms block of the answer in the recording is where playback stopped.
-    win = RATE // 1000
-    blocks = len(aligned) // win
-    env = np.abs(aligned[: blocks * win]).reshape(blocks, win).max(axis=1)
-    played_ms = float(np.nonzero(env > 0.02 * 32768)[0][-1] + 1)
-    assert played_ms < len(answer) / 24 - 500  # it really stopped mid-answer
-    # The truncate carried what was really played, within 40 ms.
-    assert abs(truncated_ms - played_ms) <= 40, (truncated_ms, played_ms)
-    # And playback stopped within 40 ms of the interrupt: what sounded after it was pressed.
-    assert played_ms - (handed_ms - device_wait_ms) <= 40, (played_ms, handed_ms, device_wait_ms)
+    async def take() -> tuple[None, int]:
+        # A take whose playback the device flagged as run dry (a starved callback on a loaded
+        # machine) has a gap in the recording: it cannot be lined up with the answer.
+        call.answer.clear()
+        underflows = call.audio.playback.device_underflows
+        truncates = len(call.seen("conversation.item.truncated"))
+        done = len(call.seen("response.done"))
+        recorder = MonitorRecorder(pulse)
+        await recorder.recording()
+        await call.session.send_message(
+            "Please repeat this whole sentence back to me slowly, word by word, because I would "
+            "like to hear how long a reply from the local engine can become when it is asked to."
+        )
+        await call.until(lambda: len(call.answer) > 48 * 2500)  # streamed faster than real time
+        answer = np.frombuffer(bytes(call.answer), dtype="<i2")
+        target = loud_moment(answer, 700)
+        tracker = call.audio.tracker
+        await call.until(lambda: (tracker.get_state()["elapsed_ms"] or 0) >= target - 20)
+        # The operator's interrupt key: local playback first, then the session's interrupt.
+        assert call.audio.interrupt()
+        handed_ms = tracker.get_state()["elapsed_ms"] or 0.0
+        device_wait_ms = call.audio.playback.dac_latency_s * 1000
+        await call.session.interrupt()
+        await call.until(lambda: len(call.seen("conversation.item.truncated")) > truncates)
+        await recorder.quiet_after_sound(quiet_ms=400)
+        recorded = recorder.stop()
+        truncated_ms = call.seen("conversation.item.truncated")[truncates]["audio_end_ms"]
+        await call.until(lambda: len(call.seen("response.done")) > done)
+        await call.until(lambda: not call.audio.playback.pending)
+        flagged = call.audio.playback.device_underflows - underflows
+        if flagged:
+            return None, flagged
+
+        # Where the answer sits in the recording (the null sink passes samples unchanged).
+        head = answer[: RATE // 2].astype(np.float64)
+        corr = np.correlate(recorded.astype(np.float64), head, mode="valid")
+        offset = int(np.argmax(corr))
+        aligned = recorded[offset : offset + len(answer)].astype(np.int32)
+        assert np.abs(aligned[: RATE // 2] - answer[: RATE // 2]).max() < 200
+        # The last loud 1 ms block of the answer in the recording is where playback stopped.
+        win = RATE // 1000
+        blocks = len(aligned) // win
+        env = np.abs(aligned[: blocks * win]).reshape(blocks, win).max(axis=1)
+        played_ms = float(np.nonzero(env > 0.02 * 32768)[0][-1] + 1)
+        assert played_ms < len(answer) / 24 - 500  # it really stopped mid-answer
+        # The truncate carried what was really played, within 40 ms.
+        assert abs(truncated_ms - played_ms) <= 40, (truncated_ms, played_ms)
+        # And playback stopped within 40 ms of the interrupt: what sounded after it was pressed.
+        stopped_after = played_ms - (handed_ms - device_wait_ms)
+        assert stopped_after <= 40, (played_ms, handed_ms, device_wait_ms)
+        return None, 0
+
+    await clean_take(take)
