@@ -130,7 +130,16 @@ def test_stems_are_the_same_from_many_threads_at_once() -> None:
 
     from console.engine.spoken_values import stem
 
-    words = "bookings raining payments refunds invoices weather seconds travelling".split() * 500
+    words = [
+        "bookings",
+        "raining",
+        "payments",
+        "refunds",
+        "invoices",
+        "weather",
+        "seconds",
+        "travelling",
+    ] * 500
     expected = [stem(w) for w in words]
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: [stem(w) for w in words], range(4)))
