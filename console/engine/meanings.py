@@ -22,7 +22,7 @@ _SYNONYMS = {
     "weather": "forecast",
     "order": "purchase",
     "invoice": "bill|receipt",
-    "payment": "charge|charged|paid|pay|card",
+    "payment": "charge|charged|paid|pay",
     "trip": "journey|travel|holiday|vacation",
     "cancel": "call off|drop",
     "price": "cost",
