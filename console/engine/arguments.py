@@ -310,7 +310,7 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = None
         if required:
             words.missing.append(name)
-    if value and value_kind(name, schema) == "topic":
+    if value and kind == "topic":
         # A topic keeps its article: "look into the economy" is about "the economy".
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
         value = words.text[article.start() : article.end()] + value if article else value

@@ -240,14 +240,6 @@ class Recogniser:
 
     def _finish(self) -> str:
         self._decoder.end_utt()
-        if Recogniser._cmn is None and self._pcm:
-            # The first speech this process hears started from the prior, which may be far from
-            # this voice and channel: hear it once more, from the mean it has just taught us.
-            # (Usually this runs in the pause before the VAD's end of speech, unseen.)
-            self._decoder.set_cmn(self._decoder.get_cmn())
-            self._decoder.start_utt()
-            self._decoder.process_raw(bytes(self._pcm), False, True)
-            self._decoder.end_utt()
         hyp = self._decoder.hyp()
         text = hyp.hypstr.strip() if hyp is not None else ""
         if text:  # learn the channel from speech only, never from silence or noise
