@@ -290,7 +290,7 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()
         value = found[0] if found else None
-    if value is None and required and not shaped:
+    if value is None and required and not shaped and kind != "place":
         # Nothing stands out: the words that are left, possibly none.
         left = [
             m.group()
@@ -303,12 +303,14 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = " ".join(left)
         if not value:
             words.missing.append(name)
+    if value is None and required and kind == "place":
+        words.missing.append(name)  # a place is a name or follows "in": leftovers are not one
     if value and not shaped and all(t in STOP_WORDS for t in tokens(value)):
         # "look into the on": what is left of a misheard phrase is no value: ask for it.
         value = None
         if required:
             words.missing.append(name)
-    if value and value_kind(name, schema) == "topic":
+    if value and kind == "topic":
         # A topic keeps its article: "look into the economy" is about "the economy".
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
         value = words.text[article.start() : article.end()] + value if article else value

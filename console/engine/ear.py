@@ -32,16 +32,15 @@ RATE = 16000
 _MODELS_KEPT = 8
 # Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
 DISCOUNT = 0.4
-LIVE_CMN = True
 # A pause this long (seconds) after speech, quieter than _QUIET_RATIO of its loudest 20 ms, is
 # taken as the likely end: the transcript is finished then, and finished again if speech resumes.
 PAUSE = 0.3
 _QUIET_RATIO = 10 ** (-25 / 20)
 _FLOOR = 10 ** (-70 / 20)  # quieter than any microphone's noise: digital silence
 _FRAME = RATE // 50
-# The cepstral mean of speech at an ordinary level (the live estimate starts here and adapts
-# within each utterance): the mean over a few voices, so the first utterance is not heard with
-# a mean far from any voice's.
+# Where the live cepstral mean starts before any speech was heard (it adapts within each
+# utterance, and later ones start from the last learnt): the mean over a few espeak-ng voices at
+# their ordinary level, nearer to any voice than the model's generic start.
 CMN_PRIOR = "49.5,3.5,0.3,13.0,-6.0,3.0,-5.0,-9.0,-3.5,-2.5,3.5,-3.0,-1.0"
 
 
@@ -124,11 +123,10 @@ def _decoder(lines: list[str], **options: Any) -> Any:
         decoder = pocketsphinx.Decoder(
             samprate=RATE, lm=lm_path, dict=dict_path, loglevel="FATAL", **options
         )
-    if LIVE_CMN:
-        # The model asks for batch CMN, which holds every frame back until the utterance ends:
-        # live CMN lets the search run while the audio arrives.
-        decoder.config["cmn"] = "live"
-        decoder.reinit_feat()
+    # The model asks for batch CMN, which holds every frame back until the utterance ends: live
+    # CMN lets the search run while the audio arrives.
+    decoder.config["cmn"] = "live"
+    decoder.reinit_feat()
     return decoder
 
 

@@ -9,7 +9,6 @@ agent tasks, not phrasings of any test or benchmark.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .spoken_values import STOP_WORDS, content_stems, identifier_words, sounds_like, stem, tokens
 
@@ -23,7 +22,7 @@ _SYNONYMS = {
     "weather": "forecast",
     "order": "purchase",
     "invoice": "bill|receipt",
-    "payment": "charge|charged|paid|pay|card",
+    "payment": "charge|charged|paid|pay",
     "trip": "journey|travel|holiday|vacation",
     "cancel": "call off|drop",
     "price": "cost",
@@ -100,16 +99,8 @@ def _said(phrases: list[str], text: str, words: set[str]) -> int:
     return best
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """How strongly a request points at one action."""
-
-    score: int = 0
-    named: bool = False  # a word of its name, or a synonym of one, was said
-
-
-def evidence(text: str, name: str, description: str, *, handoff: bool = False) -> Evidence:
-    """The request's words for the tool (or, with `handoff`, the agent) `name`."""
+def evidence(text: str, name: str, description: str, *, handoff: bool = False) -> int:
+    """How strongly the request's words point at the tool (or, with `handoff`, the agent) `name`."""
     low = " ".join(tokens(text))
     words = {stem(w) for w in tokens(text)}
     said = words - {stem(w) for w in STOP_WORDS}
@@ -118,25 +109,24 @@ def evidence(text: str, name: str, description: str, *, handoff: bool = False) -
     if handoff:
         own -= _HANDOFF_WORDS
         about -= _HANDOFF_WORDS
-    score, named = 0, False
+    score = 0
     for key in own:
         same = NAME if key in said else _said(_SYNONYM_PHRASES.get(key, []), low, said)
         if same:
-            score, named = score + same, True
+            score += same
         elif len(key) >= 5 and any(sounds_like(w) == sounds_like(key) for w in said if len(w) >= 5):
-            score, named = score + SOUND, True  # misheard ("whether" for "weather")
+            score += SOUND  # misheard ("whether" for "weather")
         elif _said(_RELATED_PHRASES.get(key, []), low, said):
             score += RELATED
     for key in about:
         # A handoff has nothing but its description to go by: its words count like a name's.
         if key in said:
             score += NAME if handoff else DESCRIPTION
-            named = named or handoff
         elif same := _said(_SYNONYM_PHRASES.get(key, []), low, said):
             score += same if handoff else DESCRIPTION
         elif _said(_RELATED_PHRASES.get(key, []), low, said):
             score += DESCRIPTION
-    return Evidence(score, named)
+    return score
 
 
 def synonyms(word: str) -> list[str]:
@@ -147,3 +137,12 @@ def synonyms(word: str) -> list[str]:
 def related(word: str) -> list[str]:
     """Words that point at `word`'s subject ("raining" for "weather")."""
     return list(_RELATED_PHRASES.get(stem(word), []))
+
+
+def names_agent(text: str, agent: str) -> bool:
+    """A word of the agent's own name was said ("billing please"), exactly: sounding alike
+    ("building") is not asking for it."""
+    own = (
+        {stem(w) for w in identifier_words(agent)} - _HANDOFF_WORDS - {stem(w) for w in STOP_WORDS}
+    )
+    return bool(own & {stem(w) for w in tokens(text)})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import extract_arguments
-from .meanings import Evidence, evidence
+from .meanings import evidence, names_agent
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .spoken_values import identifier_words
@@ -180,10 +180,10 @@ def _param_evidence(tool: dict[str, Any], text: str) -> int:
 
 def _tool_evidence(tool: dict[str, Any], text: str) -> int:
     found = evidence(text, str(tool.get("name", "")), str(tool.get("description") or ""))
-    return found.score + (_param_evidence(tool, text) if found.score else 0)
+    return found + (_param_evidence(tool, text) if found else 0)
 
 
-def _handoff_evidence(tool: dict[str, Any], text: str) -> Evidence:
+def _handoff_evidence(tool: dict[str, Any], text: str) -> int:
     name = str(tool["name"])[len(HANDOFF_PREFIX) :]
     return evidence(text, name, str(tool.get("description") or ""), handoff=True)
 
@@ -278,8 +278,7 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     plain = [t for t in functions if not str(t["name"]).startswith(HANDOFF_PREFIX)]
     # An agent asked for by name ("billing please") is a handoff whatever else was said.
     for handoff in handoffs:
-        agent = _humanise(str(handoff["name"])[len(HANDOFF_PREFIX) :])
-        if evidence(text, agent, "", handoff=True).named:
+        if names_agent(text, str(handoff["name"])[len(HANDOFF_PREFIX) :]):
             return [_call(handoff, text)]
     score, tool = _best_tool(plain, text)
     if tool_choice == "required" and tool is not None and score > 0:
@@ -289,7 +288,7 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     elsewhere = [
         (
             max(
-                _handoff_evidence(t, text).score,
+                _handoff_evidence(t, text),
                 _best_tool(inp.agents.tools_behind(t["name"]), text)[0],
             ),
             i,

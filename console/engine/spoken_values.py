@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import snowballstemmer
 
@@ -38,7 +39,7 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # "a" and "i" are words far more often than letters of a code.
 _WEAK_LETTERS = frozenset("ai")
 
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 
 
@@ -49,7 +50,11 @@ def tokens(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Snowball's English stem: "bookings" and "booking" agree, and so do "raining" and "rain"."""
-    return _STEMMER.stemWord(word.lower())
+    # A stemmer keeps the word it works on: one per thread (connections decide in parallel).
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word.lower()))
 
 
 def content_stems(text: str) -> set[str]:

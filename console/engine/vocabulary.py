@@ -50,7 +50,7 @@ _PREFIXES = (
 # Everyday endings of a request.
 _TAILS = ("please", "for me", "right now", "today", "tomorrow", "this week", "thanks", "now")
 # Questions about a subject in a related word ("is it raining", "will it be sunny").
-_ABOUT_FRAMES = ("is it", "will it be", "is it going to be", "is it going to", "how", "any")
+_ABOUT_FRAMES = ("is it", "will it be", "is it going to be")
 _ASKS = ("what is", "what's", "how is", "tell me", "show me", "give me", "check", "look up", "find")
 _CITIES = (
     "london",
@@ -450,16 +450,20 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
         actions += [thing, f"the {thing}", f"my {thing}"]
     questions = [f"{ask} the {thing}" for ask in _ASKS for thing in objects if not verbs]
     questions += [f"what's the {thing} like" for thing in objects if not verbs]
-    # Questions about the subject in its own words: "is it raining", "will it be sunny".
-    questions += [
+    # Questions about the subject in its own words: "is it raining", "will it be sunny"; fewer
+    # than the plain requests, which would otherwise be heard as these.
+    about = [
         f"{frame} {word}"
         for subject in subjects
         for word in related(subject)
         for frame in _ABOUT_FRAMES
     ]
     for _ in range(100):
-        if questions and rng.random() < 0.5:
+        draw = rng.random()
+        if questions and draw < 0.5:
             parts = [rng.choice(questions)]
+        elif about and draw < 0.6:
+            parts = [rng.choice(about)]
         else:
             parts = [rng.choice(_PREFIXES), rng.choice(actions or [" ".join(name)])]
         for label, kind, values in corpus.pick(slots, rng.randint(1, max(1, len(slots)))):

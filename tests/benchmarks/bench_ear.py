@@ -290,6 +290,11 @@ def run(verbose: bool = False) -> list[tuple[str, float, str, str]]:
         e, w = word_errors(request.text, h.transcript)
         edits, words = edits + e, words + w
     right = sum(right_action(r, h.output) for (r, _), h in zip(items, heard, strict=True))
+    # A call that is not the right action (a question back, or no call, is not counted here).
+    wrong = sum(
+        any(o.get("type") == "function_call" for o in h.output) and not right_action(r, h.output)
+        for (r, _), h in zip(items, heard, strict=True)
+    )
     ready = [h.stop_to_transcript_ms for h in heard]
     first = [h.speech_end_to_audio_ms for h in heard if h.speech_end_to_audio_ms is not None]
     rows = [
@@ -300,6 +305,7 @@ def run(verbose: bool = False) -> list[tuple[str, float, str, str]]:
             "of 10",
             ">= 8",
         ),
+        ("wrong call (a call, not the right one)", 10 * wrong / len(items), "of 10", "low"),
         ("recognition real-time factor (CPU / audio)", _rtf(items), "x", "< 1"),
         ("speech stopped -> transcript, median", statistics.median(ready), "ms", "<= 300 ms"),
         ("speech stopped -> transcript, p95", _percentile(ready, 0.95), "ms", "<= 300 ms"),

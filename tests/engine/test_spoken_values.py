@@ -122,3 +122,25 @@ def test_missing_required_values_are_reported_not_invented_silently() -> None:
     args = extract_arguments("refund order 42", REFUND, tool_name="refund_order", missing=missing)
     assert args["order_id"] == "42"
     assert missing == ["amount"]
+
+
+def test_stems_are_the_same_from_many_threads_at_once() -> None:
+    # Connections decide in parallel; a shared stemmer mixed their words up (IndexError).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from console.engine.spoken_values import stem
+
+    words = [
+        "bookings",
+        "raining",
+        "payments",
+        "refunds",
+        "invoices",
+        "weather",
+        "seconds",
+        "travelling",
+    ] * 500
+    expected = [stem(w) for w in words]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: [stem(w) for w in words], range(4)))
+    assert all(r == expected for r in results)
