@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -84,7 +84,7 @@ def from_usage_event(event: Any) -> TokenCount:
 class TokenLedger:
     """Every response's count and cost, in order, and the session total."""
 
-    total: TokenCount = TokenCount()
+    total: TokenCount = field(default_factory=TokenCount)
     cost: float | None = None
     responses: int = 0
 
