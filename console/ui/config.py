@@ -7,7 +7,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .metrics import StageBudgets
+from .pricing import PriceTable
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 BACKENDS = ("auto", "openai", "local")
 BINDING_IDS = (
@@ -54,6 +61,8 @@ class ConsoleConfig:
     """Seconds a tool call may run before the model is told it timed out (a tool's own
     ``timeout_s`` wins): a tool that never returns must not stall the conversation."""
     """Seconds of user inactivity before the session closes (off when None)."""
+    prices: PriceTable = field(default_factory=PriceTable)
+    budgets: StageBudgets = field(default_factory=StageBudgets)
 
     def override(self, **changes: Any) -> ConsoleConfig:
         """A copy with every change that is not None applied (flags left unset keep the file's)."""
@@ -130,7 +139,20 @@ def parse_config(text: str, path: Path) -> ConsoleConfig:
     if "tool_timeout" in data:
         values["tool_timeout"] = _parse_timeout(data["tool_timeout"], path, text, "tool_timeout")
     values["devices"] = _parse_devices(data.get("devices", {}), path, text)
+    for key, model in (("prices", PriceTable), ("budgets", StageBudgets)):
+        if key in data:
+            values[key] = _parse_model(model, data[key], path, text, key)
     return ConsoleConfig(**values)
+
+
+def _parse_model(model: type[_Model], raw: Any, path: Path, text: str, key: str) -> _Model:
+    """A table declared as a pydantic model; its first error, located, as the one line."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join([key, *(str(part) for part in first["loc"])])
+        raise _fail(path, text, where, first["msg"].lower()) from None
 
 
 def _parse_timeout(raw: Any, path: Path, text: str, key: str = "inactivity_timeout") -> float:

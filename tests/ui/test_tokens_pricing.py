@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from console.engine.response import usage
 from console.realtime.wire import usage_event
+from console.ui.config import ConfigError, parse_config
 from console.ui.pricing import ModelPrice, PriceTable
 from console.ui.tokens import TokenCount, TokenLedger, format_cost, from_usage_event
 
@@ -62,3 +65,24 @@ def test_the_ledger_sums_counts_and_costs() -> None:
     assert format_cost(ledger.cost) == "$0.0010"
     assert format_cost(None) == "-"
     assert TokenCount.from_dict(ledger.total.as_dict()) == ledger.total
+
+
+def test_the_config_file_edits_prices_and_budgets(tmp_path: Path) -> None:
+    text = (
+        "[prices]\ndefault = \"mine\"\n"
+        "[prices.models.mine]\ntext_input = 1\ntext_cached_input = 0.5\ntext_output = 2\n"
+        "audio_input = 3\naudio_cached_input = 0.5\naudio_output = 4\n"
+        "[budgets]\nfirst_audio = 900\n"
+    )
+    config = parse_config(text, tmp_path / "config.toml")
+    assert config.prices.cost("local", TokenCount(audio_out=1_000_000)) == pytest.approx(4.0)
+    assert config.budgets.first_audio == 900 and config.budgets.transcript == 1500
+
+
+def test_a_bad_price_is_one_line_naming_file_line_and_key(tmp_path: Path) -> None:
+    text = "theme = \"x\"\n[budgets]\nfirst_audio = -5\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "config.toml")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / 'config.toml'}:3: budgets.first_audio")
