@@ -25,6 +25,7 @@ from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
 from .screens.main import MainScreen
+from .session_figures import SessionFigures
 from .session_view import SessionView
 from .themes import (
     DEFAULT_THEME,
@@ -163,10 +164,12 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             agent=getattr(self.agents[0], "name", "") if self.agents else "",
             frame_interval=1.0 / frame_rate if frame_rate > 0 else 0.0,
         )
+        self.bridge.pricer = lambda tokens: self.config.prices.cost(self.backend.model, tokens)
         self.main = MainScreen(
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
+        self.figures = SessionFigures(lambda text: setattr(self.main.status, "usage", text))
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
         if wanted not in self.available_themes:
@@ -357,6 +360,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
             self.bridge.mark_turn_start()
+            self.bridge.user_turn_ended()
             self.journal_act("sent", text=text)
 
     def _decide(self, approve: bool, always: bool) -> None:

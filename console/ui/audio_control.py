@@ -115,6 +115,8 @@ class AudioControl:
             pending = audio.playback_pending
         if pending != self._playback_pending:
             self._playback_pending = pending
+            if pending:
+                self.bridge.timeline.playout_started()
             session.set_playback_pending(pending)
 
     # -- the device picker (command palette) ---------------------------------------------------

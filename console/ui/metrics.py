@@ -69,9 +69,12 @@ class MetricsBook:
     """The turns of a session in order, and what the metrics view shows of them."""
 
     turns: list[TurnFigures] = field(default_factory=list)
+    costs: list[float | None] = field(default_factory=list)
+    """Each turn's cost, as priced when it ended (None: no price applied)."""
 
-    def add(self, turn: TurnFigures) -> None:
+    def add(self, turn: TurnFigures, cost: float | None = None) -> None:
         self.turns.append(turn)
+        self.costs.append(cost)
 
     def series(self, measure: str) -> list[float | None]:
         return [figure(turn, measure) for turn in self.turns]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from .bridge import SessionBridge
 from .journaling import journaled
 from .listener import ConsoleListener
+from .session_figures import SessionFigures
+from .tokens import TokenCount
 from .widgets.approvals import PendingApproval, short_arguments
 from .widgets.history_tree import item_text
 
@@ -28,6 +30,7 @@ class SessionView:
     main: MainScreen
     bridge: SessionBridge
     config: ConsoleConfig
+    figures: SessionFigures
 
     def system_line(self, text: str, *, kind: str = "system") -> None:
         label = "error" if kind == "error" else "console"
@@ -89,6 +92,14 @@ class SessionView:
             message.item_id, message.text, kind="assistant", label=message.agent,
             arrivals=message.arrivals,
         )
+
+    @journaled
+    def on_session_bridge_usage_reported(self, message: B.UsageReported) -> None:
+        self.figures.usage(TokenCount.from_dict(message.tokens), message.cost)
+
+    @journaled
+    def on_session_bridge_turn_measured(self, message: B.TurnMeasured) -> None:
+        self.figures.turn(message.figures, message.cost)
 
     @journaled
     def on_session_bridge_user_spoke(self, message: B.UserSpoke) -> None:

@@ -106,8 +106,6 @@ class TurnTimeline:
                 self._outstanding.discard(call_id)
             case ev.RealtimeHandoffEvent():
                 self._outstanding.clear()  # the handoff's call never reports a tool end
-            case ev.RealtimeSessionClosed():
-                return self._finish() if self._turn is not None else None
         return None
 
     def _model_event(self, data: Any) -> TurnFigures | None:
