@@ -25,6 +25,7 @@ from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
 from .screens.main import MainScreen
+from .screens.metrics import MetricsScreen
 from .session_figures import SessionFigures
 from .session_view import SessionView
 from .themes import (
@@ -78,6 +79,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
+    ("metrics", "show_metrics", "Metrics", "Where the time goes: latency per stage, tokens, cost"),
     ("clear", "clear_transcript", "Clear", "Clear the transcript pane"),
     ("quit", "quit", "Quit", "Close the session and quit"),
 )
@@ -104,6 +106,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("f3", "show_metrics", "Metrics", id="metrics"),
         Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -410,6 +413,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             self.notify("no tool call is running", timeout=2)
             return
         self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
+
+    def action_show_metrics(self) -> None:
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen(self.figures, self.config.budgets))
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()
