@@ -24,6 +24,7 @@ from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
+from .screens.always_rules import AlwaysRulesScreen
 from .screens.main import MainScreen
 from .screens.metrics import MetricsScreen
 from .session_figures import SessionFigures
@@ -106,7 +107,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
-        Binding("f3", "show_metrics", "Metrics", id="metrics"),
+        Binding("f3", "show_metrics", "Metrics", id="metrics", show=False),
         Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -377,7 +378,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self.journal_act(
             "decision", call_id=call_id, tool=approval.tool, agent=approval.agent,
             arguments=approval.arguments, decision="approved" if approve else "rejected",
-            always=always,
+            always=always, waited_ms=self.bridge.decisions.waited_ms(call_id),
         )
         if approve:
             self._session_command("approve", lambda s: s.approve_tool_call(call_id, always=always))
@@ -418,6 +419,18 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         if not isinstance(self.screen, MetricsScreen):
             self.push_screen(MetricsScreen(self.figures, self.config.budgets))
 
+    def action_always_rules(self) -> None:
+        wrapper = getattr(self.session, "context_wrapper", None)
+        if wrapper is None:
+            self.notify("not connected: no rules", timeout=2)
+            return
+
+        def revoke(tool: str | None) -> None:
+            if tool is not None and wrapper.revoke_always(tool):
+                self.journal_act("revoke", tool=tool)
+
+        self.push_screen(AlwaysRulesScreen(wrapper.always_rules()), revoke)
+
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()
 
@@ -427,6 +440,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             if action in ("quit",):
                 continue  # Textual's own list already offers Quit
             yield SystemCommand(title, help_text, self._palette_action(action))
+        yield SystemCommand(
+            "Always rules", "List the always-approve/reject rules and revoke one",
+            self._palette_action("always_rules"),
+        )
         for title, help_text, run in self.device_commands():
             yield SystemCommand(title, help_text, run)
 

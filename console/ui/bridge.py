@@ -13,6 +13,7 @@ from console.journal.redact import Redactor
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
 
+from .audit import DecisionWatch
 from .timeline import TurnFigures, TurnTimeline
 from .tokens import TokenCount, from_usage_event
 
@@ -116,6 +117,17 @@ class SessionBridge:
         def __init__(self, agent: str, tool: str, arguments: str, call_id: str) -> None:
             super().__init__()
             self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+
+    class DecidedByRule(Message):
+        """An "always" rule approved or rejected a call with nobody asked. Not journaled as a
+        message: the console records it as a decision (``by="rule"``), which replay shows."""
+
+        def __init__(
+            self, agent: str, tool: str, arguments: str, call_id: str, decision: str
+        ) -> None:
+            super().__init__()
+            self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+            self.decision = decision
 
     class ErrorReported(Message):
         """An error to show; ``source`` labels it ("error", or "listener" for a failing
@@ -273,6 +285,7 @@ class SessionBridge:
         speech in time from the server's ``audio_end_ms``; None in text mode."""
         self.events_seen = 0
         self.timeline = TurnTimeline(timer)
+        self.decisions = DecisionWatch(timer)
         self.pricer: Callable[[TokenCount], float | None] = lambda tokens: None
         """What tokens cost (the app sets it from the price table and the model)."""
         self.closed_reason: str | None = None
@@ -373,6 +386,11 @@ class SessionBridge:
                 # The audio layer failing must never cost the session: log it, go on.
                 log.exception("the audio layer failed on a %s event", event.type)
         figures = self.timeline.observe(event)
+        ruled = self.decisions.observe(event)
+        if ruled is not None:
+            self.post(self.DecidedByRule(
+                ruled.agent, ruled.tool, ruled.arguments, ruled.call_id, ruled.decision
+            ))
         match event:
             case ev.RealtimeRawModelEvent(data=data):
                 self._handle_model_event(data)

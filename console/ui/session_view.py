@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bridge import SessionBridge
-from .journaling import journaled
+from .journaling import guardrail_line, journaled
 from .listener import ConsoleListener
 from .session_figures import SessionFigures
 from .tokens import TokenCount
@@ -37,6 +37,9 @@ class SessionView:
         self.main.transcript.add(kind, label, text)  # type: ignore[arg-type]
 
     def key_for(self, binding_id: str) -> str:
+        raise NotImplementedError
+
+    def journal_act(self, act: str, **fields: Any) -> None:
         raise NotImplementedError
 
     @journaled
@@ -145,10 +148,19 @@ class SessionView:
     def on_session_bridge_error_reported(self, message: B.ErrorReported) -> None:
         self.main.transcript.add("error", message.source, message.text)
 
+    def on_session_bridge_decided_by_rule(self, message: B.DecidedByRule) -> None:
+        # Recorded as a decision (not as the message), so replay and export show it once.
+        self.journal_act(
+            "decision", by="rule", call_id=message.call_id, tool=message.tool,
+            agent=message.agent, arguments=message.arguments, decision=message.decision,
+            always=True, waited_ms=0.0,
+        )
+
     @journaled
     def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:
-        names = ", ".join(message.guardrails)
-        self.main.transcript.add("error", "guardrail", f"{names} tripped: reply stopped")
+        self.main.transcript.add("error", "guardrail", guardrail_line(
+            message.guardrails, message.text
+        ))
 
     @journaled
     def on_session_bridge_history_changed(self, message: B.HistoryChanged) -> None:
