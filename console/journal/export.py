@@ -102,6 +102,11 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             entries.append(
                 {"t": t, "kind": "handoff", "from": record.get("from"), "to": record.get("to")}
             )
+        elif kind == "event" and record.get("type") == "bridge.DecidedByRule":
+            entries.append({
+                "t": t, "kind": "decision", "by": "rule", "always": True, "waited_ms": 0.0,
+                **{k: fields.get(k) for k in ("call_id", "tool", "agent", "decision")},
+            })
         elif kind == "event" and record.get("type") == "console.revoke":
             entries.append({"t": t, "kind": "revoke", "tool": fields.get("tool")})
         elif kind == "event" and record.get("type") == "bridge.GuardrailTripped":

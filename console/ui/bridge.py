@@ -119,8 +119,7 @@ class SessionBridge:
             self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
 
     class DecidedByRule(Message):
-        """An "always" rule approved or rejected a call with nobody asked. Not journaled as a
-        message: the console records it as a decision (``by="rule"``), which replay shows."""
+        """An "always" rule approved or rejected a call with nobody asked (it never waited)."""
 
         def __init__(
             self, agent: str, tool: str, arguments: str, call_id: str, decision: str

@@ -39,7 +39,7 @@ class SessionView:
     def key_for(self, binding_id: str) -> str:
         raise NotImplementedError
 
-    def journal_act(self, act: str, **fields: Any) -> None:
+    def apply_act(self, act: str, fields: dict[str, Any]) -> None:
         raise NotImplementedError
 
     @journaled
@@ -148,13 +148,13 @@ class SessionView:
     def on_session_bridge_error_reported(self, message: B.ErrorReported) -> None:
         self.main.transcript.add("error", message.source, message.text)
 
+    @journaled
     def on_session_bridge_decided_by_rule(self, message: B.DecidedByRule) -> None:
-        # Recorded as a decision (not as the message), so replay and export show it once.
-        self.journal_act(
-            "decision", by="rule", call_id=message.call_id, tool=message.tool,
-            agent=message.agent, arguments=message.arguments, decision=message.decision,
-            always=True, waited_ms=0.0,
-        )
+        # The journaled message is the decision's one record (export reads it as by="rule").
+        self.apply_act("decision", {
+            "by": "rule", "call_id": message.call_id, "tool": message.tool,
+            "arguments": message.arguments, "decision": message.decision, "always": True,
+        })
 
     @journaled
     def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:

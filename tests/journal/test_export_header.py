@@ -19,8 +19,9 @@ def test_header_audit_lines_and_one_session_object(tmp_path: Path) -> None:
     writer.event("bridge.UsageReported", fields={
         "tokens": {"text_in": 100, "audio_in": 50, "cached_text": 64, "cached_audio": 0,
                    "text_out": 10, "audio_out": 40}, "cost": 0.0025})
-    writer.decision(by="rule", call_id="c1", tool="refund_order", decision="approved",
-                    always=True, waited_ms=0.0)
+    writer.event("bridge.DecidedByRule", fields={
+        "agent": "Billing", "tool": "refund_order", "arguments": "{}", "call_id": "c1",
+        "decision": "approved"})
     writer.decision(by="operator", call_id="c2", tool="refund_order", decision="rejected",
                     always=False, waited_ms=2300.0)
     writer.event("console.revoke", fields={"tool": "refund_order"})

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from console.journal import JournalWriter
+from console.journal.export import export
 from console.realtime import events as ev
 from console.realtime.run_context import RunContextWrapper
 from console.ui.audit import DecisionWatch
@@ -72,8 +73,13 @@ def test_a_guardrail_line_names_it_and_the_text() -> None:
 
 
 def decisions(path: Path) -> list[dict[str, Any]]:
+    """The operator's decision records and the rule decisions' (journaled as their message)."""
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    return [r for r in records if r.get("kind") == "decision"]
+    return [
+        r if r.get("kind") == "decision" else {"by": "rule", **r["fields"]}
+        for r in records
+        if r.get("kind") == "decision" or r.get("type") == "bridge.DecidedByRule"
+    ]
 
 
 async def test_approve_always_then_the_rule_decides_and_can_be_revoked(tmp_path: Path) -> None:
@@ -98,7 +104,10 @@ async def test_approve_always_then_the_rule_decides_and_can_be_revoked(tmp_path:
     first, ruled = decisions(tmp_path / "s.jsonl")
     assert (first["by"], first["decision"], first["always"]) == ("operator", "approved", True)
     assert first["waited_ms"] >= 0
-    assert (ruled["by"], ruled["decision"], ruled["waited_ms"]) == ("rule", "approved", 0.0)
+    assert (ruled["by"], ruled["decision"], ruled["tool"]) == ("rule", "approved", "refund_order")
+    exported = export(tmp_path / "s.jsonl", "md")
+    assert "**Operator approved always** `refund_order`" in exported
+    assert "**Rule approved** `refund_order`" in exported
 
 
 def test_an_auto_approved_call(snap_compare: Any) -> None:
