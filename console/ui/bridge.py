@@ -305,6 +305,10 @@ class SessionBridge:
         """The user's input ended (text sent, speech stopped or committed): a turn starts."""
         self._post_figures(self.timeline.input_ended(at))
 
+    def playout_started(self) -> None:
+        """Local playback of a reply began (the audio layer's playback went pending)."""
+        self._post_figures(self.timeline.playout_started())
+
     def _post_figures(self, figures: TurnFigures | None) -> None:
         if figures is not None:
             self.post(self.TurnMeasured(

@@ -50,8 +50,10 @@ class TurnTimeline:
     """Fed every session event (``observe``) plus the two marks only the console knows (the end
     of the user's input, the start of local playout); hands back each turn as it finishes.
 
-    A turn ends with the first response that says something while no tool call is outstanding;
-    a new input also ends the turn before it (what it reached so far is kept)."""
+    A turn ends with the first response that says something while no tool call is outstanding,
+    or, when ``expect_playout`` (audio plays here) and audio came, once its playout starts (a
+    reply often arrives faster than it plays); a new input also ends the turn before it (what it
+    reached so far is kept)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -62,6 +64,9 @@ class TurnTimeline:
         self._running: dict[str, float] = {}  # tool started, by call id
         self._busy_since: float | None = None
         self._busy_ms = 0.0
+        self._ended = False  # the turn's last response ended; only its playout is awaited
+        self.expect_playout = False
+        """Local playback runs, so a turn with audio waits for ``playout_started``."""
 
     # -- the console's marks ---------------------------------------------------------------
 
@@ -73,8 +78,10 @@ class TurnTimeline:
         self._busy_since = self._clock() if self._busy_since is not None else None
         return done
 
-    def playout_started(self) -> None:
+    def playout_started(self) -> TurnFigures | None:
+        """Local playback of the reply began; the figures if that was all the turn awaited."""
         self._mark("playout")
+        return self._finish() if self._turn is not None and self._ended else None
 
     @property
     def open(self) -> bool:
@@ -127,7 +134,10 @@ class TurnTimeline:
         elif kind == "turn_ended":
             turn = self._turn
             if turn is not None and turn.spoke and not self._outstanding:
-                return self._finish()
+                awaiting = self.expect_playout and "first_audio" in turn.stages
+                if not awaiting or "playout" in turn.stages:
+                    return self._finish()
+                self._ended = True
         return None
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -168,6 +178,7 @@ class TurnTimeline:
         turn = self._turn
         assert turn is not None
         self._turn = None
+        self._ended = False
         self._count += 1
         now = self._clock()
         ordered = {stage: turn.stages[stage] for stage in STAGES if stage in turn.stages}

@@ -145,3 +145,27 @@ def test_the_book_summarises_each_measure_and_budgets_flag_slow_ones() -> None:
     budgets = StageBudgets(first_audio=800)
     assert budgets.over("first_audio", 900) and not budgets.over("first_audio", 600)
     assert not budgets.over("approval", 1e9)  # no budget: never slow
+
+
+def test_with_playback_a_turn_waits_for_its_playout_to_start() -> None:
+    clock = Clock()
+    line = TurnTimeline(clock)
+    line.expect_playout = True
+    line.input_ended()
+    clock.advance(100)
+    line.observe(audio())
+    clock.advance(50)
+    # The whole reply arrived before a sample of it played: the turn is not over yet.
+    assert line.observe(raw(me.RealtimeModelTurnEndedEvent())) is None
+    clock.advance(30)
+    done = line.playout_started()
+    assert done is not None and done.stages == pytest.approx({"first_audio": 100, "playout": 180})
+    assert line.playout_started() is None and not line.open
+
+
+def test_without_playback_a_turn_ends_with_its_response() -> None:
+    clock = Clock()
+    line = TurnTimeline(clock)
+    line.input_ended()
+    line.observe(audio())
+    assert line.observe(raw(me.RealtimeModelTurnEndedEvent())) is not None
