@@ -16,10 +16,12 @@ from console.cli import open_session
 from console.journal import JournalWriter
 from console.journal.export import export
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
+from console.ui.screens.metrics import MetricsScreen
 
 from .conftest import SNAPSHOT_DIR, make_app
 from .test_app_local import LOCAL, connect, lines, say, wait_for
 from .test_metrics_view import StepClock
+from .test_replay import replay_app
 
 EPOCH = 1767259800.0  # 2026-01-01 09:30:00 UTC
 
@@ -105,3 +107,23 @@ async def test_the_export_opens_with_the_session_and_names_each_speaker(
     speakers = {e["agent"] for e in document["entries"] if e["kind"] == "assistant"}
     assert speakers == {"Triage", "Billing"}
     assert header_and_figures(markdown) == snapshot.use_extension(MarkdownSnapshot)
+
+
+async def test_replay_brings_back_the_figures(tmp_path: Path, utc: Any) -> None:
+    path = tmp_path / "20260101-093000.jsonl"
+    await run_session(path)
+    replay = replay_app(path)
+    async with replay.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        replay.play_all()
+        await pilot.pause()
+        book = replay.figures.book
+        assert [turn.number for turn in book.turns] == [1, 2, 3]
+        assert book.turns[1].tool_ms > 0 and all(cost for cost in book.costs)
+        summary = json.loads(export(path, "json"))["session"]
+        assert replay.main.status.usage == (
+            f"{summary['tokens']['total']} tokens · ${summary['cost_usd']:.4f}"
+        )
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(replay.screen, MetricsScreen)
