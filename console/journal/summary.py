@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN_FIELDS = ("text_in", "audio_in", "cached_text", "cached_audio", "text_out", "audio_out")
 """The token counts the console journals per response (its ``TokenCount``)."""
-STAGE_FIELDS = ("transcript", "response", "first_text", "first_audio", "playout")
-STAGE_LABELS = {
+STAGES: tuple[str, ...] = ("transcript", "response", "first_text", "first_audio", "playout")
+"""A turn's milestones in the order a spoken turn reaches them (the console's turn timeline
+measures them; journals keep them under these names)."""
+STAGE_LABELS: dict[str, str] = {
     "transcript": "transcript", "response": "response.created", "first_text": "first text",
     "first_audio": "first audio", "playout": "playout start",
 }
+MEASURES: tuple[str, ...] = (*STAGES, "tool", "approval", "total")
+"""Every figure a turn has: the milestones, then the time kept apart, then the whole turn."""
+LABELS: dict[str, str] = {
+    **STAGE_LABELS, "tool": "tool run", "approval": "approval wait", "total": "whole turn"
+}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (a value that occurred, never an interpolation)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def table(value: Any) -> dict[str, Any]:
@@ -124,22 +138,35 @@ def header_markdown(summary: SessionSummary, title: str) -> list[str]:
     return [f"# {title}", "", *(f"- **{name}:** {value}" for name, value in rows), ""]
 
 
+def figure_of(turn: dict[str, Any], measure: str) -> float | None:
+    """``measure`` of a journaled turn in ms; None when it never reached it (or had no tools)."""
+    if measure in ("tool", "approval"):
+        return _number(turn.get(f"{measure}_ms")) or None
+    if measure == "total":
+        return _number(turn.get("total_ms"))
+    return _number(table(turn.get("stages")).get(measure))
+
+
 def turns_markdown(summary: SessionSummary) -> list[str]:
-    """Each turn's timings (ms from the end of the user's input, tools apart), tokens, cost."""
+    """p50/p95/worst per stage, then each turn's timings (ms from the end of the user's input,
+    tools apart), tokens and cost."""
     if not summary.figures:
         return []
-    columns = [*(STAGE_LABELS[s] for s in STAGE_FIELDS), "tool run", "approval wait",
-               "whole turn", "tokens in/out", "cost"]
-    lines = ["", "## Where the time went", "", "| turn | " + " | ".join(columns) + " |",
-             "|---:|" + "---:|" * len(columns)]
+    lines = ["", "## Where the time went", "", "| stage | p50 | p95 | worst |",
+             "|---|---:|---:|---:|"]
+    for measure in MEASURES:
+        values = [v for turn in summary.figures if (v := figure_of(turn, measure)) is not None]
+        if values:
+            shown = (percentile(values, 50), percentile(values, 95), max(values))
+            lines.append(f"| {LABELS[measure]} | " + " | ".join(map(_ms, shown)) + " |")
+    columns = [*(LABELS[m] for m in MEASURES), "tokens in/out", "cost"]
+    lines += ["", "| turn | " + " | ".join(columns) + " |", "|---:|" + "---:|" * len(columns)]
     for turn in summary.figures:
-        stages, tokens = table(turn.get("stages")), table(turn.get("tokens"))
+        tokens = table(turn.get("tokens"))
         into = sum(_count(tokens, k) for k in ("text_in", "audio_in"))
         out = sum(_count(tokens, k) for k in ("text_out", "audio_out"))
         cells = [
-            *(_ms(stages.get(s)) for s in STAGE_FIELDS),
-            _ms(turn.get("tool_ms") or None), _ms(turn.get("approval_ms") or None),
-            _ms(turn.get("total_ms")), f"{into}/{out}", _cost(turn.get("cost")),
+            *(_ms(figure_of(turn, m)) for m in MEASURES), f"{into}/{out}", _cost(turn.get("cost")),
         ]
         lines.append(f"| {turn.get('number', '?')} | " + " | ".join(cells) + " |")
     return lines

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
-from .timeline import STAGE_LABELS, STAGES, TurnFigures
+from console.journal.summary import LABELS, MEASURES, percentile
+
+from .timeline import TurnFigures
 from .tokens import TokenCount
 
-MEASURES: tuple[str, ...] = (*STAGES, "tool", "approval", "total")
-"""Every figure a turn has: the milestones, then the time kept apart, then the whole turn."""
-LABELS: dict[str, str] = {
-    **STAGE_LABELS, "tool": "tool run", "approval": "approval wait", "total": "whole turn"
-}
+__all__ = ["LABELS", "MEASURES", "MetricsBook", "StageBudgets", "figure", "percentile"]
 
 
 class StageBudgets(BaseModel):
@@ -47,12 +43,6 @@ def figure(turn: TurnFigures, measure: str) -> float | None:
     if measure == "total":
         return turn.total_ms
     return turn.stages.get(measure)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (a value that occurred, never an interpolation)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 @dataclass(frozen=True, slots=True)

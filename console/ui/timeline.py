@@ -6,19 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.journal.summary import STAGES
 from console.realtime import events as ev
 
 from .tokens import TokenCount, from_usage_event
-
-STAGES: tuple[str, ...] = ("transcript", "response", "first_text", "first_audio", "playout")
-"""Milestones in the order a spoken turn reaches them."""
-STAGE_LABELS: dict[str, str] = {
-    "transcript": "transcript",
-    "response": "response.created",
-    "first_text": "first text",
-    "first_audio": "first audio",
-    "playout": "playout start",
-}
 
 
 @dataclass(frozen=True, slots=True)
