@@ -48,14 +48,6 @@ class TokenCount:
             f.name: value if type(value := data.get(f.name)) is int else 0 for f in fields(cls)
         })
 
-    def describe(self) -> str:
-        """One short line: ``120 in (80 audio, 40 text, 16 cached) · 60 out (50 audio)``."""
-        cached = f", {self.cached} cached" if self.cached else ""
-        return (
-            f"{self.input} in ({self.audio_in} audio, {self.text_in} text{cached}) · "
-            f"{self.output} out ({self.audio_out} audio, {self.text_out} text)"
-        )
-
 
 def _count(details: Any, name: str) -> int:
     value = getattr(details, name, None)

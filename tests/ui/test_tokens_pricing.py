@@ -86,3 +86,11 @@ def test_a_bad_price_is_one_line_naming_file_line_and_key(tmp_path: Path) -> Non
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"{tmp_path / 'config.toml'}:3: budgets.first_audio")
+
+
+def test_the_journal_reads_the_fields_the_console_writes() -> None:
+    from dataclasses import fields
+
+    from console.journal.summary import TOKEN_FIELDS
+
+    assert tuple(f.name for f in fields(TokenCount)) == TOKEN_FIELDS
