@@ -122,6 +122,8 @@ class Conversation(InputAudioEvents):
         self.conversation_id = self.ids.new("conv")
         self.store = ItemStore()
         self.voice_locked = False
+        self.cache_prefix: tuple[int, int] = (0, 0)
+        """(text, audio) input tokens of the last response, which the next one's cache covers."""
         self.cursor = ScenarioCursor(scenario)
         self.input = InputAudio(self._format("input"), self._turn_detection() or None)
         self._jobs: deque[Job] = deque()

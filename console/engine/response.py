@@ -217,13 +217,33 @@ def _call(conv: Conversation, run: ResponseRun, index: int, call: Call) -> list[
     return events
 
 
+CACHE_MIN_TOKENS = 1024
+"""Prompt caching starts at this many input tokens and grows in steps of ``CACHE_STEP``."""
+CACHE_STEP = 128
+
+
+def _cached(now: int, before: int) -> int:
+    """Tokens of the input already seen as the previous response's input (the same prefix)."""
+    seen = min(now, before)
+    return 0 if seen < CACHE_MIN_TOKENS else seen // CACHE_STEP * CACHE_STEP
+
+
 def usage(
-    input_chars: int, input_audio_ms: float, output_chars: int, output_audio_ms: float
+    input_chars: int,
+    input_audio_ms: float,
+    output_chars: int,
+    output_audio_ms: float,
+    previous_input: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
-    """Token counts estimated from sizes (4 characters, 100 ms in, or 50 ms out per token)."""
+    """Token counts estimated from sizes (4 characters, 100 ms in, or 50 ms out per token).
+
+    ``previous_input`` is the (text, audio) input of the conversation's previous response:
+    what of it this response's input repeats counts as cached, as the API's prompt cache
+    would (from 1024 tokens on, in steps of 128)."""
     text_in, audio_in = math.ceil(input_chars / 4), math.ceil(input_audio_ms / 100)
     text_out, audio_out = math.ceil(output_chars / 4), math.ceil(output_audio_ms / 50)
-    zero = {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0}
+    cached_text = _cached(text_in, previous_input[0])
+    cached_audio = _cached(audio_in, previous_input[1])
     return {
         "total_tokens": text_in + audio_in + text_out + audio_out,
         "input_tokens": text_in + audio_in,
@@ -232,8 +252,10 @@ def usage(
             "text_tokens": text_in,
             "audio_tokens": audio_in,
             "image_tokens": 0,
-            "cached_tokens": 0,
-            "cached_tokens_details": zero,
+            "cached_tokens": cached_text + cached_audio,
+            "cached_tokens_details": {
+                "text_tokens": cached_text, "audio_tokens": cached_audio, "image_tokens": 0
+            },
         },
         "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
     }
@@ -259,7 +281,10 @@ def response_job(conv: Conversation, run: ResponseRun) -> Job:
     else:
         status, details = "completed", None
     chars, audio_in = conv.context_size(run)
-    spent = usage(chars, audio_in, run.text_chars, run.audio_ms)
+    spent = usage(chars, audio_in, run.text_chars, run.audio_ms, conv.cache_prefix)
+    if run.in_conversation:
+        seen = spent["input_token_details"]
+        conv.cache_prefix = (seen["text_tokens"], seen["audio_tokens"])
     done = conv.event(
         "response.done",
         response=run.wire(status, conversation_id, status_details=details, usage=spent),

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .record_names import canonical
 from .store import read_records
+from .summary import SessionSummary, header_markdown, summarise, table, turns_markdown
 
 
 def _user_text(item: dict[str, Any]) -> str | None:
@@ -23,20 +25,27 @@ def _user_text(item: dict[str, Any]) -> str | None:
 def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation as entries ``{t, kind, ...}`` in the order they happened.
 
-    Kinds: ``user``, ``assistant``, ``tool_call``, ``tool_output``, ``decision``, ``handoff``,
-    ``error``. Built from the wire records (what was really said) plus the operator's decisions
-    and the session's handoff events.
+    Kinds: ``user``, ``assistant`` (with the ``agent`` that spoke), ``tool_call``,
+    ``tool_output``, ``decision`` (``by`` the operator or a rule, with ``waited_ms``), ``revoke``,
+    ``guardrail``, ``handoff``, ``error``. Built from the wire records (what was really said) plus
+    the console's decisions and the session's events. Session facts are not repeated here (see
+    ``summarise``).
     """
+    records = list(records)
     entries: list[dict[str, Any]] = []
     user_entries: dict[str, dict[str, Any]] = {}
-    meta: dict[str, Any] = {}
+    speakers = _speakers(records)
+    agent: str | None = None
     for record in records:
         kind, t = record.get("kind"), record.get("t", 0.0)
         raw = record.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         etype = data.get("type")
+        fields = table(record.get("fields"))
         if kind == "meta":
-            meta = record
+            agent = record.get("agent") or agent
+        elif kind == "event" and canonical(record.get("type")) == "session.agent":
+            agent = fields.get("agent") or agent
         elif kind == "recv" and etype == "conversation.item.added":
             item = data.get("item") or {}
             if item.get("role") == "user" and item.get("id") not in user_entries:
@@ -57,9 +66,11 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             "response.output_text.done",
         ):
             text = data.get("transcript") if "transcript" in data else data.get("text")
-            entries.append(
-                {"t": t, "kind": "assistant", "item_id": data.get("item_id"), "text": text}
-            )
+            item_id = data.get("item_id")
+            entries.append({
+                "t": t, "kind": "assistant", "agent": speakers.get(str(item_id), agent),
+                "item_id": item_id, "text": text,
+            })
         elif kind == "recv" and etype == "response.function_call_arguments.done":
             entries.append(
                 {
@@ -88,12 +99,34 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             entries.append({"t": t, **{k: v for k, v in record.items() if k not in ("t", "kind")}})
             entries[-1]["kind"] = "decision"
         elif kind == "event" and record.get("type") == "handoff":
+            agent = record.get("to") or agent
             entries.append(
                 {"t": t, "kind": "handoff", "from": record.get("from"), "to": record.get("to")}
             )
-    for entry in entries:
-        entry.setdefault("session_started", meta.get("started"))
+        elif kind == "event" and canonical(record.get("type")) == "session.decided_by_rule":
+            entries.append({
+                "t": t, "kind": "decision", "by": "rule", "always": True, "waited_ms": 0.0,
+                **{k: fields.get(k) for k in ("call_id", "tool", "agent", "decision")},
+            })
+        elif kind == "event" and record.get("type") == "console.revoke":
+            entries.append({"t": t, "kind": "revoke", "tool": fields.get("tool")})
+        elif kind == "event" and canonical(record.get("type")) == "session.guardrail":
+            entries.append({
+                "t": t, "kind": "guardrail", "guardrails": fields.get("guardrails"),
+                "text": fields.get("text"),
+            })
     return entries
+
+
+def _speakers(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Item id -> the agent whose reply it was, as the console showed it."""
+    speakers: dict[str, str] = {}
+    for record in records:
+        if record.get("kind") == "event" and canonical(record.get("type")) == "session.transcript":
+            fields = table(record.get("fields"))
+            if fields.get("agent"):
+                speakers.setdefault(str(fields.get("item_id")), str(fields["agent"]))
+    return speakers
 
 
 def _stamp(t: Any) -> str:
@@ -101,25 +134,40 @@ def _stamp(t: Any) -> str:
     return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
 
 
-def to_markdown(entries: list[dict[str, Any]], title: str) -> str:
-    lines = [f"# {title}", ""]
+def _decision(e: dict[str, Any]) -> str:
+    always = " always" if e.get("always") else ""
+    who = str(e.get("by", "operator"))
+    waited = e.get("waited_ms")
+    after = f" after {waited / 1000:.1f} s" if isinstance(waited, int | float) and waited else ""
+    if who == "rule":
+        return f"**Rule {e.get('decision')}** `{e.get('tool')}` ({e.get('call_id')}), at once"
+    return f"**{who.capitalize()} {e.get('decision')}{always}** `{e.get('tool')}` " + (
+        f"({e.get('call_id')}){after}"
+    )
+
+
+def to_markdown(
+    entries: list[dict[str, Any]], title: str, summary: SessionSummary | None = None
+) -> str:
+    lines = header_markdown(summary, title) if summary is not None else [f"# {title}", ""]
     for e in entries:
         at = _stamp(e["t"])
         kind = e["kind"]
         if kind == "user":
             lines.append(f"- `{at}` **User:** {e.get('text') or '(audio, no transcript)'}")
         elif kind == "assistant":
-            lines.append(f"- `{at}` **Assistant:** {e.get('text') or ''}")
+            lines.append(f"- `{at}` **{e.get('agent') or 'Assistant'}:** {e.get('text') or ''}")
         elif kind == "tool_call":
             lines.append(f"- `{at}` **Tool call** `{e.get('name')}` `{e.get('arguments')}`")
         elif kind == "tool_output":
             lines.append(f"- `{at}` **Tool output** ({e.get('call_id')}): {e.get('output')}")
         elif kind == "decision":
-            always = " always" if e.get("always") else ""
-            lines.append(
-                f"- `{at}` **{str(e.get('by', 'operator')).capitalize()} {e.get('decision')}"
-                f"{always}** `{e.get('tool')}` ({e.get('call_id')})"
-            )
+            lines.append(f"- `{at}` {_decision(e)}")
+        elif kind == "revoke":
+            lines.append(f"- `{at}` **Operator revoked** the always rule for `{e.get('tool')}`")
+        elif kind == "guardrail":
+            names = ", ".join(e.get("guardrails") or []) or "guardrail"
+            lines.append(f"- `{at}` **Guardrail {names} tripped** on: {e.get('text')}")
         elif kind == "handoff":
             lines.append(f"- `{at}` **Handoff:** {e.get('from')} → {e.get('to')}")
         elif kind == "error":
@@ -129,7 +177,15 @@ def to_markdown(entries: list[dict[str, Any]], title: str) -> str:
 
 def export(path: Path, fmt: str) -> str:
     """The transcript of the journal at ``path`` as ``md`` or ``json`` text."""
-    entries = transcript_entries(read_records(path))
+    records = list(read_records(path))
+    entries = transcript_entries(records)
+    summary = summarise(records)
     if fmt == "json":
-        return json.dumps({"session": path.name, "entries": entries}, indent=2, ensure_ascii=False)
-    return to_markdown(entries, f"Session {path.stem}")
+        document = {
+            "session": {"name": path.name, **summary.as_dict()},
+            "entries": entries,
+            "turns": summary.figures,
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    markdown = to_markdown(entries, f"Session {path.stem}", summary)
+    return markdown + "".join(line + "\n" for line in turns_markdown(summary))

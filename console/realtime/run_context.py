@@ -109,6 +109,22 @@ class ApprovalState:
                 return False
         return None
 
+    def rules(self) -> dict[str, bool]:
+        """The "always" decisions: tool name -> True (approve) or False (reject)."""
+        return {
+            name: record.approved is True
+            for name, record in self._records.items()
+            if record.approved is True or record.rejected is True
+        }
+
+    def revoke(self, tool_name: str) -> bool:
+        """Drop the tool's "always" decision (its calls are asked about again); False if none."""
+        record = self._records.get(tool_name)
+        if record is None or (record.approved is not True and record.rejected is not True):
+            return False
+        del self._records[tool_name]
+        return True
+
     def rejection_message(self, tool_name: str, call_id: str | None) -> str | None:
         record = self._records.get(tool_name)
         if record is None:
@@ -175,6 +191,15 @@ class RunContextWrapper(Generic[TContext]):
     def is_tool_approved(self, tool_name: str, call_id: str | None) -> bool | None:
         """True if approved, False if rejected, None if no decision covers this call yet."""
         return self._approvals.status(tool_name, call_id)
+
+    def always_rules(self) -> dict[str, bool]:
+        """Beyond the SDK: the sticky decisions, tool name -> True (approve) / False (reject)."""
+        return self._approvals.rules()
+
+    def revoke_always(self, tool_name: str) -> bool:
+        """Beyond the SDK: forget the tool's "always" decision, so its next call is asked about
+        again; False when it had none."""
+        return self._approvals.revoke(tool_name)
 
     def get_rejection_message(self, tool_name: str, call_id: str | None) -> str | None:
         return self._approvals.rejection_message(tool_name, call_id)

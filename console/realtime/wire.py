@@ -390,7 +390,9 @@ def usage_event(
         value = data.get(key) if isinstance(data, dict) else None
         return value if type(value) is int else None
 
-    inp, out = usage.get("input_tokens_details"), usage.get("output_tokens_details")
+    # The GA API spells them ``input_token_details``; the Agents SDK's usage ``..._tokens_...``.
+    inp = usage.get("input_token_details", usage.get("input_tokens_details"))
+    out = usage.get("output_token_details", usage.get("output_tokens_details"))
     cached = inp.get("cached_tokens_details") if isinstance(inp, dict) else None
     tokens_in = count(usage, "input_tokens") or 0
     tokens_out = count(usage, "output_tokens") or 0

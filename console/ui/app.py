@@ -25,7 +25,10 @@ from .decisions import Decisions, pending_of
 from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling, decision_fields, refusal_fields
 from .listener import ConsoleListener
+from .screens.always_rules import AlwaysRulesScreen
 from .screens.main import MainScreen
+from .screens.metrics import MetricsScreen
+from .session_figures import SessionFigures
 from .session_view import SessionView
 from .themes import (
     DEFAULT_THEME,
@@ -78,6 +81,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
+    ("metrics", "show_metrics", "Metrics", "Where the time goes: latency per stage, tokens, cost"),
     ("clear", "clear_transcript", "Clear", "Clear the transcript pane"),
     ("quit", "quit", "Quit", "Close the session and quit"),
 )
@@ -104,6 +108,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("f3", "show_metrics", "Metrics", id="metrics", show=False),
         Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -167,10 +172,12 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self.decisions = Decisions(
             lambda: self.session, self.post_message, describe_error, self.journal_outcome
         )
+        self.bridge.pricer = lambda tokens: self.config.prices.cost(self.backend.model, tokens)
         self.main = MainScreen(
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
+        self.figures = SessionFigures(lambda text: setattr(self.main.status, "usage", text))
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
         if wanted not in self.available_themes:
@@ -363,6 +370,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
             self.bridge.mark_turn_start()
+            self.bridge.user_turn_ended()
             self.journal_act("sent", text=text)
 
     def _decide(self, approve: bool, always: bool) -> None:
@@ -375,7 +383,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
     @on(Decisions.Taken)
     def _decision_taken(self, message: Decisions.Taken) -> None:
-        self.apply_act("decision", decision_fields(message))
+        # How long the call waited, up to the moment the session took the decision.
+        waited = self.bridge.decisions.waited_ms(message.approval.call_id)
+        self.apply_act("decision", {**decision_fields(message), "waited_ms": waited})
         self.bridge.refresh_approvals()
 
     @on(Decisions.Refused)
@@ -413,6 +423,22 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             return
         self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
 
+    def action_show_metrics(self) -> None:
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen(self.figures, self.config.budgets))
+
+    def action_always_rules(self) -> None:
+        wrapper = getattr(self.session, "context_wrapper", None)
+        if wrapper is None:
+            self.notify("not connected: no rules", timeout=2)
+            return
+
+        def revoke(tool: str | None) -> None:
+            if tool is not None and wrapper.revoke_always(tool):
+                self.journal_act("revoke", tool=tool)
+
+        self.push_screen(AlwaysRulesScreen(wrapper.always_rules()), revoke)
+
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()
 
@@ -422,6 +448,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             if action in ("quit",):
                 continue  # Textual's own list already offers Quit
             yield SystemCommand(title, help_text, self._palette_action(action))
+        yield SystemCommand(
+            "Always rules", "List the always-approve/reject rules and revoke one",
+            self._palette_action("always_rules"),
+        )
         for title, help_text, run in self.device_commands():
             yield SystemCommand(title, help_text, run)
 

@@ -63,6 +63,7 @@ class AudioControl:
         try:
             await audio.start(session)
             self._audio_live = True
+            self.bridge.timeline.expect_playout = True
             self._show_devices()
             sent_ms = getattr(audio, "sent_ms", None)
             if sent_ms is not None:
@@ -86,6 +87,7 @@ class AudioControl:
 
     async def _stop_audio(self) -> None:
         self._audio_live = False
+        self.bridge.timeline.expect_playout = False
         if self.audio is not None:
             try:
                 await self.audio.stop()
@@ -106,6 +108,7 @@ class AudioControl:
             # Both devices went away (the audio layer already posted which and why). The port
             # stays in ``audio`` so the session's end still closes it.
             self._audio_live = False
+            self.bridge.timeline.expect_playout = False
             self.journal_act("status", audio=TEXT_ONLY, push_to_talk=False,
                              push_to_talk_mode=False)
             self.bridge.audio_sink = None
@@ -115,6 +118,8 @@ class AudioControl:
             pending = audio.playback_pending
         if pending != self._playback_pending:
             self._playback_pending = pending
+            if pending:
+                self.bridge.playout_started()
             session.set_playback_pending(pending)
 
     # -- the device picker (command palette) ---------------------------------------------------

@@ -13,6 +13,9 @@ from console.journal.redact import Redactor
 from console.realtime import events as ev
 from console.realtime.events import RealtimeSessionEvent
 
+from .audit import DecisionWatch
+from .timeline import TurnFigures, TurnTimeline
+from .tokens import TokenCount, from_usage_event
 from .widgets.approvals import PendingApproval
 
 log = logging.getLogger("console.ui.bridge")
@@ -124,6 +127,16 @@ class SessionBridge:
             super().__init__()
             self.pending = pending
 
+    class DecidedByRule(Message):
+        """An "always" rule approved or rejected a call with nobody asked (it never waited)."""
+
+        def __init__(
+            self, agent: str, tool: str, arguments: str, call_id: str, decision: str
+        ) -> None:
+            super().__init__()
+            self.agent, self.tool, self.arguments, self.call_id = agent, tool, arguments, call_id
+            self.decision = decision
+
     class ErrorReported(Message):
         """An error to show; ``source`` labels it ("error", or "listener" for a failing
         AgentListener callback, which never stops the session)."""
@@ -170,6 +183,33 @@ class SessionBridge:
         def __init__(self, milliseconds: float, kind: str) -> None:
             super().__init__()
             self.milliseconds, self.kind = milliseconds, kind
+
+    class UsageReported(Message):
+        """The tokens one response used (``TokenCount.as_dict()``) and their cost (None: no
+        price applies), priced when they came, so the journal keeps what the console showed."""
+
+        def __init__(self, tokens: dict[str, int], cost: float | None) -> None:
+            super().__init__()
+            self.tokens, self.cost = tokens, cost
+
+    class TurnMeasured(Message):
+        """A turn finished: where its time went (see ``TurnFigures``) and what it cost."""
+
+        def __init__(
+            self, number: int, stages: dict[str, float], tool_ms: float, approval_ms: float,
+            total_ms: float, tokens: dict[str, int], cost: float | None,
+        ) -> None:
+            super().__init__()
+            self.number, self.stages, self.total_ms = number, stages, total_ms
+            self.tool_ms, self.approval_ms = tool_ms, approval_ms
+            self.tokens, self.cost = tokens, cost
+
+        @property
+        def figures(self) -> TurnFigures:
+            return TurnFigures(
+                self.number, dict(self.stages), self.tool_ms, self.approval_ms, self.total_ms,
+                TokenCount.from_dict(self.tokens),
+            )
 
     class Interrupted(Message):
         def __init__(self, item_id: str) -> None:
@@ -252,6 +292,10 @@ class SessionBridge:
         """Mic audio sent so far in ms (the audio layer's), to place the end of the user's
         speech in time from the server's ``audio_end_ms``; None in text mode."""
         self.events_seen = 0
+        self.timeline = TurnTimeline(timer)
+        self.decisions = DecisionWatch(timer)
+        self.pricer: Callable[[TokenCount], float | None] = lambda tokens: None
+        """What tokens cost (the app sets it from the price table and the model)."""
         self.closed_reason: str | None = None
         self.gave_up = False
         """The last session closed because reconnecting ran out of attempts."""
@@ -295,6 +339,21 @@ class SessionBridge:
             self._approvals_posted = pending
             self.post(self.ApprovalsChanged(pending))
 
+    def user_turn_ended(self, at: float | None = None) -> None:
+        """The user's input ended (text sent, speech stopped or committed): a turn starts."""
+        self._post_figures(self.timeline.input_ended(at))
+
+    def playout_started(self) -> None:
+        """Local playback of a reply began (the audio layer's playback went pending)."""
+        self._post_figures(self.timeline.playout_started())
+
+    def _post_figures(self, figures: TurnFigures | None) -> None:
+        if figures is not None:
+            self.post(self.TurnMeasured(
+                figures.number, figures.stages, figures.tool_ms, figures.approval_ms,
+                figures.total_ms, figures.tokens.as_dict(), self.pricer(figures.tokens),
+            ))
+
     def mark_turn_start(self) -> None:
         """The user's turn ended now (text sent or speech committed): start the latency clock."""
         self._turn_mark = self._timer()
@@ -312,9 +371,10 @@ class SessionBridge:
         sent = clock() if clock is not None else None
         if not isinstance(audio_end_ms, int | float) or sent is None:
             self.mark_turn_start()
-            return
-        ago_s = max(0.0, (sent - float(audio_end_ms)) / 1000.0)
-        self._turn_mark = self._timer() - ago_s
+        else:
+            ago_s = max(0.0, (sent - float(audio_end_ms)) / 1000.0)
+            self._turn_mark = self._timer() - ago_s
+        self.user_turn_ended(self._turn_mark)
 
     def post(self, message: Message) -> None:
         self.flush_deltas()
@@ -366,6 +426,12 @@ class SessionBridge:
             except Exception:
                 # The audio layer failing must never cost the session: log it, go on.
                 log.exception("the audio layer failed on a %s event", event.type)
+        figures = self.timeline.observe(event)
+        ruled = self.decisions.observe(event)
+        if ruled is not None:
+            self.post(self.DecidedByRule(
+                ruled.agent, ruled.tool, ruled.arguments, ruled.call_id, ruled.decision
+            ))
         match event:
             case ev.RealtimeTranscriptDelta(item_id=item_id, delta=delta) | ev.RealtimeTextDelta(
                 item_id=item_id, delta=delta
@@ -378,6 +444,9 @@ class SessionBridge:
                     self.post(self.ConnectionChanged(state))
             case ev.RealtimeUserTranscript(item_id=item_id, transcript=transcript):
                 self.post(self.UserSpoke(item_id, transcript))
+            case ev.RealtimeUsageUpdated():
+                tokens = from_usage_event(event)
+                self.post(self.UsageReported(tokens.as_dict(), self.pricer(tokens)))
             case ev.RealtimeTurnStarted():
                 self.post(self.TurnStarted())
             case ev.RealtimeTurnEnded(status=status):
@@ -398,6 +467,7 @@ class SessionBridge:
             case ev.RealtimeInputAudioCommitted():
                 if self._turn_mark is None:  # speech_stopped already started the clock
                     self.mark_turn_start()
+                    self.user_turn_ended(self._turn_mark)
             case ev.RealtimeHistoryUpdated(history=history):
                 self._history = self._last_history = history
             case ev.RealtimeHistoryAdded(item=item):
@@ -455,6 +525,7 @@ class SessionBridge:
                 self.session_gone()
             case _:
                 pass
+        self._post_figures(figures)
 
     def _delta(self, item_id: str, delta: str) -> None:
         if item_id not in self.streamed:

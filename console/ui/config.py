@@ -18,12 +18,16 @@ from pydantic import (
     ValidationError,
 )
 
+from .metrics import StageBudgets
+from .pricing import PriceTable
+
 Backend = Literal["auto", "openai", "local"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 BindingId = Literal[
     "approve", "reject", "approve_always", "reject_always", "interrupt", "reconnect_now", "mute",
     "push_to_talk", "theme", "clear", "quit", "send", "focus_next", "focus_previous",
-    "cancel_tool", "replay_pause", "replay_step", "replay_faster", "replay_slower",
+    "cancel_tool", "metrics", "metrics_close", "rules_close", "replay_pause", "replay_step",
+    "replay_faster", "replay_slower",
 ]
 BINDING_IDS: tuple[str, ...] = get_args(BindingId)
 """The ids ``[keymap]`` may remap: every Binding id of the console and replay (a test keeps this
@@ -86,6 +90,8 @@ class ConsoleConfig(_Settings):
         description="seconds a tool call may run before the model is told it timed out (a "
         "tool's own timeout_s wins): a tool that never returns must not stall the conversation",
     )
+    prices: PriceTable = PriceTable()
+    budgets: StageBudgets = StageBudgets()
 
     def override(self, **changes: Any) -> ConsoleConfig:
         """A copy with every change that is not None applied (flags left unset keep the file's),

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from textual.message import Message
 
+from console.journal.record_names import LEGACY_TYPES
 from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
@@ -63,6 +64,11 @@ RECORDS: tuple[tuple[str, type[Message], tuple[str, ...]], ...] = (
     ("session.turn_started", B.TurnStarted, ()),
     ("session.turn_ended", B.TurnEnded, ("status",)),
     ("session.latency", B.LatencyMeasured, ("milliseconds", "kind")),
+    ("session.usage", B.UsageReported, ("tokens", "cost")),
+    ("session.turn_figures", B.TurnMeasured,
+     ("number", "stages", "tool_ms", "approval_ms", "total_ms", "tokens", "cost")),
+    ("session.decided_by_rule", B.DecidedByRule,
+     ("agent", "tool", "arguments", "call_id", "decision")),
     ("session.interrupted", B.Interrupted, ("item_id",)),
     ("session.notice", B.Notice, ("text",)),
     ("session.connection_lost", B.ConnectionLost,
@@ -79,35 +85,6 @@ RECORDS: tuple[tuple[str, type[Message], tuple[str, ...]], ...] = (
 message's argument order). The record types and field names are the schema: renaming a message
 class changes this table, never a journal. Fields carry plain JSON values."""
 
-LEGACY_TYPES: dict[str, str] = {
-    "bridge.ConnectionChanged": "session.connection",
-    "bridge.TranscriptStreamed": "session.transcript",
-    "bridge.UserSpoke": "session.user_transcript",
-    "bridge.AgentStarted": "session.agent",
-    "bridge.HandoffTaken": "session.handoff",
-    "bridge.ToolStarted": "session.tool_start",
-    "bridge.ToolEnded": "session.tool_end",
-    "bridge.ApprovalRequested": "session.approval_required",
-    "bridge.ErrorReported": "session.error",
-    "bridge.GuardrailTripped": "session.guardrail",
-    "bridge.HistoryChanged": "session.history",
-    "bridge.ItemAdded": "session.item_added",
-    "bridge.UserSpeechChanged": "session.user_speech",
-    "bridge.TurnStarted": "session.turn_started",
-    "bridge.TurnEnded": "session.turn_ended",
-    "bridge.LatencyMeasured": "session.latency",
-    "bridge.Interrupted": "session.interrupted",
-    "bridge.Notice": "session.notice",
-    "bridge.ConnectionLost": "session.connection_lost",
-    "bridge.Reconnecting": "session.reconnecting",
-    "bridge.Reconnected": "session.reconnected",
-    "bridge.SessionEnded": "session.closed",
-    "listener.CountdownTicked": "listener.countdown",
-    "listener.SubagentStarted": "listener.subagent_started",
-    "listener.SubagentFinished": "listener.subagent_finished",
-}
-"""Console schema 1 (journals written up to 3677727) named records after the message classes;
-its field names were the same as schema 2's, so only the type is translated."""
 
 MESSAGE_TYPES: dict[str, type[Message]] = {name: cls for name, cls, _ in RECORDS}
 """Journal record type -> message class, for everything replay can re-post."""

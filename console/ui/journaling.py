@@ -45,8 +45,13 @@ def journaled(handler: Handler[M]) -> Handler[M]:
     return run
 
 
-def decision_line(tool: str, arguments: str, approve: bool, always: bool) -> str:
-    verb = ("approved" if approve else "rejected") + (" always" if always else "")
+def decision_line(
+    tool: str, arguments: str, approve: bool, always: bool, by: str = "operator"
+) -> str:
+    verb = "approved" if approve else "rejected"
+    if by == "rule":
+        return f"{verb} by the always rule: {tool} ({short_arguments(arguments, 80)})"
+    verb += " always" if always else ""
     return f"{verb} {tool} ({short_arguments(arguments, 80)})"
 
 
@@ -68,6 +73,17 @@ def refusal_line(fields: dict[str, Any]) -> str:
     approve = fields.get("decision") == "approved"
     verb = ("approve" if approve else "reject") + (" always" if fields.get("always") else "")
     return f"{verb} {fields.get('tool')} refused: {fields.get('reason')}"
+
+
+def guardrail_line(guardrails: list[str], text: str) -> str:
+    """Which guardrails tripped and on what text (the end of it, where the trip came)."""
+    names = ", ".join(guardrails) or "guardrail"
+    said = " ".join(text.split())
+    if len(said) > 80:
+        said = "…" + said[-79:]
+    return f"{names} tripped on “{said}”: reply stopped" if said else (
+        f"{names} tripped: reply stopped"
+    )
 
 
 def graph_meta(graph: AgentGraph) -> dict[str, Any]:
@@ -165,7 +181,7 @@ class Journaling:
         if self.journal is not None:
             try:
                 if act == "decision":
-                    self.journal.decision(by="operator", **fields)
+                    self.journal.decision(**{"by": "operator", **fields})
                 else:
                     self.journal.event(f"console.{act}", fields=fields)
             except Exception:
@@ -182,11 +198,15 @@ class Journaling:
             main.transcript.add("error", "operator", refusal_line(fields))
         elif act == "decision":
             # The pending approvals follow the session (ApprovalsChanged), not this line.
+            by = str(fields.get("by", "operator"))
             line = decision_line(
                 str(fields.get("tool")), str(fields.get("arguments", "")),
-                fields.get("decision") == "approved", bool(fields.get("always")),
+                fields.get("decision") == "approved", bool(fields.get("always")), by,
             )
-            main.transcript.add("tool", "operator", line)
+            main.transcript.add("tool", by, line)
+        elif act == "revoke":
+            main.transcript.add("tool", "operator",
+                                f"revoked the always rule for {fields.get('tool')}")
         elif act == "status":
             for name, value in fields.items():
                 if name in STATUS_FIELDS:

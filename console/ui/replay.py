@@ -37,6 +37,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("faster", "Faster", "Double the replay speed"),
     ("slower", "Slower", "Halve the replay speed"),
     ("next_theme", "Theme", "Switch to the next colour theme"),
+    ("show_metrics", "Metrics", "Where the time went: latency per stage, tokens, cost"),
 )
 """(action, palette title, help) of the replay's own commands."""
 SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -142,6 +143,7 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
         Binding("minus,left_square_bracket", "slower", "Slower", id="replay_slower",
                 priority=True),
         Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("f3", "show_metrics", "Metrics", id="metrics", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         # The live keys stay bound (and remappable) so they can say why they do nothing.
         Binding("ctrl+y", "approve", "Approve", id="approve", show=False, priority=True),

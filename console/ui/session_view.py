@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bridge import SessionBridge
-from .journaling import journaled
+from .journaling import guardrail_line, journaled
 from .listener import ConsoleListener
+from .session_figures import SessionFigures
+from .tokens import TokenCount
 from .widgets.approvals import short_arguments
 from .widgets.history_tree import item_text
 
@@ -28,6 +30,7 @@ class SessionView:
     main: MainScreen
     bridge: SessionBridge
     config: ConsoleConfig
+    figures: SessionFigures
 
     def system_line(self, text: str, *, kind: str = "system") -> None:
         label = "error" if kind == "error" else "console"
@@ -35,6 +38,7 @@ class SessionView:
 
     if TYPE_CHECKING:
         def key_for(self, binding_id: str) -> str: ...  # the app's
+        def apply_act(self, act: str, fields: dict[str, Any]) -> None: ...  # Journaling's
 
     @journaled
     def on_session_bridge_connection_changed(self, message: B.ConnectionChanged) -> None:
@@ -91,6 +95,14 @@ class SessionView:
         )
 
     @journaled
+    def on_session_bridge_usage_reported(self, message: B.UsageReported) -> None:
+        self.figures.usage(TokenCount.from_dict(message.tokens), message.cost)
+
+    @journaled
+    def on_session_bridge_turn_measured(self, message: B.TurnMeasured) -> None:
+        self.figures.turn(message.figures, message.cost)
+
+    @journaled
     def on_session_bridge_user_spoke(self, message: B.UserSpoke) -> None:
         if message.text:
             self.main.transcript.add("user", "you", message.text, key=message.item_id)
@@ -134,9 +146,18 @@ class SessionView:
         self.main.transcript.add("error", message.source, message.text)
 
     @journaled
+    def on_session_bridge_decided_by_rule(self, message: B.DecidedByRule) -> None:
+        # The journaled message is the decision's one record (export reads it as by="rule").
+        self.apply_act("decision", {
+            "by": "rule", "call_id": message.call_id, "tool": message.tool,
+            "arguments": message.arguments, "decision": message.decision, "always": True,
+        })
+
+    @journaled
     def on_session_bridge_guardrail_tripped(self, message: B.GuardrailTripped) -> None:
-        names = ", ".join(message.guardrails)
-        self.main.transcript.add("error", "guardrail", f"{names} tripped: reply stopped")
+        self.main.transcript.add("error", "guardrail", guardrail_line(
+            message.guardrails, message.text
+        ))
 
     @journaled
     def on_session_bridge_history_changed(self, message: B.HistoryChanged) -> None:

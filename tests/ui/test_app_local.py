@@ -141,7 +141,9 @@ async def test_guardrail_stops_a_reply_with_a_card_number() -> None:
     app = local_app()
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
-        await say(pilot, "please read this back to me exactly as I say it: the long number 4111 1111 1111 1111 and nothing else")
+        # Long enough that the reply passes the guardrail's debounce before it ends.
+        await say(pilot, "please read this back to me exactly as I say it: the long number "
+                         "4111 1111 1111 1111 and nothing else")
         await wait_for(pilot, lambda: "no_card_numbers tripped" in lines(app))
         kinds = [(e.kind, e.label) for e in app.main.transcript.entries]
         assert kinds.index(("error", "guardrail")) > kinds.index(("user", "you"))

@@ -148,6 +148,13 @@ async def test_spoken_question_makes_a_turn_and_the_answer_plays_with_the_meter_
         assert max(speaker) > FLOOR_DB + 40, "the speaker meter should move while the answer plays"
         assert True in pending, "playback pending should have been reported to the session"
         assert port.audio.stats().underruns == 0
+        # The turn's timeline reached every milestone, playout last of all (this app's timer is
+        # fixed, so the figures themselves are zeros: test_timeline checks the arithmetic).
+        (turn,) = app.figures.book.turns
+        assert list(turn.stages) == [
+            "transcript", "response", "first_text", "first_audio", "playout"
+        ]
+        assert turn.stages["playout"] >= turn.stages["first_audio"]
         # Its own answer, heard back at full level, was cancelled: one user turn above.
         assert port.audio.echo_cancelling and port.audio.stats().aec_frames > 0
         await pilot.press("ctrl+q")

@@ -206,5 +206,5 @@ def test_sessions_and_export_are_wired(
     assert cli_main(["sessions"]) == 0
     assert "Triage" in capsys.readouterr().out
     assert cli_main(["export", "20260101-093000", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["session"] == "20260101-093000.jsonl"
+    assert json.loads(capsys.readouterr().out)["session"]["name"] == "20260101-093000.jsonl"
     assert export(writer.path, "md").startswith("# Session 20260101-093000")

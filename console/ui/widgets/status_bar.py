@@ -44,6 +44,8 @@ class StatusBar(Widget):
     subagents: reactive[tuple[str, ...]] = reactive(())
     """Subagents running now, in start order."""
     audio: reactive[str] = reactive("")
+    usage: reactive[str] = reactive("")
+    """Session tokens and cost (empty until the first response reports usage)."""
     """Audio mode when it is worth saying (e.g. "text only"); empty shows nothing."""
 
     def set_latency(self, milliseconds: float | None, kind: str) -> None:
@@ -69,6 +71,7 @@ class StatusBar(Widget):
             ("model ", self.model or "-", value),
             ("agent ", self.agent or "-", value),
             ("latency ", self.latency or "-", value),
+            *([("", self.usage, value)] if self.usage else []),
             ("rec ", "on" if self.recording else "off", on if self.recording else value),
         ]
         if self.muted:
