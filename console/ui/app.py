@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 
+from console.journal.redact import Redactor
+
 from .audio_control import AudioControl
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
@@ -24,6 +26,7 @@ from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
+from .screens.inspector import InspectorScreen
 from .screens.main import MainScreen
 from .session_view import SessionView
 from .themes import (
@@ -34,6 +37,7 @@ from .themes import (
     variable_defaults,
 )
 from .widgets.message_input import MessageInput
+from .wire_tap import WireTap
 
 if TYPE_CHECKING:
     from console.journal import JournalWriter
@@ -77,6 +81,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("mute", "toggle_mute", "Mute", "Mute or unmute the microphone"),
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
+    ("inspector", "inspector", "Event inspector", "Show the wire both ways, live, with filters"),
     ("clear", "clear_transcript", "Clear", "Clear the transcript pane"),
     ("quit", "quit", "Quit", "Close the session and quit"),
 )
@@ -103,6 +108,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f8", "toggle_mute", "Mute", id="mute"),
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
+        Binding("f4", "inspector", "Wire", id="inspector"),
         Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -145,6 +151,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self._playback_pending = False
         self.journal = journal
         """Where the session is journaled (None: not at all); written and closed by the app."""
+        self.redactor = journal.redactor if journal is not None else Redactor()
+        """The secrets the console knows (the journal's own, so both hide the same)."""
+        self.wire_tap = WireTap(self.post_message, self.redactor)
+        """Give ``wire_tap.observe`` to the transport as a wire observer (the inspector's)."""
         self.listener = ConsoleListener(self.post_message)
         """Posts the countdown and subagent callbacks; the opener gives it to the runner (see
         ``console.ui.listener.fan_out``)."""
@@ -167,6 +177,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
+        self.main.transcript.redact = self.main.history.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
         if wanted not in self.available_themes:
@@ -406,6 +417,16 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             self.notify("no tool call is running", timeout=2)
             return
         self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
+
+    def action_inspector(self) -> None:
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(InspectorScreen(self.wire_tap.log))
+
+    @on(WireTap.ReplyCut)
+    def _reply_cut(self, message: WireTap.ReplyCut) -> None:
+        self.main.transcript.mark_heard(message.heard.item_id, message.heard.chars)
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

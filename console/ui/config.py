@@ -14,6 +14,8 @@ BINDING_IDS = (
     "approve", "reject", "approve_always", "reject_always", "interrupt", "reconnect_now", "mute",
     "push_to_talk", "theme", "clear", "quit", "send", "focus_next", "focus_previous",
     "cancel_tool", "replay_pause", "replay_step", "replay_faster", "replay_slower",
+    "inspector", "inspector_close", "inspector_pause", "inspector_follow", "inspector_regex",
+    "inspector_type",
 )
 """The ids ``[keymap]`` may remap: every Binding id of the console and replay (a test keeps this
 in step with the Binding declarations, so the file can be checked without importing Textual)."""

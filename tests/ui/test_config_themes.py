@@ -146,12 +146,13 @@ def test_the_keymap_ids_are_the_binding_ids() -> None:
     from console.ui.app import RtConsoleApp
     from console.ui.config import BINDING_IDS
     from console.ui.replay import ReplayApp
+    from console.ui.screens.inspector import InspectorScreen
     from console.ui.screens.main import MainScreen
     from console.ui.widgets.message_input import MessageInput
 
     declared = {
         binding.id
-        for owner in (RtConsoleApp, ReplayApp, MainScreen, MessageInput)
+        for owner in (RtConsoleApp, ReplayApp, MainScreen, MessageInput, InspectorScreen)
         for binding in owner.BINDINGS
         if isinstance(binding, Binding) and binding.id
     }
