@@ -37,7 +37,7 @@ from .themes import (
     variable_defaults,
 )
 from .widgets.message_input import MessageInput
-from .wire_tap import WireTap
+from .wire_tap import WireTap, cut_line
 
 if TYPE_CHECKING:
     from console.journal import JournalWriter
@@ -426,7 +426,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
     @on(WireTap.ReplyCut)
     def _reply_cut(self, message: WireTap.ReplyCut) -> None:
-        self.main.transcript.mark_heard(message.heard.item_id, message.heard.chars)
+        heard = message.heard
+        self.main.transcript.mark_heard(heard.item_id, heard.chars)
+        self.main.transcript.add("system", "console", cut_line(heard))
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

@@ -40,17 +40,40 @@ class WireEntry:
         return json.dumps(self.data, ensure_ascii=False, default=str)
 
 
+def _decoded_size(payload: str) -> int:
+    return len(payload) * 3 // 4 - payload.count("=", -2)
+
+
+def _summarise(value: Any, audio_field: str | None) -> tuple[Any, int]:
+    if isinstance(value, list):
+        parts = [_summarise(item, "audio") for item in value]
+        return [part for part, _ in parts], sum(size for _, size in parts)
+    if not isinstance(value, dict):
+        return value, 0
+    summary: dict[str, Any] = {}
+    payload = 0
+    for key, item in value.items():
+        if key == audio_field and isinstance(item, str):
+            summary[key + "_bytes"] = _decoded_size(item)
+            payload += len(item)
+        elif isinstance(item, dict | list):
+            summary[key], inner = _summarise(item, "audio")
+            payload += inner
+        else:
+            summary[key] = item
+    return summary, payload
+
+
 def summarise_audio(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """``data`` with a base64 audio payload replaced by ``<field>_bytes``, and the payload's
-    length in characters (0 when there is none)."""
+    """``data`` with each base64 audio payload (an audio delta's, an appended buffer's, the audio
+    of an item's content parts) replaced by ``<field>_bytes``, and the payloads' length in
+    characters (0 when there is none)."""
     kind = data.get("type")
-    name = _AUDIO_FIELDS.get(kind) if isinstance(kind, str) else None
-    payload = data.get(name) if name else None
-    if name is None or not isinstance(payload, str):
-        return data, 0
-    summary = {k: v for k, v in data.items() if k != name}
-    summary[name + "_bytes"] = len(payload) * 3 // 4 - payload.count("=", -2)
-    return summary, len(payload)
+    top = _AUDIO_FIELDS.get(kind) if isinstance(kind, str) else None
+    if top is None and "item" not in data:
+        return data, 0  # the usual small event: nothing to walk
+    summary, payload = _summarise(data, top)
+    return summary, payload
 
 
 class WireLog:

@@ -14,6 +14,12 @@ from console.journal.redact import Redactor
 from .wire_log import WireLog
 
 
+def cut_line(heard: Heard) -> str:
+    """The transcript's note on a cut reply."""
+    return (f"caller heard {heard.played_ms / 1000:.1f} s of {heard.audio_ms / 1000:.1f} s "
+            "received; the struck-through rest was cut")
+
+
 class WireTap:
     """Given every wire event the journal records (the transport's wire observer, or replay's
     ``sent``/``recv`` records): keeps them for the inspector and, when the client truncates a
