@@ -1,4 +1,4 @@
-"""What the caller heard: played audio mapped onto a reply's transcript, per delta or in proportion."""
+"""What the caller heard: played audio mapped onto a reply's transcript, per delta or pro rata."""
 
 from __future__ import annotations
 
