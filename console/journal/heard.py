@@ -121,3 +121,18 @@ class HeardTracker:
         except (KeyError, TypeError):
             return
         self._bytes_per_ms = _BYTES_PER_MS.get(kind, self._bytes_per_ms)
+
+
+def mark_cuts(entries: list[dict[str, Any]], cuts: list[Heard]) -> None:
+    """Give each assistant entry (``{"kind": "assistant", "item_id", "text"}``) that was cut
+    ``heard_chars``, ``played_ms`` and ``audio_ms``: how much of its text the caller heard."""
+    by_item = {cut.item_id: cut for cut in cuts}
+    for entry in entries:
+        cut = by_item.get(str(entry.get("item_id")))
+        if entry.get("kind") != "assistant" or cut is None:
+            continue
+        text = entry.get("text")
+        length = len(text) if isinstance(text, str) else 0
+        entry["heard_chars"] = min(cut.chars, length)
+        entry["played_ms"] = round(cut.played_ms)
+        entry["audio_ms"] = round(cut.audio_ms)

@@ -3,6 +3,7 @@ in replay; and no known secret anywhere on screen when the server echoes it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from textual.pilot import Pilot
 from console.cli import Plan, open_session
 from console.engine import LocalEngine
 from console.journal import JournalWriter
+from console.journal.export import export
 from console.journal.heard import HeardTracker
 from console.journal.redact import REDACTED
 from console.ui.app import RtConsoleApp
@@ -139,6 +141,14 @@ async def test_replay_shows_the_wire_and_the_cut_as_live(tmp_path: Path) -> None
         assert isinstance(replay.screen, InspectorScreen)
         assert replay.screen.set_filter("conversation.item.truncate")
         assert replay.screen.table.row_count == 1
+    # The export says the same: the heard part as said, the cut part struck through.
+    entries = json.loads(export(tmp_path / "s.jsonl", "json"))["entries"]
+    (cut,) = [e for e in entries if e["kind"] == "assistant" and "heard_chars" in e]
+    assert cut["item_id"] == item_id and cut["heard_chars"] == live_heard
+    assert 0 <= cut["played_ms"] < cut["audio_ms"]
+    markdown = export(tmp_path / "s.jsonl", "md")
+    line = next(row for row in markdown.splitlines() if "interrupted: caller heard" in row)
+    assert f"~~{cut['text'][live_heard:].strip()}~~" in line
 
 
 async def test_no_known_secret_on_screen_when_the_server_echoes_it() -> None:
