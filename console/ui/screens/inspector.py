@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
+from ..widgets.fitted_footer import FittedFooter
 from ..wire_log import WireEntry, WireFilter, WireLog
 
 ALL_TYPES = "(all types)"
@@ -29,6 +31,34 @@ class InspectorScreen(Screen[None]):
     ``p`` pauses the view (the log keeps recording), ``f`` toggles following the newest event;
     a type and a regex (over the event's JSON) filter what is listed."""
 
+    DEFAULT_CSS = """
+    InspectorScreen {
+        layout: vertical;
+        background: $background;
+    }
+    #wire-filters { height: 3; }
+    #wire-type { width: 46; }
+    #wire-regex { width: 1fr; }
+    #wire-state {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+    }
+    #wire-table, #wire-detail-box {
+        border: round $primary 40%;
+        border-title-color: $rt-system;
+        background: $surface;
+    }
+    #wire-table { height: 3fr; }
+    #wire-detail-box { height: 2fr; padding: 0 1; }
+    #wire-table:focus {
+        border: heavy $primary;
+        border-title-color: $background;
+        border-title-background: $primary;
+        border-title-style: bold;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="inspector_close"),
         Binding("p", "toggle_pause", "Pause", id="inspector_pause"),
@@ -37,10 +67,18 @@ class InspectorScreen(Screen[None]):
         Binding("t", "focus_type", "Type", id="inspector_type"),
     ]
 
-    def __init__(self, wire: WireLog, *, rate: float = 20.0) -> None:
+    def __init__(
+        self,
+        wire: WireLog,
+        *,
+        rate: float = 30.0,
+        on_listed: Callable[[list[WireEntry]], None] | None = None,
+    ) -> None:
         super().__init__(id="inspector-screen")
         self.wire = wire
         self._rate = rate
+        self._on_listed = on_listed
+        """Told the entries each poll listed (the UI benchmark times them)."""
         self.paused = False
         self.following = True
         self.filter = WireFilter()
@@ -62,7 +100,7 @@ class InspectorScreen(Screen[None]):
         yield self.table
         with VerticalScroll(id="wire-detail-box"):
             yield self.detail
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.table.border_title = "Wire"
@@ -83,8 +121,11 @@ class InspectorScreen(Screen[None]):
         if self.paused or self.wire.seq == self._seen:
             self._show_state()
             return
-        self._add(self.wire.since(self._seen))
+        entries = self.wire.since(self._seen)
         self._seen = self.wire.seq
+        self._add(entries)
+        if self._on_listed is not None:
+            self._on_listed(entries)
 
     def refill(self) -> None:
         """List every kept event again (after a filter change or on opening)."""
@@ -138,7 +179,8 @@ class InspectorScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#wire-table")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         entry = self.selected()
-        self.detail.update(entry.pretty() if entry is not None else "")
+        # Text, not markup: the JSON's own brackets and indentation shown as they are.
+        self.detail.update(Text(entry.pretty()) if entry is not None else "")
 
     # -- filters ---------------------------------------------------------------------------------
 
@@ -149,6 +191,11 @@ class InspectorScreen(Screen[None]):
         except re.error as exc:
             self.notify(f"regex: {exc}", severity="error", timeout=3)
             return False
+        self._offer_types()
+        if type is None:
+            self.types.clear()
+        elif type in self._types:
+            self.types.value = type
         self.refill()
         return True
 

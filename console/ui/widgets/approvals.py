@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -34,10 +35,18 @@ class ApprovalQueue(OptionList):
     def on_mount(self) -> None:
         self._retitle()
 
+    class QueueChanged(Message):
+        """Calls were added to or resolved from the queue; ``count`` wait now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def _retitle(self) -> None:
         count = len(self.pending)
         self.border_title = f"Approvals ({count})" if count else "Approvals"
         self.set_class(count > 0, "-pending")
+        self.post_message(self.QueueChanged(count))
 
     def add(self, approval: PendingApproval) -> None:
         if approval.call_id in self.pending:
