@@ -88,6 +88,7 @@ class WireLog:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.redactor = redactor or Redactor()
+        self.capacity = capacity
         self._entries: deque[WireEntry] = deque(maxlen=capacity)
         self._clock = clock
         self._started: float | None = None

@@ -89,7 +89,7 @@ async def test_inspector_shows_the_live_wire_and_filters_to_one_type() -> None:
         await app.session.send_message("Again please.")  # the input is under the inspector
         await wait_for(pilot, lambda: wire_types(app).count("response.done") >= 2)
         screen.poll()
-        assert table.row_count == shown and "paused" in str(screen.state.render())
+        assert table.row_count == shown and "paused" in str(screen.table.border_subtitle)
         await pilot.press("p")
         assert table.row_count == len(app.wire_tap.log) > shown
         await pilot.press("escape")

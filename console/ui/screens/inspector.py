@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -13,16 +12,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from ..widgets.fitted_footer import FittedFooter
+from ..widgets.wire_list import WireList
 from ..wire_log import WireEntry, WireFilter, WireLog
 
 ALL_TYPES = "(all types)"
 
 
-def size_text(size: int) -> str:
-    return f"{size} B" if size < 10_000 else f"{size / 1024:.1f} KiB"
+DETAIL_RATE = 4.0
 
 
 class InspectorScreen(Screen[None]):
@@ -39,15 +38,10 @@ class InspectorScreen(Screen[None]):
     #wire-filters { height: 3; }
     #wire-type { width: 46; }
     #wire-regex { width: 1fr; }
-    #wire-state {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-    }
     #wire-table, #wire-detail-box {
         border: round $primary 40%;
         border-title-color: $rt-system;
+        border-subtitle-color: $foreground;
         background: $surface;
     }
     #wire-table { height: 3fr; }
@@ -83,20 +77,17 @@ class InspectorScreen(Screen[None]):
         self.following = True
         self.filter = WireFilter()
         self._seen = 0
-        self._shown: deque[int] = deque()
-        self._entries: dict[int, WireEntry] = {}
         self._types: set[str] = set()
-        self.table: DataTable[Any] = DataTable(id="wire-table", cursor_type="row")
+        self.table = WireList(capacity=wire.capacity, id="wire-table")
         self.types = Select[str]([], prompt=ALL_TYPES, id="wire-type", allow_blank=True)
         self.regex = Input(placeholder="regex over the event's JSON", id="wire-regex")
         self.detail = Static("", id="wire-detail", markup=False)
-        self.state = Static("", id="wire-state")
+        self._shown_entry: WireEntry | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="wire-filters"):
             yield self.types
             yield self.regex
-        yield self.state
         yield self.table
         with VerticalScroll(id="wire-detail-box"):
             yield self.detail
@@ -105,13 +96,10 @@ class InspectorScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.border_title = "Wire"
         self.query_one("#wire-detail-box").border_title = "Event"
-        self.table.add_column("time", key="time", width=9)
-        self.table.add_column("dir", key="dir", width=4)
-        self.table.add_column("type", key="type")
-        self.table.add_column("size", key="size", width=9)
         self.refill()
         if self._rate > 0:
             self.set_interval(1.0 / self._rate, self.poll)
+            self.set_interval(1.0 / DETAIL_RATE, self.show_detail)
         self.table.focus()
 
     # -- content ---------------------------------------------------------------------------------
@@ -130,29 +118,15 @@ class InspectorScreen(Screen[None]):
     def refill(self) -> None:
         """List every kept event again (after a filter change or on opening)."""
         self.table.clear()
-        self._shown.clear()
-        self._entries.clear()
         self._seen = self.wire.seq
         self._add(list(self.wire))
 
     def _add(self, entries: list[WireEntry]) -> None:
         self._offer_types()
-        for entry in self.filter.apply(entries):
-            arrow = Text("→", style="bold") if entry.direction == "sent" else Text("←")
-            self.table.add_row(
-                f"{entry.t:8.3f}", arrow, entry.type, Text(size_text(entry.size), justify="right"),
-                key=str(entry.seq),
-            )
-            self._shown.append(entry.seq)
-            self._entries[entry.seq] = entry
-        # Rows of events the log has dropped go too: the table never outgrows the ring.
-        oldest = self.wire.seq - len(self.wire)
-        while self._shown and self._shown[0] <= oldest:
-            seq = self._shown.popleft()
-            self._entries.pop(seq, None)
-            self.table.remove_row(str(seq))
+        # The list holds as many rows as the ring: it never outgrows the log.
+        self.table.extend(self.filter.apply(entries))
         if self.following and self.table.row_count:
-            self.table.move_cursor(row=self.table.row_count - 1, animate=False)
+            self.table.cursor = self.table.row_count - 1
         self._show_state()
 
     def _offer_types(self) -> None:
@@ -168,17 +142,24 @@ class InspectorScreen(Screen[None]):
         mode = f"paused ({behind} new)" if self.paused else "live"
         follow = "following" if self.following else "not following"
         shown = f"{self.table.row_count} shown of {len(self.wire)} kept"
-        self.state.update(f"{mode} · {follow} · {shown} · p pause · f follow · / regex · t type")
+        # In the border (a refresh), not a widget of its own (a relayout at every poll).
+        self.table.border_subtitle = f"{mode} · {follow} · {shown}"
 
     def selected(self) -> WireEntry | None:
-        if not self.table.row_count:
-            return None
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
-        return self._entries.get(int(key)) if key is not None else None
+        return self.table.selected()
 
-    @on(DataTable.RowHighlighted, "#wire-table")
-    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        entry = self.selected()
+    @on(WireList.Highlighted)
+    def _highlighted(self, event: WireList.Highlighted) -> None:
+        if not self.following or self.paused:
+            self.show_detail()  # the operator moved the cursor: at once
+
+    def show_detail(self) -> None:
+        """The selected event's JSON. While following, at most DETAIL_RATE times a second: a
+        new text resizes the pane, and that relayout at every poll would cost the frame rate."""
+        entry = self.table.selected()
+        if entry is self._shown_entry:
+            return
+        self._shown_entry = entry
         # Text, not markup: the JSON's own brackets and indentation shown as they are.
         self.detail.update(Text(entry.pretty()) if entry is not None else "")
 
@@ -197,6 +178,7 @@ class InspectorScreen(Screen[None]):
         elif type in self._types:
             self.types.value = type
         self.refill()
+        self.show_detail()
         return True
 
     def _type_value(self) -> str | None:
@@ -230,7 +212,7 @@ class InspectorScreen(Screen[None]):
     def action_toggle_follow(self) -> None:
         self.following = not self.following
         if self.following and self.table.row_count:
-            self.table.move_cursor(row=self.table.row_count - 1, animate=False)
+            self.table.cursor = self.table.row_count - 1
         self._show_state()
 
     def action_focus_regex(self) -> None:
