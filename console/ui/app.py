@@ -177,7 +177,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
-        self.main.transcript.redact = self.main.history.redact = self.redactor.text
+        for pane in (self.main.transcript, self.main.history, self.main.approvals):
+            pane.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
         if wanted not in self.available_themes:

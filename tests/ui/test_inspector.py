@@ -180,3 +180,20 @@ async def test_no_known_secret_on_screen_when_the_server_echoes_it() -> None:
             assert isinstance(app.screen, InspectorScreen)
             assert not any(token in e.pretty() for e in app.wire_tap.log)
             await app.close_session()
+
+
+async def test_approvals_and_errors_hide_a_known_secret() -> None:
+    from console.ui.bridge import SessionBridge as B
+
+    key = "sk-proj-abcdefgh12345678"
+    app = make_app()
+    app.redactor.add(key)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(B.ApprovalRequested("Billing", "refund", f'{{"token": "{key}"}}', "c1"))
+        app.post_message(B.ErrorReported(f"invalid_api_key: Incorrect API key provided: {key}"))
+        await pilot.pause()
+        await pilot.pause()
+        prompts = [str(app.main.approvals.get_option_at_index(0).prompt)]
+        shown = [*prompts, *app.main.transcript.plain_lines()]
+        assert not any(key in line for line in shown)
+        assert sum(REDACTED in line for line in shown) >= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -31,6 +32,8 @@ class ApprovalQueue(OptionList):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.pending: dict[str, PendingApproval] = {}
+        self.redact: Callable[[str], str] = str
+        """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     def on_mount(self) -> None:
         self._retitle()
@@ -55,7 +58,7 @@ class ApprovalQueue(OptionList):
         prompt = Text.assemble(
             (approval.tool, "bold"),
             (f"  ({approval.agent})\n", "dim"),
-            short_arguments(approval.arguments),
+            short_arguments(self.redact(approval.arguments)),
         )
         self.add_option(Option(prompt, id=approval.call_id))
         if self.highlighted is None:
