@@ -26,7 +26,6 @@ from .first_connection import FirstConnection, FirstConnectionFailed, explain
 from .journaling import Journaling
 from .levels import AudioPort, LevelSource, StaticLevels
 from .listener import ConsoleListener
-from .screens.inspector import InspectorScreen
 from .screens.main import MainScreen
 from .session_view import SessionView
 from .themes import (
@@ -420,6 +419,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
 
     def action_inspector(self) -> None:
+        # Imported when first opened: the console's first frame does not wait for it.
+        from .screens.inspector import InspectorScreen
+
         if isinstance(self.screen, InspectorScreen):
             self.screen.dismiss()
         else:
