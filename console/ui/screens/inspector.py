@@ -143,7 +143,9 @@ class InspectorScreen(Screen[None]):
         follow = "following" if self.following else "not following"
         shown = f"{self.table.row_count} shown of {len(self.wire)} kept"
         # In the border (a refresh), not a widget of its own (a relayout at every poll).
-        self.table.border_subtitle = f"{mode} · {follow} · {shown}"
+        state = f"{mode} · {follow} · {shown}"
+        if self.table.border_subtitle != state:
+            self.table.border_subtitle = state
 
     def selected(self) -> WireEntry | None:
         return self.table.selected()
