@@ -96,8 +96,22 @@ async def test_inspector_shows_the_live_wire_and_filters_to_one_type() -> None:
         await wait_for(pilot, lambda: app.screen is app.main)
 
 
+def fast_engine() -> LocalEngine:
+    """An engine that sends a reply's audio as fast as it can: by the time Esc is pressed far
+    more was received than played, however loaded the machine (played time is wall time)."""
+    return LocalEngine(voice="synthetic", transcriber="placeholder", pace=None)
+
+
+def engine_plan(engine: LocalEngine) -> Plan:
+    return Plan("local", "gpt-realtime", None, engine.url, engine.token or "")
+
+
 async def test_an_interrupted_reply_marks_what_the_caller_heard() -> None:
-    app = tapped_app()
+    async with fast_engine() as engine:
+        await _heard_and_cut(tapped_app(engine_plan(engine)))
+
+
+async def _heard_and_cut(app: RtConsoleApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         item_id = await interrupted_reply(pilot, app)
         transcript = app.main.transcript
@@ -123,13 +137,14 @@ async def test_an_interrupted_reply_marks_what_the_caller_heard() -> None:
 
 async def test_replay_shows_the_wire_and_the_cut_as_live(tmp_path: Path) -> None:
     journal = JournalWriter(tmp_path / "s.jsonl")
-    app = tapped_app(journal=journal)
-    async with app.run_test(size=SIZE) as pilot:
-        item_id = await interrupted_reply(pilot, app)
-        await wait_for(pilot, lambda: "response.done" in wire_types(app))
-        live_heard = app.main.transcript.heard_of(item_id)
-        live_types = wire_types(app)
-        await app.close_session()
+    async with fast_engine() as engine:
+        app = tapped_app(engine_plan(engine), journal=journal)
+        async with app.run_test(size=SIZE) as pilot:
+            item_id = await interrupted_reply(pilot, app)
+            await wait_for(pilot, lambda: "response.done" in wire_types(app))
+            live_heard = app.main.transcript.heard_of(item_id)
+            live_types = wire_types(app)
+            await app.close_session()
     replay = replay_app(tmp_path / "s.jsonl")
     async with replay.run_test(size=SIZE) as pilot:
         replay.play_all()
@@ -152,11 +167,10 @@ async def test_replay_shows_the_wire_and_the_cut_as_live(tmp_path: Path) -> None
 
 
 async def test_no_known_secret_on_screen_when_the_server_echoes_it() -> None:
-    async with LocalEngine(voice="synthetic", transcriber="placeholder", pace=None) as engine:
+    async with fast_engine() as engine:
         token = engine.token
         assert token
-        plan = Plan("local", "gpt-realtime", None, engine.url, token)
-        app = tapped_app(plan)
+        app = tapped_app(engine_plan(engine))
         async with app.run_test(size=SIZE) as pilot:
             await connect(pilot, app)
             # The engine says back what it was told: here, its own token.
