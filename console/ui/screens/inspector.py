@@ -147,9 +147,6 @@ class InspectorScreen(Screen[None]):
         if self.table.border_subtitle != state:
             self.table.border_subtitle = state
 
-    def selected(self) -> WireEntry | None:
-        return self.table.selected()
-
     @on(WireList.Highlighted)
     def _highlighted(self, event: WireList.Highlighted) -> None:
         if not self.following or self.paused:
