@@ -361,13 +361,14 @@ async def open_session(
     listener: Any = None,
     lifecycle_clock: Any = None,
     journal: Any = None,
+    wire_tap: Any = None,
 ) -> AsyncIterator[Any]:
     """Start (for the local backend) the engine, then run and enter a session; close both after.
 
     ``listener`` goes to the runner, so it replaces the starting agent's: pass a fan-out (see
     ``console.ui.listener``) to keep the user's. ``lifecycle_clock`` is for tests. ``journal``
     (a JournalWriter) sees every wire event both ways, and learns the key or engine token in
-    use so it never writes them."""
+    use so it never writes them. ``wire_tap`` (the console's ``WireTap``) sees the same."""
     import asyncio
 
     from console.realtime import OpenAIRealtimeWebSocketModel, RealtimeRunner
@@ -395,6 +396,10 @@ async def open_session(
             key = model_config.get("api_key")
             journal.redactor.add(key if isinstance(key, str) else None)
             transport.add_wire_observer(journal.wire)
+        if wire_tap is not None:
+            key = model_config.get("api_key")
+            wire_tap.redactor.add(key if isinstance(key, str) else None)
+            transport.add_wire_observer(wire_tap.observe)
         runner: RealtimeRunner[Any] = RealtimeRunner(
             agents[0], model=transport, config=run_config,  # type: ignore[arg-type]
             listener=listener, lifecycle_clock=lifecycle_clock,
@@ -564,7 +569,8 @@ def run_console(args: argparse.Namespace) -> int:
     def opener() -> Any:
         # The console's listener and the user's agent listener share the runner's one slot.
         listener = fan_out(app.listener, agents[0].listener, wanted)
-        return open_session(agents, plan, extra, run_config, listener=listener, journal=journal)
+        return open_session(agents, plan, extra, run_config, listener=listener, journal=journal,
+                            wire_tap=app.wire_tap)
 
     app = RtConsoleApp(
         agents=agents,
@@ -579,6 +585,8 @@ def run_console(args: argparse.Namespace) -> int:
         first_connection_retry=ReconnectPolicy.from_config((run_config or {}).get("reconnect")),
         hint=hint,
     )
+    for secret in secrets:
+        app.redactor.add(secret)  # the journal's own when there is one; this covers none
     result = app.run()
     if journal is not None:
         # After the TUI has given the terminal back: where this session was written.

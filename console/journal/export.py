@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .heard import Heard, HeardTracker, mark_cuts
 from .record_names import canonical
 from .store import read_records
 from .summary import SessionSummary, header_markdown, summarise, table, turns_markdown
@@ -36,12 +37,16 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
     user_entries: dict[str, dict[str, Any]] = {}
     speakers = _speakers(records)
     agent: str | None = None
+    tracker, cuts = HeardTracker(), list[Heard]()
     for record in records:
         kind, t = record.get("kind"), record.get("t", 0.0)
         raw = record.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         etype = data.get("type")
         fields = table(record.get("fields"))
+        cut = tracker.wire(str(kind), data) if kind in ("sent", "recv") else None
+        if cut is not None:
+            cuts.append(cut)
         if kind == "meta":
             agent = record.get("agent") or agent
         elif kind == "event" and canonical(record.get("type")) == "session.agent":
@@ -115,6 +120,7 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
                 "t": t, "kind": "guardrail", "guardrails": fields.get("guardrails"),
                 "text": fields.get("text"),
             })
+    mark_cuts(entries, cuts)
     return entries
 
 
@@ -155,6 +161,13 @@ def to_markdown(
         kind = e["kind"]
         if kind == "user":
             lines.append(f"- `{at}` **User:** {e.get('text') or '(audio, no transcript)'}")
+        elif kind == "assistant" and "heard_chars" in e:
+            text = str(e.get("text") or "")
+            heard, cut = text[: e["heard_chars"]], text[e["heard_chars"] :]
+            note = f"caller heard {e['played_ms'] / 1000:.1f} s of {e['audio_ms'] / 1000:.1f} s"
+            struck = f"~~{cut.strip()}~~" if cut.strip() else ""
+            lines.append(f"- `{at}` **Assistant:** {heard}{' ' if heard else ''}{struck} "
+                         f"_(interrupted: {note}; struck text was not heard)_")
         elif kind == "assistant":
             lines.append(f"- `{at}` **{e.get('agent') or 'Assistant'}:** {e.get('text') or ''}")
         elif kind == "tool_call":

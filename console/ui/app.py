@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 
+from console.journal.redact import Redactor
+
 from .audio_control import AudioControl
 from .audio_protocols import AudioPort, LevelSource, StaticLevels
 from .bridge import SessionBridge, describe_error
@@ -38,6 +40,7 @@ from .themes import (
     variable_defaults,
 )
 from .widgets.message_input import MessageInput
+from .wire_tap import WireTap, cut_line
 
 if TYPE_CHECKING:
     from console.journal import JournalWriter
@@ -82,6 +85,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("push_to_talk", "toggle_push_to_talk", "Push-to-talk", "Toggle push-to-talk mode"),
     ("theme", "next_theme", "Theme", "Switch to the next colour theme"),
     ("metrics", "show_metrics", "Metrics", "Where the time goes: latency per stage, tokens, cost"),
+    ("inspector", "inspector", "Event inspector", "Show the wire both ways, live, with filters"),
     ("clear", "clear_transcript", "Clear", "Clear the transcript pane"),
     ("quit", "quit", "Quit", "Close the session and quit"),
 )
@@ -109,6 +113,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         Binding("f9", "toggle_push_to_talk", "PTT", id="push_to_talk"),
         Binding("f2", "next_theme", "Theme", id="theme"),
         Binding("f3", "show_metrics", "Metrics", id="metrics", show=False),
+        Binding("f4", "inspector", "Wire", id="inspector"),
         Binding("ctrl+l", "clear_transcript", "Clear", id="clear"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -151,6 +156,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self._playback_pending = False
         self.journal = journal
         """Where the session is journaled (None: not at all); written and closed by the app."""
+        self.redactor = journal.redactor if journal is not None else Redactor()
+        """The secrets the console knows (the journal's own, so both hide the same)."""
+        self.wire_tap = WireTap(self.post_message, self.redactor)
+        """Give ``wire_tap.observe`` to the transport as a wire observer (the inspector's)."""
         self.listener = ConsoleListener(self.post_message)
         """Posts the countdown and subagent callbacks; the opener gives it to the runner (see
         ``console.ui.listener.fan_out``)."""
@@ -178,6 +187,8 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
         self.figures = SessionFigures(lambda text: setattr(self.main.status, "usage", text))
+        for pane in (self.main.transcript, self.main.history, self.main.approvals):
+            pane.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)
         wanted = self.config.theme
         if wanted not in self.available_themes:
@@ -438,6 +449,20 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
                 self.journal_act("revoke", tool=tool)
 
         self.push_screen(AlwaysRulesScreen(wrapper.always_rules()), revoke)
+    def action_inspector(self) -> None:
+        # Imported when first opened: the console's first frame does not wait for it.
+        from .screens.inspector import InspectorScreen
+
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(InspectorScreen(self.wire_tap.log))
+
+    @on(WireTap.ReplyCut)
+    def _reply_cut(self, message: WireTap.ReplyCut) -> None:
+        heard = message.heard
+        self.main.transcript.mark_heard(heard.item_id, heard.chars)
+        self.main.transcript.add("system", "console", cut_line(heard))
 
     def action_clear_transcript(self) -> None:
         self.main.transcript.clear()

@@ -27,7 +27,8 @@ BindingId = Literal[
     "approve", "reject", "approve_always", "reject_always", "interrupt", "reconnect_now", "mute",
     "push_to_talk", "theme", "clear", "quit", "send", "focus_next", "focus_previous",
     "cancel_tool", "metrics", "metrics_close", "rules_close", "replay_pause", "replay_step",
-    "replay_faster", "replay_slower",
+    "replay_faster", "replay_slower", "inspector", "inspector_close", "inspector_pause",
+    "inspector_follow", "inspector_regex", "inspector_type",
 ]
 BINDING_IDS: tuple[str, ...] = get_args(BindingId)
 """The ids ``[keymap]`` may remap: every Binding id of the console and replay (a test keeps this

@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("slower", "Slower", "Halve the replay speed"),
     ("next_theme", "Theme", "Switch to the next colour theme"),
     ("show_metrics", "Metrics", "Where the time went: latency per stage, tokens, cost"),
+    ("inspector", "Event inspector", "Show the recorded wire both ways, with filters"),
 )
 """(action, palette title, help) of the replay's own commands."""
 SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -58,7 +59,7 @@ class Recording:
 
 def _replayable(record: dict[str, Any]) -> bool:
     kind = record.get("kind")
-    if kind == "decision":
+    if kind in ("decision", "sent", "recv"):
         return True
     kind_type = str(record.get("type", ""))
     return kind == "event" and (
@@ -144,6 +145,7 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
                 priority=True),
         Binding("f2", "next_theme", "Theme", id="theme"),
         Binding("f3", "show_metrics", "Metrics", id="metrics", show=False),
+        Binding("f4", "inspector", "Wire", id="inspector"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         # The live keys stay bound (and remappable) so they can say why they do nothing.
         Binding("ctrl+y", "approve", "Approve", id="approve", show=False, priority=True),
@@ -260,6 +262,11 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
             self.main.approvals.show(self._legacy_approvals.pending)
         if record.get("kind") == "decision":
             self.apply_act("decision", record)
+            return
+        if record.get("kind") in ("sent", "recv"):
+            data = record.get("data")
+            if isinstance(data, dict):
+                self.wire_tap.observe(str(record["kind"]), data, t=float(record.get("t", 0.0)))
             return
         kind = str(record.get("type", ""))
         if kind.startswith("console."):

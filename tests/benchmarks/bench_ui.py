@@ -1,6 +1,8 @@
-"""Console benchmark: a headless app fed 100 transcript deltas and 50 audio chunks a second; and
-the same app with real audio (AudioIO on a PulseAudio null sink) playing 60 s of assistant audio
-while the transcript streams, counting playback underruns (target 0)."""
+"""Console benchmark: a headless app fed 100 transcript deltas and 50 audio chunks a second (their
+wire events to the console's wire tap as the transport hands them), with the event inspector
+closed and then open; and the same app with real audio (AudioIO on a PulseAudio null sink)
+playing 60 s of assistant audio while the transcript streams, counting playback underruns
+(target 0)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,17 @@ DELTAS_PER_S = 100
 CHUNKS_PER_S = 50
 
 
-async def _stream() -> dict[str, float]:
+def _wire_delta(item: str, text: str) -> dict[str, Any]:
+    return {"type": "response.output_audio_transcript.delta", "event_id": "event_1",
+            "response_id": "r1", "item_id": item, "output_index": 0, "content_index": 0,
+            "delta": text}
+
+
+async def _stream(inspector: bool = False) -> dict[str, float]:
+    """With ``inspector`` the inspector is open (the transcript is under it, so the figures are
+    the inspector's: wire event to the row listed)."""
+    import base64
+
     from console.realtime import RealtimeRunner
     from console.realtime import model_events as me
     from console.realtime.testing import ScriptedRealtimeModel
@@ -55,12 +67,26 @@ async def _stream() -> dict[str, float]:
 
     app = RtConsoleApp(
         agents=agents, open_session=opener, backend=BackendInfo("scripted", "bench"),
-        levels=levels, on_rendered=on_rendered,
+        levels=levels, on_rendered=None if inspector else on_rendered,
     )
     chunk = me.RealtimeModelAudioEvent(b"\x10\x00" * 480, "r1", "a0", 0)
+    audio_wire = {"type": "response.output_audio.delta", "event_id": "event_2", "response_id": "r1",
+                  "item_id": "a0", "output_index": 0, "content_index": 0,
+                  "delta": base64.b64encode(chunk.data).decode()}
+    sent_at: dict[int, float] = {}
+
+    def on_listed(entries: list[Any]) -> None:
+        now = time.perf_counter()
+        latencies.extend(now - sent_at.pop(entry.seq) for entry in entries if entry.seq in sent_at)
+
     async with app.run_test(size=(160, 50), headless=True) as pilot:
         while app.session is None:
             await pilot.pause(0.01)
+        if inspector:
+            from console.ui.screens.inspector import InspectorScreen
+
+            await app.push_screen(InspectorScreen(app.wire_tap.log, on_listed=on_listed))
+        tap = app.wire_tap
         tick = 1.0 / DELTAS_PER_S
         total = int(SECONDS * DELTAS_PER_S)
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -71,8 +97,12 @@ async def _stream() -> dict[str, float]:
                 await asyncio.sleep(delay)
             item = f"a{n // 400}"  # a new reply every 4 s, so the transcript grows many lines
             emitted.append(time.perf_counter())
+            tap.observe("recv", _wire_delta(item, f"word{n} "))
+            sent_at[tap.log.seq] = emitted[-1]
             await model.emit(me.RealtimeModelTranscriptDeltaEvent(item, f"word{n} ", "r1"))
             if n % (DELTAS_PER_S // CHUNKS_PER_S) == 0:
+                tap.observe("recv", audio_wire)
+                sent_at[tap.log.seq] = time.perf_counter()
                 await model.emit(me.RealtimeModelAudioEvent(chunk.data, "r1", item, 0))
                 levels.speaker_db = -40.0 + (n % 37)
                 levels.assistant_speaking = True
@@ -89,7 +119,7 @@ async def _stream() -> dict[str, float]:
         "cpu": 100.0 * cpu / wall,
         "p95": p95 * 1000.0,
         "median": statistics.median(latencies) * 1000.0 if latencies else float("nan"),
-        "drawn": 100.0 * drawn / max(1, len(emitted)),
+        "drawn": 100.0 * drawn / max(1, len(sent_at) + drawn if inspector else len(emitted)),
         "quit": quit_s,
     }
 
@@ -217,6 +247,7 @@ def _audio_figures() -> list[tuple[str, float, str, str]]:
 
 def run() -> list[tuple[str, float, str, str]]:
     figures = asyncio.run(_stream())
+    opened = asyncio.run(_stream(inspector=True))
     return [
         (f"CPU share while streaming ({SECONDS:.0f} s)", figures["cpu"], "% of one core",
          "<= 20"),
@@ -224,6 +255,10 @@ def run() -> list[tuple[str, float, str, str]]:
         ("delta to screen, median", figures["median"], "ms", "-"),
         ("deltas seen drawn", figures["drawn"], "%", "100"),
         ("quit (key to app exit, session closed)", figures["quit"], "s", "<= 0.3"),
+        ("CPU share, inspector open", opened["cpu"], "% of one core", "-"),
+        ("wire event to inspector row, p95", opened["p95"], "ms", "< 50"),
+        ("wire event to inspector row, median", opened["median"], "ms", "-"),
+        ("wire events listed", opened["drawn"], "%", "100"),
         ("launch to first frame", _first_frame_s(), "s", "<= 0.5"),
         ("rtconsole --help", _help_s(), "s", "< 0.3"),
         *_audio_figures(),

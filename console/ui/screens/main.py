@@ -6,21 +6,29 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import Tab, Tabs
 
 from ..audio_protocols import LevelSource
 from ..widgets.approvals import ApprovalQueue
+from ..widgets.fitted_footer import FittedFooter
 from ..widgets.handoff_graph import HandoffGraph
 from ..widgets.history_tree import HistoryTree
 from ..widgets.message_input import MessageInput
 from ..widgets.meters import Meters
 from ..widgets.status_bar import StatusBar
 from ..widgets.transcript import TranscriptView
+
+NARROW_WIDTH = 110
+"""Below this many columns (or NARROW_HEIGHT rows) the side panes become tabs."""
+NARROW_HEIGHT = 30
+SIDE_TABS = (("graph", "Agents"), ("approvals", "Approvals"), ("history", "History"))
 
 
 class MainScreen(Screen[None]):
@@ -55,6 +63,12 @@ class MainScreen(Screen[None]):
         self.history = HistoryTree(id="history")
         self.meters = Meters(levels, frame_rate=min(frame_rate, 30.0), id="meters")
         self.status = StatusBar(id="status")
+        self.side_tabs = Tabs(*(Tab(title, id=f"tab-{pane}") for pane, title in SIDE_TABS),
+                              id="side-tabs")
+        """Shown only when narrow: one side pane at a time, chosen here."""
+        for pane in (self.graph, self.approvals, self.history):
+            pane.add_class("side-pane")
+        self._waiting = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -62,17 +76,18 @@ class MainScreen(Screen[None]):
                 yield self.transcript
                 yield self.input
             with Vertical(id="side"):
+                yield self.side_tabs
                 yield self.graph
                 yield self.approvals
                 yield self.history
                 yield self.meters
         yield self.status
         if self.footer_note is None:
-            yield Footer(id="footer")
+            yield FittedFooter(id="footer")
             return
         with Horizontal(id="footer-row"):
             yield self.footer_note
-            yield Footer(id="footer")
+            yield FittedFooter(id="footer")
 
     def on_mount(self) -> None:
         self.transcript.border_title = "Transcript"
@@ -82,6 +97,27 @@ class MainScreen(Screen[None]):
         # The status bar holds whether audio runs; the Audio pane's title follows it.
         self.watch(self.status, "audio", self._audio_changed)
         self.input.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < NARROW_WIDTH or event.size.height < NARROW_HEIGHT
+        self.set_class(narrow, "-narrow")
+
+    @on(Tabs.TabActivated, "#side-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        shown = (event.tab.id or "").removeprefix("tab-")
+        for pane, _title in SIDE_TABS:
+            self.query_one(f"#{pane}").set_class(pane == shown, "-shown")
+
+    @on(ApprovalQueue.QueueChanged)
+    def _approvals_changed(self, event: ApprovalQueue.QueueChanged) -> None:
+        # The tab says how many calls wait; a new one brings its pane to the front.
+        count, grew = event.count, event.count > self._waiting
+        self._waiting = count
+        tab = self.side_tabs.query_one("#tab-approvals", Tab)
+        tab.label = f"Approvals ({count})" if count else "Approvals"
+        tab.set_class(count > 0, "-alert")
+        if grew:
+            self.side_tabs.active = "tab-approvals"
 
     def _audio_changed(self, audio: str) -> None:
         self.meters.text_only = audio == "text only"

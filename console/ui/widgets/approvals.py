@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -31,6 +33,8 @@ class ApprovalQueue(OptionList):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._shown: tuple[PendingApproval, ...] = ()
+        self.redact: Callable[[str], str] = str
+        """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     @property
     def pending(self) -> dict[str, PendingApproval]:
@@ -40,10 +44,18 @@ class ApprovalQueue(OptionList):
     def on_mount(self) -> None:
         self._retitle()
 
+    class QueueChanged(Message):
+        """Calls were added to or resolved from the queue; ``count`` wait now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def _retitle(self) -> None:
         count = len(self._shown)
         self.border_title = f"Approvals ({count})" if count else "Approvals"
         self.set_class(count > 0, "-pending")
+        self.post_message(self.QueueChanged(count))
 
     def show(self, approvals: tuple[PendingApproval, ...]) -> None:
         """Show ``approvals`` (all of them, oldest first), keeping the highlight where it can."""
@@ -56,7 +68,7 @@ class ApprovalQueue(OptionList):
             Option(Text.assemble(
                 (approval.tool, "bold"),
                 (f"  ({approval.agent})\n", "dim"),
-                short_arguments(approval.arguments),
+                short_arguments(self.redact(approval.arguments)),
             ), id=approval.call_id)
             for approval in approvals
         ])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -35,24 +35,30 @@ def signature(item: Any) -> tuple[Any, ...]:
     return ("msg", getattr(item, "role", ""), getattr(item, "status", None), parts)
 
 
-def item_label(item: Any) -> Text:
+def item_label(item: Any, redact: Callable[[str], str] = str) -> Text:
     if getattr(item, "type", None) == "function_call":
         status = "" if item.status == "completed" else f" [{item.status}]"
         return Text.assemble(("⚙ ", "bold"), (item.name or "tool", "bold"), status)
     role = getattr(item, "role", "?")
     suffix = " …" if getattr(item, "status", None) == "in_progress" else ""
-    return Text.assemble((f"{role}: ", "bold"), _clip(item_text(item)) or "(no text yet)", suffix)
+    text = _clip(redact(item_text(item)))
+    return Text.assemble((f"{role}: ", "bold"), text or "(no text yet)", suffix)
 
 
-def item_children(item: Any) -> Iterable[str]:
+def item_children(item: Any, redact: Callable[[str], str] = str) -> Iterable[str]:
+    """What the transcript does not show: the item's id and status, a call's id, arguments
+    and output in full (clipped at 200 characters), each part's type."""
+    status = getattr(item, "status", None)
+    yield f"id: {item.item_id}" + (f" · {status}" if status else "")
     if getattr(item, "type", None) == "function_call":
         yield f"call_id: {item.call_id or '-'}"
-        yield f"arguments: {_clip(item.arguments or '{}', 200)}"
-        yield f"output: {_clip(str(item.output), 200)}" if item.output is not None else "output: …"
+        yield f"arguments: {_clip(redact(item.arguments or '{}'), 200)}"
+        output = item.output
+        yield f"output: {_clip(redact(str(output)), 200)}" if output is not None else "output: …"
         return
     for part in getattr(item, "content", ()) or ():
         kind = getattr(part, "type", "part")
-        yield f"{kind}: {_clip(part_text(part), 200) or '(empty)'}"
+        yield f"{kind}: {_clip(redact(part_text(part)), 200) or '(empty)'}"
 
 
 class HistoryTree(Tree[str]):
@@ -70,6 +76,8 @@ class HistoryTree(Tree[str]):
         self._turns = 0
         self._widest = 0
         """The widest item label so far, in cells."""
+        self.redact: Callable[[str], str] = str
+        """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     @property
     def item_ids(self) -> list[str]:
@@ -91,14 +99,14 @@ class HistoryTree(Tree[str]):
         if node is not None and self._signatures.get(item_id) == sig:
             return
         self._signatures[item_id] = sig
-        label = item_label(item)
+        label = item_label(item, self.redact)
         wider = label.cell_len > self._widest
         self._widest = max(self._widest, label.cell_len)
         if node is None:
             parent = self._turn_for(item)
             node = parent.add(label, data=item_id, expand=False)
             self._item_nodes[item_id] = node
-            for child in item_children(item):
+            for child in item_children(item, self.redact):
                 node.add_leaf(child)
             return
         node.set_label(label)
@@ -107,7 +115,7 @@ class HistoryTree(Tree[str]):
             # that grew (a streamed reply) would stay partly out of horizontal reach. Expanding
             # the (always expanded) root is the public way to have the lines measured again.
             self.root.expand()
-        children = list(item_children(item))
+        children = list(item_children(item, self.redact))
         if len(children) == len(node.children):
             # Relabel in place: same shape, so the tree's layout does not change.
             for leaf, text in zip(node.children, children, strict=True):

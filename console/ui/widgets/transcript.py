@@ -34,6 +34,8 @@ class Entry:
     spans: list[tuple[int, int]] = field(default_factory=list)
     wrapped: int = -1
     """Length of ``text`` when ``strips`` were made; less means only the tail needs wrapping."""
+    heard: int | None = None
+    """Of an interrupted reply, the characters the caller heard (the rest was cut)."""
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -83,6 +85,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self._width = 0
         self._pending: list[float] = []
         self._base_style = Style()
+        self._heard: dict[str, int] = {}  # cuts of replies whose line is not here yet
+        self.redact: Callable[[str], str] = str
+        """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     # -- content ---------------------------------------------------------------------------------
 
@@ -91,10 +96,12 @@ class TranscriptView(ScrollView, can_focus=True):
         if key is not None and key in self._keys:
             self.set_text(key, text)
             return self._keys[key]
-        self.entries.append(Entry(kind, label, text, self._now().strftime("%H:%M:%S")))
+        entry = Entry(kind, label, self.redact(text), self._now().strftime("%H:%M:%S"))
+        self.entries.append(entry)
         index = len(self.entries) - 1
         if key is not None:
             self._keys[key] = index
+            entry.heard = self._heard.pop(key, None)
         self._relayout_from(index)
         return index
 
@@ -120,20 +127,45 @@ class TranscriptView(ScrollView, can_focus=True):
             return
         index = self._keys[key]
         entry = self.entries[index]
-        entry.text += chunk  # strips stay: _wrap re-wraps only the last line
+        text = entry.text + chunk
+        clean = self.redact(text)
+        entry.text = clean  # strips stay: _wrap re-wraps only the last line
+        if clean != text:
+            entry.strips = None  # a secret completed by this chunk may start lines above
         self._relayout_from(index)
 
     def set_text(self, key: str, text: str) -> None:
         index = self._keys.get(key)
+        text = self.redact(text)
         if index is None or self.entries[index].text == text:
             return
         self.entries[index].text = text
         self.entries[index].strips = None
         self._relayout_from(index)
 
+    def mark_heard(self, key: str, chars: int) -> None:
+        """The caller heard the first ``chars`` characters of the reply under ``key``: the rest
+        is shown as cut (dim, struck through), now or when its line arrives."""
+        index = self._keys.get(key)
+        if index is None:
+            self._heard[key] = chars
+            return
+        entry = self.entries[index]
+        entry.heard, entry.strips = chars, None
+        self._relayout_from(index)
+
+    def heard_of(self, key: str) -> int | None:
+        index = self._keys.get(key)
+        return None if index is None else self.entries[index].heard
+
+    def text_of(self, key: str) -> str | None:
+        index = self._keys.get(key)
+        return None if index is None else self.entries[index].text
+
     def clear(self) -> None:
         self.entries.clear()
         self._keys.clear()
+        self._heard.clear()
         self._rows.clear()
         self._starts.clear()
         self._refresh_size()
@@ -207,10 +239,16 @@ class TranscriptView(ScrollView, can_focus=True):
             del entry.spans[first:]
             del entry.strips[first:]
         blank = Text(" " * indent)
+        heard = len(text) if entry.heard is None else entry.heard
+        cut_style = body_style + Style(dim=True, strike=True)
         for number, (begin, end) in enumerate(
             wrap_spans(text, max(width - indent, 8), start), start=first
         ):
-            row = Text.assemble(prefix if number == 0 else blank, (text[begin:end], body_style))
+            split = min(max(heard, begin), end)
+            row = Text.assemble(
+                prefix if number == 0 else blank,
+                (text[begin:split], body_style), (text[split:end], cut_style),
+            )
             row.truncate(width)
             entry.strips.append(Strip(row.render(console), row.cell_len))
             entry.spans.append((begin, end))
