@@ -8,6 +8,7 @@ from typing import Any
 
 from console.journal.summary import STAGES
 from console.realtime import events as ev
+from console.realtime import model_events as me
 
 from .tokens import TokenCount, from_usage_event
 
@@ -83,8 +84,29 @@ class TurnTimeline:
     def observe(self, event: Any) -> TurnFigures | None:
         """Note what ``event`` says about the turn; the figures of a turn it finished."""
         match event:
-            case ev.RealtimeRawModelEvent(data=data):
-                return self._model_event(data)
+            case ev.RealtimeUserTranscript():
+                self._mark("transcript")
+            case ev.RealtimeTurnStarted():
+                if self._turn is None:
+                    # A response nobody's input started (a greeting, a scripted create).
+                    self._turn = _Turn(self._clock())
+                    self._busy_ms = 0.0
+                self._mark("response")
+            case ev.RealtimeTranscriptDelta() | ev.RealtimeTextDelta():
+                self._mark("first_text", spoke=True)
+            case ev.RealtimeRawModelEvent(data=me.RealtimeModelToolCallEvent(call_id=call_id)):
+                # The call as the model made it: its tool_start comes later, from the tool's
+                # task, possibly after the turn ended, and the turn must wait for its output.
+                self._outstanding.add(call_id)
+            case ev.RealtimeUsageUpdated() if self._turn is not None:
+                self._turn.tokens = self._turn.tokens + from_usage_event(event)
+            case ev.RealtimeTurnEnded():
+                turn = self._turn
+                if turn is not None and turn.spoke and not self._outstanding:
+                    awaiting = self.expect_playout and "first_audio" in turn.stages
+                    if not awaiting or "playout" in turn.stages:
+                        return self._finish()
+                    self._ended = True
             case ev.RealtimeAudio():
                 self._mark("first_audio", spoke=True)
             case ev.RealtimeToolApprovalRequired(call_id=call_id):
@@ -104,31 +126,6 @@ class TurnTimeline:
                 self._outstanding.discard(call_id)
             case ev.RealtimeHandoffEvent():
                 self._outstanding.clear()  # the handoff's call never reports a tool end
-        return None
-
-    def _model_event(self, data: Any) -> TurnFigures | None:
-        kind = getattr(data, "type", None)
-        if kind == "input_audio_transcription_completed":
-            self._mark("transcript")
-        elif kind == "turn_started":
-            if self._turn is None:
-                # A response nobody's input started (a greeting, a scripted create).
-                self._turn = _Turn(self._clock())
-                self._busy_ms = 0.0
-            self._mark("response")
-        elif kind in ("transcript_delta", "output_text_delta"):
-            self._mark("first_text", spoke=True)
-        elif kind == "function_call":
-            self._outstanding.add(data.call_id)
-        elif kind == "usage" and self._turn is not None:
-            self._turn.tokens = self._turn.tokens + from_usage_event(data)
-        elif kind == "turn_ended":
-            turn = self._turn
-            if turn is not None and turn.spoke and not self._outstanding:
-                awaiting = self.expect_playout and "first_audio" in turn.stages
-                if not awaiting or "playout" in turn.stages:
-                    return self._finish()
-                self._ended = True
         return None
 
     # -- bookkeeping -----------------------------------------------------------------------

@@ -10,8 +10,7 @@ from textual.message import Message
 
 from console.journal.heard import Heard, HeardTracker
 from console.journal.redact import Redactor
-
-from .wire_log import WireLog
+from console.journal.wire_log import WireLog
 
 
 def cut_line(heard: Heard) -> str:

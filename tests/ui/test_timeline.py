@@ -14,6 +14,8 @@ from console.ui.metrics import MetricsBook, StageBudgets, percentile
 from console.ui.timeline import TurnTimeline
 
 INFO = ev.RealtimeEventInfo(RunContextWrapper(None))
+TOOL: Any = object()
+AGENT: Any = object()
 
 
 class Clock:
@@ -27,7 +29,23 @@ class Clock:
         self.now += ms / 1000.0
 
 
-def raw(data: Any) -> ev.RealtimeRawModelEvent:
+def raw(data: Any) -> Any:
+    """The session event a console sees for the model event ``data`` (events(console=True))."""
+    match data:
+        case me.RealtimeModelInputAudioTranscriptionCompletedEvent():
+            return ev.RealtimeUserTranscript(data.item_id, data.transcript, INFO)
+        case me.RealtimeModelTurnStartedEvent():
+            return ev.RealtimeTurnStarted(AGENT, None, INFO)
+        case me.RealtimeModelTranscriptDeltaEvent():
+            return ev.RealtimeTranscriptDelta(data.item_id, data.response_id, data.delta, INFO)
+        case me.RealtimeModelOutputTextDeltaEvent():
+            return ev.RealtimeTextDelta(data.item_id, data.response_id, data.delta, INFO)
+        case me.RealtimeModelUsageEvent():
+            return ev.RealtimeUsageUpdated(
+                None, data.usage, INFO, data.input_tokens_details, data.output_tokens_details
+            )
+        case me.RealtimeModelTurnEndedEvent():
+            return ev.RealtimeTurnEnded(AGENT, None, None, INFO)
     return ev.RealtimeRawModelEvent(data, INFO)
 
 
@@ -39,8 +57,6 @@ def usage(tokens_in: int, tokens_out: int) -> Any:
     return raw(me.RealtimeModelUsageEvent(Usage(1, tokens_in, tokens_out, tokens_in + tokens_out)))
 
 
-TOOL: Any = object()
-AGENT: Any = object()
 
 
 def test_a_spoken_turn_reaches_every_milestone_in_order() -> None:

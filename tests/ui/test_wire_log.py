@@ -9,7 +9,7 @@ import re
 import pytest
 
 from console.journal.redact import REDACTED, Redactor
-from console.ui.wire_log import WireFilter, WireLog
+from console.journal.wire_log import WireFilter, WireLog
 
 KEY = "sk-test-1234567890abcdef"
 

@@ -14,9 +14,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
+from console.journal.wire_log import WireEntry, WireFilter, WireLog
+
 from ..widgets.fitted_footer import FittedFooter
 from ..widgets.wire_list import WireList
-from ..wire_log import WireEntry, WireFilter, WireLog
 
 ALL_TYPES = "(all types)"
 

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..wire_log import WireEntry
+from console.journal.wire_log import WireEntry
 
 TYPE_WIDTH = 44
 
@@ -89,15 +89,7 @@ class WireList(ScrollView, can_focus=True):
         return self.entries[self.cursor] if 0 <= self.cursor < len(self.entries) else None
 
     def _resize(self) -> None:
-        size = Size(len(HEADER) + 2, len(self._rows) + 1)
-        height = self.scrollable_content_region.height
-        if height > 0 and (self.virtual_size.height > height) == (size.height > height):
-            # The scrollbar stays as it is: only the scroll range changes, without the
-            # screen-wide layout pass a virtual_size change costs (as TranscriptView does).
-            self.set_reactive(WireList.virtual_size, size)
-            self._scroll_update(size)
-        else:
-            self.virtual_size = size
+        self.virtual_size = Size(len(HEADER) + 2, len(self._rows) + 1)
         self.refresh()
 
     def action_cursor(self, step: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from console.journal.redact import Redactor
+from .redact import Redactor
 
 CAPACITY = 2000
 """Events kept; older ones drop off, so a long session holds memory flat."""
