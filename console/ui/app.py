@@ -394,9 +394,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
     @on(Decisions.Taken)
     def _decision_taken(self, message: Decisions.Taken) -> None:
-        # How long the call waited, up to the moment the session took the decision.
-        waited = self.bridge.decisions.waited_ms(message.approval.call_id)
-        self.apply_act("decision", {**decision_fields(message), "waited_ms": waited})
+        self.apply_act("decision", decision_fields(message))
         self.bridge.refresh_approvals()
 
     @on(Decisions.Refused)

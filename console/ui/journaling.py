@@ -170,7 +170,11 @@ class Journaling:
             return
         try:
             if isinstance(outcome, Decisions.Taken):
-                self.journal.decision(by="operator", **decision_fields(outcome))
+                # How long the call waited, up to the moment the session took the decision.
+                waited = self.bridge.decisions.waited_ms(outcome.approval.call_id)
+                self.journal.decision(
+                    by="operator", waited_ms=waited, **decision_fields(outcome)
+                )
             elif isinstance(outcome, Decisions.Refused):
                 self.journal.event("console.refused", fields=refusal_fields(outcome))
         except Exception:

@@ -73,7 +73,7 @@ async def test_titles_and_text_meet_aa_in_every_state(theme: str) -> None:
             app.query_one(f"#{pane}").focus()
             await pilot.pause()
             check("focused title", {pane: title_ratio(app.query_one(f"#{pane}"))})
-        app.main.approvals.add(PendingApproval("call_1", "Billing", "refund", "{}"))
+        app.main.approvals.show((PendingApproval("call_1", "Billing", "refund", "{}"),))
         await pilot.pause()
         check("pending, focused title", {"approvals": title_ratio(app.main.approvals)})
         app.main.input.focus()
@@ -95,7 +95,7 @@ async def test_the_focused_pane_and_the_alert_are_told_apart() -> None:
         history.focus()
         await pilot.pause()
         assert (history.styles.border_top, history.styles.border_title_background) != idle
-        approvals.add(PendingApproval("call_1", "Billing", "refund", "{}"))
+        approvals.show((PendingApproval("call_1", "Billing", "refund", "{}"),))
         await pilot.pause()
         alert = approvals.styles.border_top
         assert alert[0] == "heavy"

@@ -198,12 +198,15 @@ async def test_no_known_secret_on_screen_when_the_server_echoes_it() -> None:
 
 async def test_approvals_and_errors_hide_a_known_secret() -> None:
     from console.ui.bridge import SessionBridge as B
+    from console.ui.widgets.approvals import PendingApproval
 
     key = "sk-proj-abcdefgh12345678"
     app = make_app()
     app.redactor.add(key)
     async with app.run_test(size=SIZE) as pilot:
-        app.post_message(B.ApprovalRequested("Billing", "refund", f'{{"token": "{key}"}}', "c1"))
+        app.post_message(B.ApprovalsChanged(
+            (PendingApproval("c1", "Billing", "refund", f'{{"token": "{key}"}}'),)
+        ))
         app.post_message(B.ErrorReported(f"invalid_api_key: Incorrect API key provided: {key}"))
         await pilot.pause()
         await pilot.pause()
