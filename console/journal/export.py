@@ -166,7 +166,8 @@ def to_markdown(
             heard, cut = text[: e["heard_chars"]], text[e["heard_chars"] :]
             note = f"caller heard {e['played_ms'] / 1000:.1f} s of {e['audio_ms'] / 1000:.1f} s"
             struck = f"~~{cut.strip()}~~" if cut.strip() else ""
-            lines.append(f"- `{at}` **Assistant:** {heard}{' ' if heard else ''}{struck} "
+            speaker = e.get("agent") or "Assistant"
+            lines.append(f"- `{at}` **{speaker}:** {heard}{' ' if heard else ''}{struck} "
                          f"_(interrupted: {note}; struck text was not heard)_")
         elif kind == "assistant":
             lines.append(f"- `{at}` **{e.get('agent') or 'Assistant'}:** {e.get('text') or ''}")

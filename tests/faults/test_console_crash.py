@@ -45,7 +45,7 @@ def test_console_killed_mid_turn_keeps_every_completed_turn(tmp_path: Path) -> N
     assert info.turns == 1 and not info.complete and info.agent == "Triage"
     markdown = export(path, "md")
     assert "**User:** remember the word pineapple" in markdown
-    assert '**Assistant:** You said: "remember the word pineapple".' in markdown
+    assert '**Triage:** You said: "remember the word pineapple".' in markdown
     entries = json.loads(export(path, "json"))["entries"]
     assert [e["kind"] for e in entries][:2] == ["user", "assistant"]
 
