@@ -270,3 +270,31 @@ async def test_history_turns_carry_the_figures_of_the_turn_they_measured() -> No
         assert [str(n.children[0].label) for n in tree.root.children][:2] == [
             str(tree._item_nodes["a0"].label), str(tree._item_nodes["u1"].label)
         ]
+
+
+async def test_a_narrow_status_bar_drops_whole_fields_and_keeps_state_agent_and_cost() -> None:
+    for width in (160, 100, 80, 64):
+        app = make_app(recording=True)
+        async with app.run_test(size=(width, 30)) as pilot:
+            status: StatusBar = app.main.status
+            status.connection, status.agent = "connected", "Billing"
+            status.set_latency(123.4, "audio")
+            status.show_usage("1600 tokens · $0.0123", "$0.0123")
+            await pilot.pause()
+            shown = str(status.render())
+            whole = {
+                f"{field.label}{form}" for field in status.fields() for form in field.forms
+            }
+            pieces = shown.split(" │ ")
+            assert all(piece in whole for piece in pieces), (width, shown)
+            assert len(shown) <= status.size.width
+            assert pieces[0] == "● connected" and "agent Billing" in pieces
+            assert any(piece.endswith("$0.0123") for piece in pieces)
+            if width == 160:
+                assert pieces == [
+                    "● connected", "backend local engine", "model gpt-realtime",
+                    "agent Billing", "latency 123 ms to first audio", "1600 tokens · $0.0123",
+                    "rec on",
+                ]
+            if width == 80:
+                assert "latency 123 ms" in pieces and "backend local engine" not in pieces
