@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -157,8 +158,8 @@ class HistoryTree(Tree[str]):
         figures = self._figures.get(number)
         label = f"Turn {number}" + (f" · {figures}" if figures else "")
         node.set_label(label)
-        if len(label) > self._widest:
-            self._widest = len(label)
+        if cell_len(label) > self._widest:
+            self._widest = cell_len(label)
             self.root.expand()  # have the lines measured again (see ``upsert``)
 
     def _turn_for(self, item: Any) -> TreeNode[str]:

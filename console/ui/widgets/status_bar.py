@@ -123,9 +123,10 @@ class Field:
 
 
 def fit(fields: list[Field], width: int) -> list[tuple[str, str, Style]]:
-    """The fields as shown in ``width`` cells: first every field takes its shortest form, then
-    the least important go whole (lowest ``drop`` first), so nothing is cut mid-word; the
-    connection, alerts, agent and cost are never dropped."""
+    """The fields as shown in ``width`` cells: fields take their short form one by one until
+    the bar fits, then the least important go whole (lowest ``drop`` first), so nothing is cut
+    mid-word. The connection, alerts, agent and cost are never dropped (a bar too narrow for
+    them alone ends in an ellipsis)."""
     forms = [0] * len(fields)
     kept = list(range(len(fields)))
     # Shorten what may go first, then the rest from the right (the connection last).
