@@ -186,7 +186,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
-        self.figures = SessionFigures(lambda text: setattr(self.main.status, "usage", text))
+        self.figures = SessionFigures(lambda text, cost: self.main.status.show_usage(text, cost))
         for pane in (self.main.transcript, self.main.history, self.main.approvals):
             pane.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)

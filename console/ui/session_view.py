@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .bridge import SessionBridge
 from .journaling import guardrail_line, journaled
 from .listener import ConsoleListener
-from .session_figures import SessionFigures
+from .session_figures import SessionFigures, turn_summary
 from .tokens import TokenCount
 from .widgets.approvals import short_arguments
 from .widgets.history_tree import item_text
@@ -100,7 +100,9 @@ class SessionView:
 
     @journaled
     def on_session_bridge_turn_measured(self, message: B.TurnMeasured) -> None:
-        self.figures.turn(message.figures, message.cost)
+        figures = message.figures
+        self.figures.turn(figures, message.cost)
+        self.main.history.show_turn_figures(figures.number, turn_summary(figures, message.cost))
 
     @journaled
     def on_session_bridge_user_spoke(self, message: B.UserSpoke) -> None:

@@ -12,6 +12,7 @@ from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 from console.ui.metrics import StageBudgets
 from console.ui.screens.metrics import MetricsScreen
+from console.ui.session_figures import turn_summary
 
 from .conftest import make_app
 from .test_app_local import LOCAL, connect, lines, say, wait_for
@@ -68,6 +69,15 @@ async def test_three_turns_are_measured_priced_and_shown() -> None:
         assert app.figures.ledger.total == book.tokens
         assert all(cost is not None and cost > 0 for cost in book.costs)
         assert app.main.status.usage.startswith(f"{book.tokens.total} tokens · $")
+        # The History pane's turns carry the same figures, each on the turn it measured.
+        turns = [str(node.label) for node in app.main.history.root.children]
+        assert turns == [
+            f"Turn {turn.number} · {turn_summary(turn, cost)}"
+            for turn, cost in zip(book.turns, book.costs, strict=True)
+        ]
+        assert all(" in / " in label and " out · $" in label for label in turns)
+        firsts = [str(node.children[0].label) for node in app.main.history.root.children]
+        assert firsts == [f"user: {text}" for text in TURNS]
         await pilot.press("escape")
         assert app.screen is app.main
 

@@ -44,6 +44,10 @@ def journaled_app(journal: JournalWriter) -> RtConsoleApp:
     )
 
 
+def turn_labels(app: RtConsoleApp) -> list[str]:
+    return [str(node.label) for node in app.main.history.root.children]
+
+
 def _text(row: list[tuple[str, str]]) -> str:
     return "".join(text for text, _ in row)
 
@@ -75,6 +79,7 @@ async def _live_session(pilot: Pilot[Any], app: RtConsoleApp) -> None:
     await pilot.press("ctrl+y")
     await wait_for(pilot, lambda: "The refund order tool says: refunded $" in lines(app))
     await wait_for(pilot, lambda: _settled(app))
+    await wait_for(pilot, lambda: len(app.figures.book.turns) == 3)  # the last turn measured
     await pilot.pause(0.3)
 
 
@@ -89,6 +94,7 @@ async def test_replay_of_a_live_session_shows_the_same_screen(tmp_path: Path) ->
         # Snapshot the journal at this very point (no await since the screen was taken).
         shutil.copy(live_path, tmp_path / "at_point.jsonl")
         live_text = lines(live)
+        live_turns = turn_labels(live)
     records = list(read_records(live_path))
     assert records[-1] == {"kind": "event", "type": "journal_closed", "t": 0.0}
     kinds = {r["kind"] for r in records}
@@ -105,6 +111,9 @@ async def test_replay_of_a_live_session_shows_the_same_screen(tmp_path: Path) ->
         assert replay.bar.state == "ended"
         replay_rows = screen_rows(replay)
         assert lines(replay) == live_text
+        # The History's turns show the journaled figures (session.turn_figures), as live.
+        assert turn_labels(replay) == live_turns
+        assert len(live_turns) == 3 and all(" ms · " in label for label in live_turns)
     # Every row but the footer (whose keys differ by design) is the same, text and style.
     assert len(replay_rows) == len(live_rows) == SIZE[1]
     for number, (seen, expected) in enumerate(zip(replay_rows[:-1], live_rows[:-1], strict=True)):

@@ -157,9 +157,14 @@ def test_theme(snap_compare: Any, theme: str) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=post(*MID_STREAM, *APPROVAL[1:]))
 
 
+USAGE = B.UsageReported({"text_in": 900, "audio_in": 300, "text_out": 120, "audio_out": 80}, 0.0123)
+
+
 def test_narrow_80x24(snap_compare: Any) -> None:
+    # The status bar is too narrow for every fact: the least important go whole, and the
+    # connection, agent and cost stay.
     app = make_app(notes=[NOTE])
-    assert snap_compare(app, terminal_size=(80, 24), run_before=post(*MID_STREAM))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=post(*MID_STREAM, USAGE))
 
 
 def test_inactivity_countdown(snap_compare: Any) -> None:

@@ -95,7 +95,10 @@ def test_layout_240x70(snap_compare: Any) -> None:
     app = make_app(notes=[NOTE])
 
     async def run(pilot: Pilot[Any]) -> None:
-        await post(*MID_STREAM, history)(pilot)
+        # The turn's figures show on its History node (the bridge measures it when it ends).
+        tokens = {"text_in": 640, "audio_in": 212, "text_out": 48, "audio_out": 310}
+        measured = B.TurnMeasured(1, {"response": 96.0}, 412.0, 0.0, 1842.0, tokens, 0.0031)
+        await post(*MID_STREAM, history, measured)(pilot)
         tree = pilot.app.query_one("#history")
         for node in tree.root.children:  # type: ignore[attr-defined]
             node.expand_all()

@@ -235,3 +235,66 @@ async def test_transcript_text_can_be_selected_and_copied() -> None:
         assert "Paris: windy, 11 °C." in selected
         await pilot.press("ctrl+c")
         assert app.clipboard == selected
+
+
+async def test_history_turns_carry_the_figures_of_the_turn_they_measured() -> None:
+    # The tree numbers turns as the turn timeline numbers TurnMeasured: a greeting is turn 1,
+    # each user input starts one, and a response that came after its turn was measured (none
+    # open) starts its own; figures that arrive before their turn's items wait for them.
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        tree = app.main.history
+
+        def said(item_id: str, text: str) -> AssistantMessageItem:
+            return AssistantMessageItem(item_id=item_id, content=[AssistantAudio(transcript=text)])
+
+        tree.upsert(said("a0", "Hello, how can I help?"))
+        app.post_message(B.TurnMeasured(1, {"response": 5.0}, 0.0, 0.0, 412.4, {}, 0.0))
+        await pilot.pause()
+        tree.upsert(UserMessageItem(item_id="u1", content=[InputText(text="weather?")]))
+        tree.upsert(said("a1", "Sunny."))
+        tree.show_turn_figures(2, "900 ms")
+        tree.upsert(said("a2", "Anything else?"))  # a response no input started
+        tree.show_turn_figures(4, "75 ms")  # before its turn is in the tree
+        tree.upsert(UserMessageItem(item_id="u2", content=[InputText(text="no")]))
+        tokens = {"text_in": 120, "audio_in": 30, "text_out": 40}
+        app.post_message(B.TurnMeasured(3, {}, 0.0, 0.0, 20.0, tokens, 0.0123))
+        await pilot.pause()
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels == [
+            "Turn 1 · 412 ms",  # no usage: neither tokens nor a cost
+            "Turn 2 · 900 ms",
+            "Turn 3 · 20 ms · 150 in / 40 out · $0.0123",
+            "Turn 4 · 75 ms",
+        ]
+        assert [str(n.children[0].label) for n in tree.root.children][:2] == [
+            str(tree._item_nodes["a0"].label), str(tree._item_nodes["u1"].label)
+        ]
+
+
+async def test_a_narrow_status_bar_drops_whole_fields_and_keeps_state_agent_and_cost() -> None:
+    for width in (160, 100, 80, 64):
+        app = make_app(recording=True)
+        async with app.run_test(size=(width, 30)) as pilot:
+            status: StatusBar = app.main.status
+            status.connection, status.agent = "connected", "Billing"
+            status.set_latency(123.4, "audio")
+            status.show_usage("1600 tokens · $0.0123", "$0.0123")
+            await pilot.pause()
+            shown = str(status.render())
+            whole = {
+                f"{field.label}{form}" for field in status.fields() for form in field.forms
+            }
+            pieces = shown.split(" │ ")
+            assert all(piece in whole for piece in pieces), (width, shown)
+            assert len(shown) <= status.size.width
+            assert pieces[0] == "● connected" and "agent Billing" in pieces
+            assert any(piece.endswith("$0.0123") for piece in pieces)
+            if width == 160:
+                assert pieces == [
+                    "● connected", "backend local engine", "model gpt-realtime",
+                    "agent Billing", "latency 123 ms to first audio", "1600 tokens · $0.0123",
+                    "rec on",
+                ]
+            if width == 80:
+                assert "latency 123 ms" in pieces and "backend local engine" not in pieces

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -74,6 +75,10 @@ class HistoryTree(Tree[str]):
         self._signatures: dict[str, tuple[Any, ...]] = {}
         self._turn: TreeNode[str] | None = None
         self._turns = 0
+        self._turn_nodes: dict[int, TreeNode[str]] = {}
+        self._figures: dict[int, str] = {}
+        """Each measured turn's figures by the timeline's number (a turn not in the tree yet
+        gets them when it comes)."""
         self._widest = 0
         """The widest item label so far, in cells."""
         self.redact: Callable[[str], str] = str
@@ -138,10 +143,34 @@ class HistoryTree(Tree[str]):
         self._signatures.clear()
         self._turn = None
         self._turns = 0
+        self._turn_nodes.clear()
+        self._figures.clear()
         self._widest = 0
 
+    def show_turn_figures(self, number: int, text: str) -> None:
+        """Turn ``number`` (``TurnMeasured.number``) was measured: its node says ``text``."""
+        self._figures[number] = text
+        node = self._turn_nodes.get(number)
+        if node is not None:
+            self._label_turn(number, node)
+
+    def _label_turn(self, number: int, node: TreeNode[str]) -> None:
+        figures = self._figures.get(number)
+        label = f"Turn {number}" + (f" · {figures}" if figures else "")
+        node.set_label(label)
+        if cell_len(label) > self._widest:
+            self._widest = cell_len(label)
+            self.root.expand()  # have the lines measured again (see ``upsert``)
+
     def _turn_for(self, item: Any) -> TreeNode[str]:
-        if getattr(item, "role", None) == "user" or self._turn is None:
+        # Numbered as the console's turn timeline numbers ``TurnMeasured``: a turn starts with
+        # each user input, or with a response that came when no turn was open (a greeting, or
+        # one after the last turn was measured), so figures land on the turn they measured.
+        user = getattr(item, "role", None) == "user"
+        if user or self._turn is None or self._turns in self._figures:
             self._turns += 1
             self._turn = self.root.add(f"Turn {self._turns}", expand=True)
+            self._turn_nodes[self._turns] = self._turn
+            if self._turns in self._figures:
+                self._label_turn(self._turns, self._turn)
         return self._turn
