@@ -380,8 +380,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
     def send_text(self, message: MessageInput.Sent) -> None:
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
-            self.bridge.mark_turn_start()
-            self.bridge.user_turn_ended()
+            self.bridge.input_ended()
             self.journal_act("sent", text=text)
 
     def _decide(self, approve: bool, always: bool) -> None:

@@ -180,5 +180,5 @@ class AudioControl:
         if self.audio is not None:
             self.audio.set_push_to_talk(self.push_to_talk)
             if not self.push_to_talk:
-                self.bridge.mark_turn_start()  # the release ends the turn: latency from here
+                self.bridge.input_ended()  # the release ends the turn: latency from here
         self.notify("talk now" if self.push_to_talk else "mic closed", timeout=2)

@@ -355,8 +355,15 @@ class SessionBridge:
             ))
 
     def mark_turn_start(self) -> None:
-        """The user's turn ended now (text sent or speech committed): start the latency clock."""
+        """A response is awaited from now (input ended, or a tool's output went back): start
+        the latency clock."""
         self._turn_mark = self._timer()
+
+    def input_ended(self) -> None:
+        """The user's input ended now (text sent, push-to-talk released, audio committed): the
+        latency clock and the turn's timeline both start here."""
+        self.mark_turn_start()
+        self.user_turn_ended(self._turn_mark)
 
     @property
     def awaiting_reply(self) -> bool:
@@ -466,8 +473,7 @@ class SessionBridge:
                 self.post(self.UserSpeechChanged(False))
             case ev.RealtimeInputAudioCommitted():
                 if self._turn_mark is None:  # speech_stopped already started the clock
-                    self.mark_turn_start()
-                    self.user_turn_ended(self._turn_mark)
+                    self.input_ended()
             case ev.RealtimeHistoryUpdated(history=history):
                 self._history = self._last_history = history
             case ev.RealtimeHistoryAdded(item=item):
