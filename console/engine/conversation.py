@@ -14,19 +14,17 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 from console.dsp import Clock
 
 from . import client_events, session_config
-from .audio_input import InputAudio
 from .ear import Listening
 from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
-from .input_audio_buffer import InputAudioEvents
-from .items import normalise_item, public
+from .input_audio_buffer import InputAudioBuffer
+from .items import decode_audio, normalise_item, public
 from .job_steps import Event, Job
 from .overrides import make_run
 from .policy import HOLDING_LINE, Output, PolicyInput, decide
@@ -93,7 +91,7 @@ def _too_deep() -> ProtocolError:
     )
 
 
-class Conversation(InputAudioEvents):
+class Conversation:
     """State of one realtime session; every method is synchronous and does no I/O."""
 
     def __init__(
@@ -109,9 +107,6 @@ class Conversation(InputAudioEvents):
         holding_line: str | None = HOLDING_LINE,
     ) -> None:
         self.ids = ids or IdGenerator()
-        self.listening = listening
-        self._fed_ms: float | None = None
-        self._heard: dict[str, Future[str]] = {}
         self.holding_line = holding_line
         self.agents = AgentMap()
         self._handoffs_placed: set[str] = set()  # handoff calls whose agent's tools were learnt
@@ -125,12 +120,18 @@ class Conversation(InputAudioEvents):
         self.cache_prefix: tuple[int, int] = (0, 0)
         """(text, audio) input tokens of the last response, which the next one's cache covers."""
         self.cursor = ScenarioCursor(scenario)
-        self.input = InputAudio(self._format("input"), self._turn_detection() or None)
+        self.input_buffer = InputAudioBuffer(
+            self,
+            ids=self.ids,
+            store=self.store,
+            cursor=self.cursor,
+            fmt=self._format("input"),
+            turn_detection=self.turn_detection() or None,
+            listening=listening,
+        )
         self._jobs: deque[Job] = deque()
         self._runs: list[ResponseRun] = []
         self._deferred: list[tuple[Event, dict[str, Any], bytes | None]] = []
-        self._speech_item: str | None = None
-        self._speech_start_ms = 0
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -202,10 +203,19 @@ class Conversation(InputAudioEvents):
     def _format(self, side: str) -> AudioFormat:
         return FORMATS[self.session["audio"][side]["format"]["type"]]
 
-    def _turn_detection(self) -> dict[str, Any]:
+    # turn_detection, transcribes, queue, added_and_done, respond and cancel_responses (with event
+    # and responding) are what the input buffer asks of its conversation (BufferHost).
+
+    def turn_detection(self) -> dict[str, Any]:
         return self.session["audio"]["input"]["turn_detection"] or {}
 
-    def _added_and_done(self, previous: str | None, item: dict[str, Any]) -> list[Event]:
+    def transcribes(self) -> bool:
+        return self.session["audio"]["input"]["transcription"] is not None
+
+    def queue(self, job: Job) -> None:
+        self._jobs.append(job)
+
+    def added_and_done(self, previous: str | None, item: dict[str, Any]) -> list[Event]:
         """conversation.item.added and .done of an item complete when it goes in."""
         return [
             self.event("conversation.item.added", previous_item_id=previous, item=public(item)),
@@ -217,6 +227,18 @@ class Conversation(InputAudioEvents):
         previous = self.store.append(item)
         return self.event("conversation.item.added", previous_item_id=previous, item=public(item))
 
+    # -- input audio ----------------------------------------------------------------------------
+
+    def _on_input_audio_buffer_append(self, event: Event) -> list[Event]:
+        data = decode_audio(required(event, "audio", str, "a base64 string"), "audio")
+        return self.input_buffer.append(data)
+
+    def _on_input_audio_buffer_commit(self, event: Event) -> list[Event]:
+        return self.input_buffer.commit()
+
+    def _on_input_audio_buffer_clear(self, event: Event) -> list[Event]:
+        return self.input_buffer.clear()
+
     # -- session --------------------------------------------------------------------------------
 
     def _on_session_update(self, event: Event) -> list[Event]:
@@ -224,11 +246,10 @@ class Conversation(InputAudioEvents):
         self.session = session_config.apply_update(
             self.session, update, voice_locked=self.voice_locked
         )
-        self.input.configure(self._format("input"), self._turn_detection() or None)
+        self.input_buffer.configure(self._format("input"), self.turn_detection() or None)
         if "tools" in update:
             self.agents.learn(self.session["tools"], self._handoff_taken())
-        if self.listening is not None:
-            self.listening.adapt(str(self.session.get("instructions") or ""), self.session["tools"])
+        self.input_buffer.adapt(str(self.session.get("instructions") or ""), self.session["tools"])
         return [self.event("session.updated", session=copy.deepcopy(self.session))]
 
     def _handoff_taken(self) -> str | None:
@@ -274,7 +295,7 @@ class Conversation(InputAudioEvents):
         if audio is not None:
             self.store.keep_audio(item["id"], audio, self._format("input"))
             self.store.pending[item["id"]] = False  # heard by the policy, not reported
-        return self._added_and_done(before, item)
+        return self.added_and_done(before, item)
 
     def _release_deferred(self) -> list[Event]:
         events: list[Event] = []
@@ -358,6 +379,13 @@ class Conversation(InputAudioEvents):
         self._runs.append(run)
         self._jobs.append(response_job(self, run))
 
+    def respond(self) -> None:
+        self._start(make_run({}, self.session, self.ids, self.store))
+
+    def cancel_responses(self, reason: str) -> None:
+        for run in self._runs:
+            run.cancel(reason)
+
     def decide(self, run: ResponseRun) -> list[Output]:
         items = run.input_items if run.input_items is not None else self.store.items
         inp = PolicyInput(
@@ -380,5 +408,5 @@ class Conversation(InputAudioEvents):
         self.store.trim_audio()
         if run in self._runs:
             self._runs.remove(run)
-        self.input.hold_idle_until(self.input.position_ms + run.audio_ms)
+        self.input_buffer.hold_idle(run.audio_ms)
         return [] if self._runs else self._release_deferred()

@@ -265,7 +265,7 @@ def response_job(conv: Conversation, run: ResponseRun) -> Job:
     """The whole response; a cancel (run.cancel) takes effect at the next delta."""
     conversation_id = conv.conversation_id if run.in_conversation else None
     yield Emit([conv.event("response.created", response=run.wire("in_progress", conversation_id))])
-    yield from conv.transcribe_pending()
+    yield from conv.input_buffer.transcribe_pending()
     outputs: list[Output] = [] if run.cancel_reason else conv.decide(run)
     for index, output in enumerate(outputs):
         if run.cancel_reason:
