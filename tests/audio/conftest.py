@@ -220,7 +220,8 @@ async def clean_take(take: Callable[[], Awaitable[tuple[T, int]]], attempts: int
         if not underflows:
             return result
         flagged.append(underflows)
-    raise AssertionError(f"every take was cut by device underflows (per take: {flagged})")
+    raise AssertionError(f"every take was cut (device underflows or a recording that lost "
+                         f"samples; per take: {flagged})")
 
 
 class MonitorRecorder:
