@@ -33,7 +33,6 @@ _SECRET_PATTERNS = (
 )
 
 
-
 def _scoped(pattern: re.Pattern[str]) -> str:
     source = pattern.pattern
     return f"(?i:{source[4:]})" if source.startswith("(?i)") else f"(?:{source})"
