@@ -33,6 +33,16 @@ _SECRET_PATTERNS = (
 )
 
 
+def _scoped(pattern: re.Pattern[str]) -> str:
+    source = pattern.pattern
+    return f"(?i:{source[4:]})" if source.startswith("(?i)") else f"(?:{source})"
+
+
+# All the shapes in one search: most text holds none, and one pass over it is cheaper than one
+# substitution per shape (the transcript redacts its streaming line on every delta).
+_ANY_PATTERN = re.compile("|".join(_scoped(pattern) for pattern in _SECRET_PATTERNS))
+
+
 class Redactor:
     """Replaces secrets in strings and JSON-like values.
 
@@ -55,6 +65,8 @@ class Redactor:
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, REDACTED)
+        if _ANY_PATTERN.search(value) is None:
+            return value
         for pattern in _SECRET_PATTERNS:
             if pattern.groups:
                 value = pattern.sub(lambda m: m.group(1) + REDACTED, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -77,6 +78,7 @@ class Meters(Widget):
         self._heard = False
         self._thinking = False
         self._text_only = False
+        self._styles: dict[tuple[str, bool], Style] = {}
         self.devices: tuple[str, str] = ("", "")
         """(microphone, speaker) names in use, as the system calls them."""
 
@@ -121,7 +123,26 @@ class Meters(Widget):
     def state(self) -> str:
         return conversation_state(self.levels, self._heard, self._thinking, self._text_only)
 
+    def _style(self, component: str, *, partial: bool = False) -> Style:
+        # Textual drops its own cache of these on every refresh (each meter frame); ours lasts
+        # until the styles change (notify_style_update, or the theme).
+        style = self._styles.get((component, partial))
+        if style is None:
+            style = self._styles[component, partial] = self.get_component_rich_style(
+                component, partial=partial)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
+    def _restyle(self, _theme: object) -> None:
+        self._styles.clear()
+        self.refresh()
+
     def on_mount(self) -> None:
+        # The theme signal comes once the new colours are in every component class.
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
         if self._frame_rate > 0:
             self.set_interval(1.0 / self._frame_rate, self.poll)
 
@@ -153,13 +174,13 @@ class Meters(Widget):
         shown_db = "  -∞ dB" if db <= QUIET_DB else f"{db:4.0f} dB"
         bar_width = max(4, width - 6 - 8 - 10)
         row = Text(no_wrap=True, overflow="crop")
-        row.append(f"{label:<5} ", self.get_component_rich_style("meters--label"))
+        row.append(f"{label:<5} ", self._style("meters--label"))
         style = "meters--muted" if muted else f"meters--{zone}"
         filled = bar(0.0 if muted else fraction, bar_width)
-        row.append(filled, self.get_component_rich_style(style) + self.get_component_rich_style(
+        row.append(filled, self._style(style) + self._style(
             "meters--track", partial=True))
-        row.append(f" {shown_db}", self.get_component_rich_style("meters--label"))
-        row.append(f" {state:<9}", self.get_component_rich_style(
+        row.append(f" {shown_db}", self._style("meters--label"))
+        row.append(f" {state:<9}", self._style(
             "meters--muted" if muted else "meters--state"))
         return row
 

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -85,6 +85,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self._width = 0
         self._pending: list[float] = []
         self._base_style = Style()
+        self._styles: dict[str, Style] = {}
+        self._frame: tuple[Offset, int, Selection | None] | None = None
+        """Set while a frame is drawn (see render_lines)."""
         self._heard: dict[str, int] = {}  # cuts of replies whose line is not here yet
         self.redact: Callable[[str], str] = str
         """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
@@ -219,9 +222,9 @@ class TranscriptView(ScrollView, can_focus=True):
             return entry.strips
         console = self.app.console
         width = self._width
-        time_style = self.get_component_rich_style("transcript--time", default=Style())
-        label_style = self.get_component_rich_style("transcript--label", default=Style())
-        body_style = self.get_component_rich_style(f"transcript--{entry.kind}", default=Style())
+        time_style = self._style("transcript--time")
+        label_style = self._style("transcript--label")
+        body_style = self._style(f"transcript--{entry.kind}")
         # Narrow panes drop the time column: the words matter more than the clock.
         stamp = f"{entry.stamp} " if width >= WIDE_ENOUGH_FOR_TIME else ""
         prefix = Text.assemble(
@@ -255,6 +258,19 @@ class TranscriptView(ScrollView, can_focus=True):
         entry.wrapped = len(entry.text)
         return entry.strips
 
+    def _style(self, component: str) -> Style:
+        # Textual drops its own cache of these on every refresh, that is on every delta; ours
+        # lasts until the styles change (notify_style_update, or the theme: _restyle).
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(
+                component, default=Style())
+        return style
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
     # -- rendering -------------------------------------------------------------------------------
 
     def on_resize(self) -> None:
@@ -270,28 +286,35 @@ class TranscriptView(ScrollView, can_focus=True):
         self.anchor()
 
     def _restyle(self, _theme: object) -> None:
-        self.refresh()  # drops the cached component styles
+        self._styles.clear()
+        self.refresh()  # drops Textual's cached component styles
         if self._width and self._content_width() > 0:
             self._rebuild()
             self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # rich_style is costly to compute; one lookup per frame instead of one per line.
+        # What every line needs is costly to compute (styles, regions, the selection): look it
+        # up once per frame instead of once per line.
         self._base_style = self.rich_style
-        return super().render_lines(crop)
+        self._frame = self._frame_values()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_values(self) -> tuple[Offset, int, Selection | None]:
+        return self.scroll_offset, self.scrollable_content_region.width, self.text_selection
 
     def render_line(self, y: int) -> Strip:
         if self._pending and self._on_rendered is not None:
             stamps, self._pending = self._pending, []
             self._on_rendered(stamps)
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        (scroll_x, scroll_y), width, selection = self._frame or self._frame_values()
         base = self._base_style
         index = scroll_y + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
         row = self._rows[index]
-        selection = self.text_selection
         if selection is not None and (span := selection.get_span(index)) is not None:
             row = self._highlight(row, *span)
         strip = row.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
