@@ -141,7 +141,7 @@ class AudioIO:
         self._commit_on_release_auto = commit_on_release is None
         self.commit_on_release = bool(commit_on_release)
         self.server_turn_detection: bool | None = None
-        """Whether the session's turn detection is on (None until a session.updated says)."""
+        """Whether the session's turn detection is on (None until the session says)."""
         self.echo_tail_s = echo_tail_ms / 1000.0
         self._want_capture, self._want_playback = capture, playback
         self.chunk_s = chunk_ms / 1000.0
@@ -278,7 +278,7 @@ class AudioIO:
         input: str | Mapping[str, Any] | None = None,
     ) -> None:
         """The session's formats (any spelling); ``input`` defaults to ``output``. ``feed`` does
-        this by itself from session.created/updated, so calling it is rarely needed."""
+        this by itself from the session's audio settings events, so calling it is rarely needed."""
         input = output if input is None else input
         self._audio_format = input
         self.playback.set_audio_format(output)

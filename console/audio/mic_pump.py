@@ -102,7 +102,7 @@ class MicPump:
                 await self.commit()
             else:
                 # session.send_audio(..., commit=True): a 20 ms silent tail carries the commit,
-                # so no empty input_audio_buffer.append is ever sent.
+                # so an empty audio append is never sent.
                 silence = np.zeros(self.capture.chunk_frames, dtype=np.int16)
                 await self.send_audio(self.encoder.encode(silence), commit=True)
             self.commits += 1

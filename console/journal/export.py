@@ -49,7 +49,7 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             cuts.append(cut)
         if kind == "meta":
             agent = record.get("agent") or agent
-        elif kind == "event" and canonical(record.get("type")) == "session.agent":
+        elif kind == "event" and canonical(record.get("type")) == "call.agent":
             agent = fields.get("agent") or agent
         elif kind == "recv" and etype == "conversation.item.added":
             item = data.get("item") or {}
@@ -108,14 +108,14 @@ def transcript_entries(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             entries.append(
                 {"t": t, "kind": "handoff", "from": record.get("from"), "to": record.get("to")}
             )
-        elif kind == "event" and canonical(record.get("type")) == "session.decided_by_rule":
+        elif kind == "event" and canonical(record.get("type")) == "call.decided_by_rule":
             entries.append({
                 "t": t, "kind": "decision", "by": "rule", "always": True, "waited_ms": 0.0,
                 **{k: fields.get(k) for k in ("call_id", "tool", "agent", "decision")},
             })
         elif kind == "event" and record.get("type") == "console.revoke":
             entries.append({"t": t, "kind": "revoke", "tool": fields.get("tool")})
-        elif kind == "event" and canonical(record.get("type")) == "session.guardrail":
+        elif kind == "event" and canonical(record.get("type")) == "call.guardrail":
             entries.append({
                 "t": t, "kind": "guardrail", "guardrails": fields.get("guardrails"),
                 "text": fields.get("text"),
@@ -128,7 +128,7 @@ def _speakers(records: list[dict[str, Any]]) -> dict[str, str]:
     """Item id -> the agent whose reply it was, as the console showed it."""
     speakers: dict[str, str] = {}
     for record in records:
-        if record.get("kind") == "event" and canonical(record.get("type")) == "session.transcript":
+        if record.get("kind") == "event" and canonical(record.get("type")) == "call.transcript":
             fields = table(record.get("fields"))
             if fields.get("agent"):
                 speakers.setdefault(str(fields.get("item_id")), str(fields["agent"]))

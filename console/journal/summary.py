@@ -91,7 +91,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> SessionSummary:
             )
         elif kind == "recv" and table(record.get("data")).get("type") == "response.done":
             responses += 1
-        elif kind == "event" and canonical(record.get("type")) == "session.usage":
+        elif kind == "event" and canonical(record.get("type")) == "call.usage":
             fields = table(record.get("fields"))
             tokens = table(fields.get("tokens"))
             summary.priced = True
@@ -100,7 +100,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> SessionSummary:
             cost = _number(fields.get("cost"))
             if cost is not None:
                 summary.cost = (summary.cost or 0.0) + cost
-        elif kind == "event" and canonical(record.get("type")) == "session.turn_figures":
+        elif kind == "event" and canonical(record.get("type")) == "call.turn_figures":
             summary.figures.append(table(record.get("fields")))
     # The console's own count of turns when it measured them; else the responses on the wire.
     summary.turns = len(summary.figures) or responses

@@ -149,7 +149,7 @@ class AudioIOPort:
         task.add_done_callback(self._tasks.discard)
 
     def _turn_detection_off(self) -> None:
-        # Unknown until the server's session.updated says: no resend for every event meanwhile.
+        # Unknown until the session reports its audio settings: no resend for every event meanwhile.
         self.audio.server_turn_detection = None
         self._run(lambda s: s.set_turn_detection(None))
 

@@ -426,8 +426,8 @@ class SessionBridge:
     def handle(self, event: RealtimeSessionEvent) -> None:
         self.events_seen += 1
         if self.audio_sink is not None:
-            # Every event, unbuffered: audio drives playback, and the raw session.created/updated
-            # tell the audio layer the formats and whether push-to-talk must commit.
+            # Every event, unbuffered: audio drives playback, and the audio settings events tell
+            # the audio layer the formats and whether push-to-talk must commit.
             try:
                 self.audio_sink(event)
             except Exception:

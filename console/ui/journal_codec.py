@@ -1,7 +1,7 @@
 """The console's messages as journal records and back: what a journal keeps so replay can re-post.
 
 Every message the bridge or the console's listener posts is written, when the app handles it, as
-``{"kind": "event", "type": "session.<what>" | "listener.<what>", "fields": {...}}`` (the
+``{"kind": "event", "type": "call.<what>" | "listener.<what>", "fields": {...}}`` (the
 ``RECORDS`` table: console schema 2, independent of the message classes' names; schema 1's
 ``bridge.<Class>`` types still decode). Fields are plain values, except conversation items,
 which are written as their JSON dump. Two things keep a long session's journal linear in its length:
@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from textual.message import Message
 
-from console.journal.record_names import LEGACY_TYPES
+from console.journal.record_names import canonical
 from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
@@ -47,36 +47,36 @@ B = SessionBridge
 L = ConsoleListener
 
 RECORDS: tuple[tuple[str, type[Message], tuple[str, ...]], ...] = (
-    ("session.connection", B.ConnectionChanged, ("status",)),
-    ("session.transcript", B.TranscriptStreamed, ("item_id", "agent", "text")),
-    ("session.user_transcript", B.UserSpoke, ("item_id", "text")),
-    ("session.agent", B.AgentStarted, ("agent",)),
-    ("session.handoff", B.HandoffTaken, ("source", "target")),
-    ("session.tool_start", B.ToolStarted, ("agent", "tool", "arguments", "call_id")),
-    ("session.tool_end", B.ToolEnded, ("agent", "tool", "output", "call_id")),
-    ("session.approval_required", B.ApprovalRequested, ("agent", "tool", "arguments", "call_id")),
-    ("session.approvals", B.ApprovalsChanged, ("pending",)),
-    ("session.error", B.ErrorReported, ("text", "source")),
-    ("session.guardrail", B.GuardrailTripped, ("text", "guardrails")),
-    ("session.history", B.HistoryChanged, ("items", "full")),
-    ("session.item_added", B.ItemAdded, ("item",)),
-    ("session.user_speech", B.UserSpeechChanged, ("started",)),
-    ("session.turn_started", B.TurnStarted, ()),
-    ("session.turn_ended", B.TurnEnded, ("status",)),
-    ("session.latency", B.LatencyMeasured, ("milliseconds", "kind")),
-    ("session.usage", B.UsageReported, ("tokens", "cost")),
-    ("session.turn_figures", B.TurnMeasured,
+    ("call.connection", B.ConnectionChanged, ("status",)),
+    ("call.transcript", B.TranscriptStreamed, ("item_id", "agent", "text")),
+    ("call.user_transcript", B.UserSpoke, ("item_id", "text")),
+    ("call.agent", B.AgentStarted, ("agent",)),
+    ("call.handoff", B.HandoffTaken, ("source", "target")),
+    ("call.tool_start", B.ToolStarted, ("agent", "tool", "arguments", "call_id")),
+    ("call.tool_end", B.ToolEnded, ("agent", "tool", "output", "call_id")),
+    ("call.approval_required", B.ApprovalRequested, ("agent", "tool", "arguments", "call_id")),
+    ("call.approvals", B.ApprovalsChanged, ("pending",)),
+    ("call.error", B.ErrorReported, ("text", "source")),
+    ("call.guardrail", B.GuardrailTripped, ("text", "guardrails")),
+    ("call.history", B.HistoryChanged, ("items", "full")),
+    ("call.item_added", B.ItemAdded, ("item",)),
+    ("call.user_speech", B.UserSpeechChanged, ("started",)),
+    ("call.turn_started", B.TurnStarted, ()),
+    ("call.turn_ended", B.TurnEnded, ("status",)),
+    ("call.latency", B.LatencyMeasured, ("milliseconds", "kind")),
+    ("call.usage", B.UsageReported, ("tokens", "cost")),
+    ("call.turn_figures", B.TurnMeasured,
      ("number", "stages", "tool_ms", "approval_ms", "total_ms", "tokens", "cost")),
-    ("session.decided_by_rule", B.DecidedByRule,
+    ("call.decided_by_rule", B.DecidedByRule,
      ("agent", "tool", "arguments", "call_id", "decision")),
-    ("session.interrupted", B.Interrupted, ("item_id",)),
-    ("session.notice", B.Notice, ("text",)),
-    ("session.connection_lost", B.ConnectionLost,
+    ("call.interrupted", B.Interrupted, ("item_id",)),
+    ("call.notice", B.Notice, ("text",)),
+    ("call.connection_lost", B.ConnectionLost,
      ("attempt", "retry_in_s", "error", "max_attempts")),
-    ("session.reconnecting", B.Reconnecting, ("attempt",)),
-    ("session.reconnected", B.Reconnected,
+    ("call.reconnecting", B.Reconnecting, ("attempt",)),
+    ("call.reconnected", B.Reconnected,
      ("attempt", "restored_items", "skipped_items", "resent", "dropped_audio_bytes")),
-    ("session.closed", B.SessionEnded, ("reason", "error")),
+    ("call.closed", B.SessionEnded, ("reason", "error")),
     ("listener.countdown", L.CountdownTicked, ("remaining",)),
     ("listener.subagent_started", L.SubagentStarted, ("agent_name",)),
     ("listener.subagent_finished", L.SubagentFinished, ("agent_name",)),
@@ -95,7 +95,7 @@ _PARAMS: dict[type[Message], tuple[str, ...]] = {cls: params for _, cls, params 
 def record_type(name: str) -> str | None:
     """The schema-2 record type of a journal record type of either schema (None: not a
     session record)."""
-    name = LEGACY_TYPES.get(name, name)
+    name = str(canonical(name))
     return name if name in MESSAGE_TYPES else None
 
 

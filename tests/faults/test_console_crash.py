@@ -20,14 +20,14 @@ def test_console_killed_mid_turn_keeps_every_completed_turn(tmp_path: Path) -> N
     try:
         term.until(
             lambda rs: any(e["fields"]["status"] == "connected"
-                           for e in events(rs, "session.connection")),
+                           for e in events(rs, "call.connection")),
             "the console connected",
         )
         term.type("remember the word pineapple\r")
         term.until(lambda rs: wire_types(rs).count("response.done") == 1, "turn 1 completed")
         term.type(LONG + "\r")
         # The second reply has begun (event records are flushed as the app shows them).
-        term.until(lambda rs: len(events(rs, "session.turn_started")) >= 2, "turn 2 under way")
+        term.until(lambda rs: len(events(rs, "call.turn_started")) >= 2, "turn 2 under way")
         status = term.kill9()
     finally:
         term.close()

@@ -28,7 +28,7 @@ async def test_a_fake_key_is_in_no_file_written(tmp_path: Path) -> None:
         try:
             await asyncio.to_thread(term.until, lambda rs: any(
                 e["fields"]["status"] == "connected"
-                for e in events(rs, "session.connection")), "connected")
+                for e in events(rs, "call.connection")), "connected")
             # The user pastes the key into the conversation: it is on the wire, and must still
             # be redacted from everything written down.
             term.type(f"my key is {FAKE_KEY} keep it\r")

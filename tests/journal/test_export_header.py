@@ -14,18 +14,18 @@ def test_header_audit_lines_and_one_session_object(tmp_path: Path) -> None:
     writer = JournalWriter(tmp_path / "s.jsonl", clock=lambda: next(ticks))
     writer.meta(agent="Triage", backend="openai", model="gpt-realtime-2025-08-28",
                 graph={"nodes": ["Triage", "Billing"], "edges": {}})
-    writer.event("session.agent", fields={"agent": "Billing"})
+    writer.event("call.agent", fields={"agent": "Billing"})
     writer.wire("recv", {"type": "response.output_text.done", "item_id": "a1", "text": "Hi"})
-    writer.event("session.usage", fields={
+    writer.event("call.usage", fields={
         "tokens": {"text_in": 100, "audio_in": 50, "cached_text": 64, "cached_audio": 0,
                    "text_out": 10, "audio_out": 40}, "cost": 0.0025})
-    writer.event("session.decided_by_rule", fields={
+    writer.event("call.decided_by_rule", fields={
         "agent": "Billing", "tool": "refund_order", "arguments": "{}", "call_id": "c1",
         "decision": "approved"})
     writer.decision(by="operator", call_id="c2", tool="refund_order", decision="rejected",
                     always=False, waited_ms=2300.0)
     writer.event("console.revoke", fields={"tool": "refund_order"})
-    writer.event("session.guardrail",
+    writer.event("call.guardrail",
                  fields={"text": "card 4111", "guardrails": ["no_card_numbers"]})
     writer.close()
     markdown = export(writer.path, "md")

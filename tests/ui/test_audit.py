@@ -78,7 +78,7 @@ def decisions(path: Path) -> list[dict[str, Any]]:
     return [
         r if r.get("kind") == "decision" else {"by": "rule", **r["fields"]}
         for r in records
-        if r.get("kind") == "decision" or r.get("type") == "session.decided_by_rule"
+        if r.get("kind") == "decision" or r.get("type") == "call.decided_by_rule"
     ]
 
 

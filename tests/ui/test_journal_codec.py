@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from console.journal.record_names import LEGACY_TYPES
 from console.realtime.items import (
     AssistantAudio,
     AssistantMessageItem,
@@ -17,7 +18,6 @@ from console.realtime.items import (
 from console.ui.app import RtConsoleApp
 from console.ui.bridge import SessionBridge as B
 from console.ui.journal_codec import (
-    LEGACY_TYPES,
     MESSAGE_TYPES,
     MessageDecoder,
     MessageEncoder,
@@ -142,7 +142,14 @@ def test_approvals_round_trip() -> None:
     encoder, decoder = MessageEncoder(), MessageDecoder()
     pending = (PendingApproval("c1", "Billing", "refund_order", '{"order_id": "1"}'),)
     record = through_json(encoder.encode(B.ApprovalsChanged(pending)))
-    assert record["type"] == "session.approvals"
+    assert record["type"] == "call.approvals"
     decoded = decoder.decode(record)
     assert decoded is not None and isinstance(decoded.message, B.ApprovalsChanged)
     assert decoded.message.pending == pending
+
+
+def test_records_named_session_while_schema_2_was_new_decode_too() -> None:
+    decoded = MessageDecoder().decode({"kind": "event", "type": "session.tool_start", "fields": {
+        "agent": "Triage", "tool": "get_weather", "arguments": "{}", "call_id": "c1"}})
+    assert decoded is not None and isinstance(decoded.message, B.ToolStarted)
+    assert not [name for name in MESSAGE_TYPES if name.startswith("session.")]

@@ -53,7 +53,7 @@ async def test_recording_keeps_mic_and_speaker_wavs(
         try:
             # The app has handled the turn's end: every chunk of the answer reached playback.
             await until(pilot, lambda: any(
-                r.get("type") == "session.turn_ended" for r in read_records(journal.path)
+                r.get("type") == "call.turn_ended" for r in read_records(journal.path)
             ), what="the turn's end")
             # Under load the turn can end before playback has begun: wait for the speaker track
             # to exist (the first block played) before waiting for playback to drain.
