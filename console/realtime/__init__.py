@@ -35,6 +35,7 @@ from .config import (
     RealtimeUserInputMessage,
     RealtimeUserInputText,
 )
+from .error_detail import ErrorDetail
 from .events import (
     RealtimeAgentChanged,
     RealtimeAgentEndEvent,
@@ -47,6 +48,7 @@ from .events import (
     RealtimeConnectionStateChanged,
     RealtimeError,
     RealtimeEventInfo,
+    RealtimeFunctionCall,
     RealtimeGuardrailTripped,
     RealtimeHandoffEvent,
     RealtimeHistoryAdded,
@@ -192,6 +194,7 @@ __all__ = [
     "AssistantMessageItem",
     "AssistantText",
     "ConnectionState",
+    "ErrorDetail",
     "FunctionTool",
     "GuardrailFunctionOutput",
     "Handoff",
@@ -223,6 +226,7 @@ __all__ = [
     "RealtimeConnectionStatus",
     "RealtimeError",
     "RealtimeEventInfo",
+    "RealtimeFunctionCall",
     "RealtimeGuardrailTripped",
     "RealtimeGuardrailsSettings",
     "RealtimeHandoffEvent",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .error_detail import ErrorDetail
 from .items import RealtimeItem
 from .model_events import (
     RealtimeModelAudioEvent,
@@ -133,6 +134,11 @@ class RealtimeError:
     info: RealtimeEventInfo
     type: Literal["error"] = "error"
 
+    @property
+    def detail(self) -> ErrorDetail:
+        """Not in the SDK: ``error`` read into typed fields (message, code, type, kind)."""
+        return ErrorDetail.of(self.error)
+
 
 @dataclass(slots=True)
 class RealtimeHistoryUpdated:
@@ -172,6 +178,11 @@ class RealtimeSessionClosed:
     info: RealtimeEventInfo
     error: Any = field(default=None)
     type: Literal["session_closed"] = "session_closed"
+
+    @property
+    def detail(self) -> ErrorDetail | None:
+        """``error`` read into typed fields; None when the session closed without one."""
+        return None if self.error is None else ErrorDetail.of(self.error)
 
 
 @dataclass(slots=True)
@@ -314,6 +325,20 @@ class RealtimeUserTranscriptFailed:
 
 
 @dataclass(slots=True)
+class RealtimeFunctionCall:
+    """Not in the SDK: the model called function ``name`` (a tool or a handoff) as call
+    ``call_id``, once per call. Its ``tool_start`` comes later, from the tool's own task
+    (after an approval, if one is needed); a handoff's call never gets a ``tool_end``."""
+
+    agent: RealtimeAgent[Any]
+    name: str
+    call_id: str
+    arguments: str
+    info: RealtimeEventInfo
+    type: Literal["function_call"] = "function_call"
+
+
+@dataclass(slots=True)
 class RealtimeTurnStarted:
     """Not in the SDK: a response began (``agent_start`` says the same without the ids)."""
 
@@ -391,6 +416,7 @@ RealtimeSessionEvent = (
     | RealtimeTextDelta
     | RealtimeUserTranscript
     | RealtimeUserTranscriptFailed
+    | RealtimeFunctionCall
     | RealtimeTurnStarted
     | RealtimeTurnEnded
     | RealtimeConnectionStateChanged
@@ -402,6 +428,7 @@ CONSOLE_EVENTS: frozenset[type] = frozenset({
     RealtimeTextDelta,
     RealtimeUserTranscript,
     RealtimeUserTranscriptFailed,
+    RealtimeFunctionCall,
     RealtimeTurnStarted,
     RealtimeTurnEnded,
     RealtimeConnectionStateChanged,

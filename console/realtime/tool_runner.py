@@ -13,6 +13,7 @@ from .config import RealtimeRunConfig
 from .event_stream import SessionEvents
 from .events import (
     RealtimeAgentChanged,
+    RealtimeFunctionCall,
     RealtimeHandoffEvent,
     RealtimeToolEnd,
     RealtimeToolStart,
@@ -101,7 +102,12 @@ class ToolRunner:
         if event.call_id in self._seen:
             return
         self._seen.add(event.call_id)
-        await self._start(self._handle(event, self._agents.agent))
+        agent = self._agents.agent
+        if self._events.console:
+            self._events.emit(RealtimeFunctionCall(
+                agent, event.name, event.call_id, event.arguments, self._events.info
+            ))
+        await self._start(self._handle(event, agent))
 
     async def approve(self, call_id: str, always: bool) -> None:
         """Run a pending call (with ``always``, every call of that tool from now on)."""

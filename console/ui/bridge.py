@@ -11,6 +11,7 @@ from textual.message import Message
 
 from console.journal.redact import Redactor
 from console.realtime import events as ev
+from console.realtime.error_detail import ErrorDetail
 from console.realtime.events import RealtimeSessionEvent
 
 from .audit import DecisionWatch
@@ -24,20 +25,12 @@ _REDACTOR = Redactor()
 
 
 def describe_error(error: Any, limit: int = 300) -> str:
-    """One line for any error shape the session reports (server dict, exception, text)."""
-    if isinstance(error, dict):
-        inner = error.get("error", error)
-        if isinstance(inner, dict):
-            text = str(inner.get("message") or inner.get("code") or inner.get("type") or inner)
-            code = inner.get("code") or inner.get("type")
-            if code and str(code) not in text:
-                text = f"{code}: {text}"
-        else:
-            text = str(inner)
-    elif isinstance(error, BaseException):
-        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    else:
-        text = str(error)
+    """One line for any error the session reports or the console meets (``ErrorDetail``,
+    exception, text; any other shape is read by the core's ``ErrorDetail.of``)."""
+    detail = error if isinstance(error, ErrorDetail) else ErrorDetail.of(error)
+    text, code = detail.message, detail.code or detail.type
+    if code and code not in text:
+        text = f"{code}: {text}"
     text = _REDACTOR.text(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -55,16 +48,6 @@ def _guardrail_name(result: Any) -> str:
     getter = getattr(guardrail, "get_name", None)
     name = getter() if callable(getter) else getattr(guardrail, "name", None)
     return str(name or "guardrail")
-
-
-def _error_kind(error: Any) -> str | None:
-    kind = error.get("kind") if isinstance(error, dict) else None
-    return kind if isinstance(kind, str) else None
-
-
-def _error_type(error: Any) -> str | None:
-    kind = error.get("type") if isinstance(error, dict) else None
-    return kind if isinstance(kind, str) else None
 
 
 class SessionBridge:
@@ -499,13 +482,13 @@ class SessionBridge:
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))
                 self.refresh_approvals()
-            case ev.RealtimeError(error=error) if _error_type(error) == "connection_closed":
+            case ev.RealtimeError() if event.detail.type == "connection_closed":
                 # A dropped connection: connection_lost (reconnecting) or session_closed (not)
                 # follows with the same words, so it is shown once, there.
                 pass
-            case ev.RealtimeError(error=error):
-                shown_as = "listener" if _error_kind(error) == "listener" else "error"
-                self.post(self.ErrorReported(describe_error(error), shown_as))
+            case ev.RealtimeError(detail=detail):
+                shown_as = "listener" if detail.kind == "listener" else "error"
+                self.post(self.ErrorReported(describe_error(detail), shown_as))
             case ev.RealtimeGuardrailTripped(guardrail_results=results, message=text):
                 names = [_guardrail_name(result) for result in results]
                 self.post(self.GuardrailTripped(text, names))
@@ -523,8 +506,8 @@ class SessionBridge:
                     event.attempt, event.restored_items, event.skipped_items, event.resent,
                     event.dropped_audio_bytes,
                 ))
-            case ev.RealtimeSessionClosed(reason=reason, error=error):
-                shown = describe_error(error) if error is not None else None
+            case ev.RealtimeSessionClosed(reason=reason, detail=detail):
+                shown = describe_error(detail) if detail is not None else None
                 self.closed_reason = str(reason)
                 self.gave_up = self.closed_reason.startswith("reconnect failed")
                 self.post(self.SessionEnded(describe_error(str(reason)), shown))

@@ -8,7 +8,6 @@ from typing import Any
 
 from console.journal.summary import STAGES
 from console.realtime import events as ev
-from console.realtime import model_events as me
 
 from .tokens import TokenCount, from_usage_event
 
@@ -94,7 +93,7 @@ class TurnTimeline:
                 self._mark("response")
             case ev.RealtimeTranscriptDelta() | ev.RealtimeTextDelta():
                 self._mark("first_text", spoke=True)
-            case ev.RealtimeRawModelEvent(data=me.RealtimeModelToolCallEvent(call_id=call_id)):
+            case ev.RealtimeFunctionCall(call_id=call_id):
                 # The call as the model made it: its tool_start comes later, from the tool's
                 # task, possibly after the turn ended, and the turn must wait for its output.
                 self._outstanding.add(call_id)

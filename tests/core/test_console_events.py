@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any, get_args
 
 from console.realtime import (
+    ErrorDetail,
     RealtimeAgent,
     RealtimeRunConfig,
     RealtimeRunner,
@@ -21,6 +22,7 @@ from console.realtime.model_events import (
     RealtimeModelInputAudioTranscriptionCompletedEvent,
     RealtimeModelOtherEvent,
     RealtimeModelOutputTextDeltaEvent,
+    RealtimeModelToolCallEvent,
     RealtimeModelTranscriptDeltaEvent,
     RealtimeModelTurnEndedEvent,
     RealtimeModelTurnStartedEvent,
@@ -33,7 +35,7 @@ from .conftest import Reader, start
 
 CONSOLE_TYPES = {
     "transcript_delta", "text_delta", "user_transcript", "user_transcript_failed",
-    "turn_started", "turn_ended", "connection_state", "usage",
+    "turn_started", "turn_ended", "connection_state", "usage", "function_call",
 }
 SDK_TYPES = {
     "agent_start", "agent_end", "handoff", "tool_start", "tool_end", "tool_approval_required",
@@ -123,7 +125,7 @@ async def test_sdk_iteration_sees_exactly_what_it_saw_before_console_events_exis
     plain = await _replied(None)
     console = await _replied(True)
     assert not {e.type for e in plain} & CONSOLE_TYPES
-    assert CONSOLE_TYPES - {"user_transcript_failed", "user_transcript"} <= {
+    assert CONSOLE_TYPES - {"user_transcript_failed", "user_transcript", "function_call"} <= {
         e.type for e in console
     }
     without = [e for e in console if type(e) not in ev.CONSOLE_EVENTS]
@@ -210,3 +212,62 @@ def test_the_decoder_tells_which_response_the_usage_belongs_to() -> None:
     usage = next(e for e in events if e.type == "usage")
     assert isinstance(usage, RealtimeModelUsageEvent)
     assert usage.response_id == "resp_9" and usage.usage.total_tokens == 7
+
+
+async def test_the_models_function_call_is_typed_once_before_the_call_runs() -> None:
+    model = ScriptedRealtimeModel(strict=False)
+    agent = RealtimeAgent("Main")
+    session = await start(agent, model)
+    reader = Reader(session, console=True)
+    call = RealtimeModelToolCallEvent(name="lookup", call_id="c1", arguments='{"q": 1}')
+    # A transport may report one call twice (arguments done, then the output item done).
+    await model.emit(call, call)
+    typed = await reader.until("function_call")
+    assert (typed.agent, typed.name, typed.call_id, typed.arguments) == (
+        agent, "lookup", "c1", '{"q": 1}'
+    )
+    await session.close()
+    rest = await reader.rest()
+    assert "function_call" not in [e.type for e in rest]
+    seen = reader.types(raw=True)
+    # After the raw event it came in, before what running it says (here: no such tool).
+    assert seen.index("raw_model_event") < seen.index("function_call") < seen.index("error")
+
+
+async def test_a_plain_iterator_does_not_see_the_function_call_event() -> None:
+    model = ScriptedRealtimeModel(strict=False)
+    session = await start(RealtimeAgent("Main"), model)
+    plain = session.__aiter__()
+    await model.emit(RealtimeModelToolCallEvent(name="lookup", call_id="c1", arguments="{}"))
+    await session.close()
+    assert "function_call" not in [event.type async for event in plain]
+
+
+def test_error_detail_reads_every_shape_the_session_reports() -> None:
+    server = {"type": "invalid_request_error", "code": "bad_key", "message": "Bad key",
+              "param": None, "event_id": "e1"}
+    assert ErrorDetail.of(server) == ErrorDetail("Bad key", "bad_key", "invalid_request_error")
+    assert ErrorDetail.of({"type": "error", "error": server}) == ErrorDetail.of(server)
+    own = {"message": "tool lookup timed out", "kind": "tool_timeout", "timeout_s": 2.0}
+    assert ErrorDetail.of(own) == ErrorDetail("tool lookup timed out", kind="tool_timeout")
+    dropped = {"type": "connection_closed", "message": "closed: 1011", "code": 1011}
+    assert ErrorDetail.of(dropped) == ErrorDetail("closed: 1011", "1011", "connection_closed")
+    assert ErrorDetail.of({"code": "rate_limited"}).message == "rate_limited"
+    boom = ErrorDetail.of(RuntimeError("boom"))
+    assert boom == ErrorDetail("RuntimeError: boom", type="RuntimeError")
+    assert ErrorDetail.of("plain words") == ErrorDetail("plain words")
+
+
+async def test_error_events_carry_the_detail_of_the_servers_error() -> None:
+    model = ScriptedRealtimeModel(strict=False)
+    session = await start(RealtimeAgent("Main"), model)
+    reader = Reader(session, console=True)
+    await model.emit(RealtimeModelErrorEvent(
+        {"type": "invalid_request_error", "code": "unknown_parameter", "message": "Unknown x"}
+    ))
+    error = await reader.until("error")
+    assert isinstance(error, ev.RealtimeError)
+    assert error.detail == ErrorDetail("Unknown x", "unknown_parameter", "invalid_request_error")
+    await session.close()
+    closed = await reader.until("session_closed")
+    assert closed.detail is None

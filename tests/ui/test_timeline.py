@@ -46,6 +46,8 @@ def raw(data: Any) -> Any:
             )
         case me.RealtimeModelTurnEndedEvent():
             return ev.RealtimeTurnEnded(AGENT, None, None, INFO)
+        case me.RealtimeModelToolCallEvent():
+            return ev.RealtimeFunctionCall(AGENT, data.name, data.call_id, data.arguments, INFO)
     return ev.RealtimeRawModelEvent(data, INFO)
 
 
