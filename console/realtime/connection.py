@@ -1,10 +1,9 @@
-"""A session's connection: sends held while down, reconnect and restore, the stall watchdog."""
+"""ConnectionSupervisor: a session's connection state, reconnect and restore, the stall watchdog."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -16,6 +15,7 @@ from .events import (
     RealtimeReconnected,
     RealtimeReconnecting,
 )
+from .held_sends import HeldSends, asks_response
 from .model import RealtimeModel, RealtimeModelConfig
 from .model_events import RealtimeModelEvent
 from .model_inputs import (
@@ -23,8 +23,6 @@ from .model_inputs import (
     RealtimeModelSendEvent,
     RealtimeModelSendInterrupt,
     RealtimeModelSendRawMessage,
-    RealtimeModelSendToolOutput,
-    RealtimeModelSendUserInput,
 )
 from .reconnect import ConnectionState, ReconnectPolicy, RestorePlan
 from .stall_watch import StallWatch
@@ -32,28 +30,6 @@ from .stall_watch import StallWatch
 # Failed sends of the current task: the transport reports them as ``not_connected`` error
 # events from inside ``send_event``, so the listener runs in the sender's context.
 _SEND_FAILURES: ContextVar[list[str] | None] = ContextVar("rtconsole_send_failures", default=None)
-
-_UNCONFIRMED_LIMIT = 64
-_HELD_LIMIT = 256  # sends kept while down; past it they are refused with an error event
-_ACK_EVENTS = ("conversation.item.added", "conversation.item.created")
-_TEXT_PARTS = ("input_text", "input_image")
-
-
-def _asks_response(event: RealtimeModelSendEvent) -> bool:
-    if isinstance(event, RealtimeModelSendUserInput):
-        return True
-    if isinstance(event, RealtimeModelSendToolOutput):
-        return event.start_response
-    if isinstance(event, RealtimeModelSendRawMessage):
-        return event.message.get("type") == "response.create"
-    return False
-
-
-def _texts(event: RealtimeModelSendUserInput) -> list[Any]:
-    message = event.user_input
-    if isinstance(message, str):
-        return [message]
-    return [p.get("text") for p in message.get("content", []) if p.get("type") == "input_text"]
 
 
 def _describe(error: Any) -> str:
@@ -96,26 +72,20 @@ class ConnectionSupervisor:
         self._close_timeout_s = close_timeout_s
         self._state: ConnectionState = "disconnected"
         self.restored_ids: set[str] = set()
-        self._held: deque[RealtimeModelSendEvent] = deque()
-        # User messages sent but not yet echoed by the server: a socket that died unnoticed
-        # swallows them, so they are sent again after a reconnect.
-        self._unconfirmed: deque[RealtimeModelSendUserInput] = deque(maxlen=_UNCONFIRMED_LIMIT)
+        self._sends = HeldSends(events)
         self._task: asyncio.Task[None] | None = None
         self._skip = asyncio.Event()
         self._attempt_done: asyncio.Future[bool] | None = None
         self._lost_again = False
         self._lost_early = False
         self._drop_error: str | None = None
-        self._dropped_audio = 0
         self._stall_s = response_timeout_s
         self._watch: StallWatch | None = None
         # Attempts used since the connection was last healthy: a connection that drops before
         # it is healthy continues this count instead of starting again at 1.
         self._streak = 0
         self._probation: asyncio.TimerHandle | None = None
-        # Sends (and the restore's response.create) already re-sent during this streak.
-        self._resent: list[RealtimeModelSendEvent] = []
-        self._resumed = False
+        self._resumed = False  # the restore's response.create went out during this streak
 
     @property
     def state(self) -> ConnectionState:
@@ -132,7 +102,7 @@ class ConnectionSupervisor:
     @property
     def held(self) -> int:
         """Sends waiting for the connection to come back."""
-        return len(self._held)
+        return len(self._sends.held)
 
     def connected(self) -> None:
         """The session's first connect succeeded."""
@@ -152,12 +122,12 @@ class ConnectionSupervisor:
         if self._events.closed:
             return
         if self.state == "reconnecting":
-            self._hold(event)
+            self._sends.hold(event)
             return
         if await self._send_now(event):
             self._sent(event)
         elif self.policy.enabled and not self._events.closed:
-            self._hold(event)
+            self._sends.hold(event)
 
     async def send_if(
         self, event: RealtimeModelSendEvent, send_if: Callable[[], bool]
@@ -187,25 +157,12 @@ class ConnectionSupervisor:
         return sent and not failures
 
     def _sent(self, event: RealtimeModelSendEvent) -> None:
-        if self.policy.enabled and isinstance(event, RealtimeModelSendUserInput):
-            self._unconfirmed.append(event)
+        if self.policy.enabled:
+            self._sends.sent(event)
         if self._watch is not None and not isinstance(event, RealtimeModelSendInterrupt) and (
             not isinstance(event, RealtimeModelSendAudio) or event.commit
         ):
             self._watch.request()
-
-    def _hold(self, event: RealtimeModelSendEvent) -> None:
-        # Audio is live: played back minutes late it would be wrong, so it is dropped, and so
-        # is an interrupt (there is nothing to interrupt on a new server session).
-        if isinstance(event, RealtimeModelSendAudio):
-            self._dropped_audio += len(event.audio)
-        elif len(self._held) >= _HELD_LIMIT:
-            self._events.error(
-                f"not sent: {_HELD_LIMIT} sends are already waiting for the connection",
-                kind="held_full",
-            )
-        elif not isinstance(event, RealtimeModelSendInterrupt):
-            self._held.append(event)
 
     # --- model events --------------------------------------------------------------------------
 
@@ -214,8 +171,8 @@ class ConnectionSupervisor:
         if kind == "raw_server_event":
             if self._watch is not None:
                 self._watch.server_event()
-            if self._unconfirmed:
-                self._acknowledge(event.data)  # type: ignore[union-attr]
+            if self._sends.unconfirmed:
+                self._sends.acknowledge(event.data, self.restored_ids)  # type: ignore[union-attr]
         elif kind == "turn_started" or kind == "turn_ended":
             if self._watch is not None:
                 self._watch.turn(kind == "turn_started")
@@ -223,25 +180,6 @@ class ConnectionSupervisor:
             # reports for a response cut off by the drop (no response id) does not.
             if kind == "turn_ended" and getattr(event, "response_id", None) is not None:
                 self._healthy()
-
-    def _acknowledge(self, data: Any) -> None:
-        if type(data) is not dict or data.get("type") not in _ACK_EVENTS:
-            return
-        item = data.get("item")
-        if not isinstance(item, dict) or item.get("role") != "user":
-            return
-        if item.get("id") in self.restored_ids:
-            return
-        parts = item.get("content")
-        if not isinstance(parts, list) or not all(
-            isinstance(p, dict) and p.get("type") in _TEXT_PARTS for p in parts
-        ):
-            return  # spoken, or not ours
-        texts = [p.get("text") for p in parts if p.get("type") == "input_text"]
-        for sent in self._unconfirmed:
-            if _texts(sent) == texts:
-                self._unconfirmed.remove(sent)
-                return
 
     def on_error(self, error: Any) -> bool:
         """Note a drop's cause; True when the error is handled here (a held send)."""
@@ -261,7 +199,7 @@ class ConnectionSupervisor:
             self._probation.cancel()
             self._probation = None
         self._streak = 0
-        self._resent.clear()
+        self._sends.resent.clear()
         self._resumed = False
 
     def on_status(self, status: str) -> None:
@@ -354,11 +292,10 @@ class ConnectionSupervisor:
                         restored_items=restored,
                         skipped_items=skipped,
                         resent=resent,
-                        dropped_audio_bytes=self._dropped_audio,
+                        dropped_audio_bytes=self._sends.take_dropped_audio(),
                         info=events.info,
                     )
                 )
-                self._dropped_audio = 0
                 return
         finally:
             self._task = None
@@ -394,23 +331,21 @@ class ConnectionSupervisor:
                     k: v for k, v in message.items() if k != "type"}})
             ):
                 return "the connection dropped again while the conversation was restored"
-        pending = self._once([*self._unconfirmed, *self._held])
-        self._unconfirmed.clear()
-        self._held.clear()
-        asked = any(_asks_response(e) for e in pending)
+        sends = self._sends
+        pending = sends.take()
+        asked = any(asks_response(e) for e in pending)
         resent = 0
         while pending:
             event = pending.pop(0)
             if self._lost_again or not await self._send_now(event):
-                self._held.extendleft(reversed([event, *pending]))
+                sends.put_back([event, *pending])
                 return "the connection dropped again while held messages were sent"
             self._sent(event)
-            self._resent.append(event)
+            sends.resent.append(event)
             resent += 1
-            if not pending and self._held:  # sent while the restore ran
-                pending = self._once(list(self._held))
-                self._held.clear()
-                asked = asked or any(_asks_response(e) for e in pending)
+            if not pending and sends.held:  # sent while the restore ran
+                pending = sends.take(unconfirmed=False)
+                asked = asked or any(asks_response(e) for e in pending)
         if plan.owes_response and not asked and self.policy.resume_response and not self._resumed:
             self._resumed = True
             await self._send_now(RealtimeModelSendRawMessage(message={"type": "response.create"}))
@@ -419,22 +354,6 @@ class ConnectionSupervisor:
         self._drop_error = None
         self.state = "connected"
         return plan.restored, plan.skipped, resent
-
-    def _once(self, events: list[RealtimeModelSendEvent]) -> list[RealtimeModelSendEvent]:
-        """``events`` less those already re-sent during this streak, which are given up."""
-        keep: list[RealtimeModelSendEvent] = []
-        for event in events:
-            if any(event is sent for sent in self._resent):
-                what = (f"message {_texts(event)!r}"
-                        if isinstance(event, RealtimeModelSendUserInput)
-                        else type(event).__name__)
-                self._events.error(
-                    f"{what} was not sent again: it was lost in two dropped connections",
-                    kind="resend_abandoned",
-                )
-            else:
-                keep.append(event)
-        return keep
 
     async def stop(self) -> None:
         """The session is closing: stop reconnecting and watching."""

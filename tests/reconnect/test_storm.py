@@ -126,7 +126,7 @@ async def test_a_completed_response_makes_a_new_connection_healthy() -> None:
 
 
 async def test_sends_held_while_down_are_bounded() -> None:
-    from console.realtime.connection import _HELD_LIMIT
+    from console.realtime.held_sends import HELD_LIMIT as _HELD_LIMIT
 
     model = FlakyModel()
     session = await RealtimeRunner(RealtimeAgent("Main"), model=model, config={"reconnect": {
