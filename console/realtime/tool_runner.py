@@ -36,13 +36,11 @@ from .tool_guardrails import (
     checked_output,
     input_rejection,
 )
-from .tool_timeout import ToolCancelled, ToolTimeout, cancelled_output, stoppable, within
+from .tool_invocation import ToolInvocations
 from .tools import (
     FunctionTool,
     ToolContext,
-    ToolErrorOutput,
     default_tool_error_function,
-    maybe_await,
     serialize_tool_output,
 )
 
@@ -88,12 +86,10 @@ class ToolRunner:
         self.tasks: set[asyncio.Task[Any]] = set()
         self._seen: set[str] = set()
         self._background = bool(run_config.get("async_tool_calls", True))
-        self._timeout: float | None = run_config.get("tool_timeout_s")
+        self.invocations = ToolInvocations(events, run_config.get("tool_timeout_s"))
         self._pre_approval_guardrails = bool(
             (run_config.get("tool_execution") or {}).get("pre_approval_tool_input_guardrails")
         )
-        # Running calls (call id -> what stops them), in the order they started.
-        self._stops: dict[str, asyncio.Future[None]] = {}
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -148,23 +144,14 @@ class ToolRunner:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def timeout_of(self, tool: FunctionTool) -> float | None:
-        """The tool's own ``timeout_seconds``, else the run config's ``tool_timeout_s``."""
-        own = tool.timeout_seconds
-        return own if own is not None else self._timeout
-
     @property
     def running(self) -> list[str]:
         """Call ids of the tool calls running now, oldest first."""
-        return list(self._stops)
+        return self.invocations.running
 
     def cancel(self, call_id: str) -> bool:
         """Stop a running call: the model gets an output saying so. False if it is not running."""
-        stop = self._stops.get(call_id)
-        if stop is None or stop.done():
-            return False
-        stop.set_result(None)
-        return True
+        return self.invocations.cancel(call_id)
 
     def live_calls(self) -> set[str]:
         """Calls whose output is still to come: waiting for approval, or seen and running."""
@@ -282,70 +269,6 @@ class ToolRunner:
             agent=agent,
         )
 
-    async def _invoke(
-        self,
-        event: RealtimeModelToolCallEvent,
-        tool: FunctionTool,
-        ctx: ToolContext[Any],
-        running: Awaitable[Any],
-        what: str,
-    ) -> Any:
-        """The result of a tool's coroutine, or the output that tells the model it failed or
-        timed out (with an error event): a failing tool never ends the session."""
-        events = self._events
-        timeout = self.timeout_of(tool)
-        failure: Exception | None = None
-        stop = self._stops[event.call_id] = asyncio.get_running_loop().create_future()
-        try:
-            result = await stoppable(within(running, timeout), stop)
-        except asyncio.CancelledError:
-            raise
-        except ToolCancelled:
-            events.error(
-                f"{what} {tool.name} was cancelled by the operator",
-                kind="tool_cancelled",
-                tool_name=tool.name,
-                call_id=event.call_id,
-            )
-            return cancelled_output(tool.name)
-        except ToolTimeout:
-            assert timeout is not None
-            error = ToolTimeoutError(tool.name, timeout)
-            if tool.timeout_behavior == "raise_exception":
-                raise error from None
-            events.error(
-                f"{what} {tool.name} timed out after {timeout:g} s",
-                kind="tool_timeout",
-                tool_name=tool.name,
-                call_id=event.call_id,
-                timeout_s=timeout,
-            )
-            if tool.timeout_error_function is not None:
-                return await maybe_await(tool.timeout_error_function(ctx, error))
-            return str(error)
-        except Exception as exc:
-            failure = exc
-            result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
-        else:
-            if isinstance(result, ToolErrorOutput):
-                failure = result.exception
-            else:
-                try:
-                    serialize_tool_output(result)
-                except TypeError as exc:
-                    failure = exc
-                    result = ToolErrorOutput(default_tool_error_function(ctx, exc), exc)
-        finally:
-            self._stops.pop(event.call_id, None)
-        if failure is not None:
-            events.error(
-                f"{what} {tool.name} failed: {failure}",
-                kind="tool_failed",
-                tool_name=tool.name,
-                call_id=event.call_id,
-            )
-        return result
-
     async def _run_tool(
         self, event: RealtimeModelToolCallEvent, agent: RealtimeAgent[Any], tool: FunctionTool
     ) -> None:
@@ -358,7 +281,7 @@ class ToolRunner:
             await self._finish(event, agent, tool, rejected)
             return
         ctx = self._context(event, agent, tool)
-        result = await self._invoke(
+        result = await self.invocations.invoke(
             event, tool, ctx, tool.on_invoke_tool(ctx, event.arguments), "tool"
         )
         result = await checked_output(tool.tool_output_guardrails or (), ctx, agent, result)
@@ -386,7 +309,7 @@ class ToolRunner:
             )
             ctx = self._context(event, agent, tool)
             running = tool.run(task_of(tool, event.arguments), ctx)
-            result = await self._invoke(event, tool, ctx, running, "subagent")
+            result = await self.invocations.invoke(event, tool, ctx, running, "subagent")
             tool.running = False
             await self._finish(event, agent, tool, result)
         finally:
