@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 import console
-from console.cli import Plan, UsageError, load_agents, plan_backend
+from console.launch.agents import load_agents
+from console.launch.backend import Plan, plan_backend
+from console.launch.errors import UsageError
 from console.ui.config import ConsoleConfig
 from tests.audio.conftest import PulseServer, pulse
 
@@ -340,10 +342,11 @@ def test_a_named_device_with_no_devices_at_all_is_an_error(tmp_path: Path) -> No
 
 
 def test_no_audio_skips_the_device_check() -> None:
-    from console.cli import _check_choices, _settings, build_parser
+    from console.cli import build_parser
+    from console.launch.console_app import check_choices, settings_from
 
     args = build_parser().parse_args(["--no-audio", "--input-device", "99"])
-    _check_choices(_settings(args), args)  # nothing to open, so nothing to check
+    check_choices(settings_from(args), args)  # nothing to open, so nothing to check
 
 
 # -- rtconsole serve prints the command that connects to it ---------------------------------------
@@ -353,7 +356,9 @@ def test_no_audio_skips_the_device_check() -> None:
 async def test_serve_prints_the_console_command_that_connects_to_it(auth: list[str]) -> None:
     import shlex
 
-    from console.cli import _settings, build_parser, open_session
+    from console.cli import build_parser
+    from console.launch.backend import open_session
+    from console.launch.console_app import settings_from
     from console.realtime import RealtimeAgent
 
     proc = subprocess.Popen(
@@ -374,7 +379,7 @@ async def test_serve_prints_the_console_command_that_connects_to_it(auth: list[s
         assert ("--token" in words) == (not auth)
         # Exactly those flags, parsed as `rtconsole` parses them, reach the engine.
         args = build_parser().parse_args(words[1:])
-        plan = plan_backend(_settings(args), {}, token=args.token)
+        plan = plan_backend(settings_from(args), {}, token=args.token)
         async with open_session([RealtimeAgent(name="a")], plan) as session:
             assert session.connection_state == "connected"
     finally:

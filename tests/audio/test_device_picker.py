@@ -13,7 +13,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from console.cli import open_session
+from console.launch.backend import open_session
 from console.ui.app import RtConsoleApp
 from console.ui.audio_port import open_audio
 from console.ui.config import DeviceConfig

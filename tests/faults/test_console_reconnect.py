@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.cli import Plan, open_session, session_run_config
+from console.launch.backend import Plan, open_session
+from console.launch.console_app import session_run_config
 from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 from tests.reconnect.support import EngineProcess

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from console.cli import Plan, open_session, session_run_config
+from console.launch.backend import Plan, open_session
+from console.launch.console_app import session_run_config
 from console.realtime.reconnect import ReconnectPolicy
 from console.ui.app import BackendInfo
 from console.ui.config import ConsoleConfig

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from console.cli import build_parser, open_session, session_run_config
+from console.cli import build_parser
+from console.launch.backend import open_session
+from console.launch.console_app import session_run_config
 from console.realtime import RealtimeAgent, RealtimeRunner, function_tool
 from console.realtime.model_events import RealtimeModelToolCallEvent
 from console.realtime.testing import ScriptedRealtimeModel

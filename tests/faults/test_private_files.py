@@ -31,7 +31,8 @@ def test_journal_files_and_folders_are_private_whatever_the_umask(tmp_path: Path
 def test_the_console_logs_are_private_whatever_the_umask(tmp_path: Path) -> None:
     folder = tmp_path / "logs" / "rtconsole"
     script = (
-        "import logging, os, sys; from pathlib import Path; from console.cli import divert_logs;"
+        "import logging, os, sys; from pathlib import Path;"
+        "from console.launch.logs import divert_logs;"
         f"os.umask(0o022); assert divert_logs(Path({str(folder)!r})) is not None;"
         "logging.getLogger('x').warning('written'); os.write(2, b'native chatter')"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from console.cli import Plan, open_session
+from console.launch.backend import Plan, open_session
 from console.realtime import RealtimeAgent, function_tool
 from console.ui.app import RtConsoleApp
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from console.cli import open_session
 from console.dsp import FLOOR_DB
+from console.launch.backend import open_session
 from console.realtime.model import RealtimeModelListener
 from console.realtime.model_events import RealtimeModelEvent
 from console.ui.app import RtConsoleApp

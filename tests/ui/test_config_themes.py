@@ -45,7 +45,8 @@ def test_full_config_parses() -> None:
 
 
 def test_inactivity_timeout_from_the_file_and_the_flag() -> None:
-    from console.cli import build_parser, session_run_config
+    from console.cli import build_parser
+    from console.launch.console_app import session_run_config
 
     config = parse_config("inactivity_timeout = 45\n", Path("c.toml"))
     assert config.inactivity_timeout == 45.0 and ConsoleConfig().inactivity_timeout is None

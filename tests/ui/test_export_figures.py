@@ -12,9 +12,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 
-from console.cli import open_session
 from console.journal import JournalWriter
 from console.journal.export import export
+from console.launch.backend import open_session
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 from console.ui.screens.metrics import MetricsScreen
 

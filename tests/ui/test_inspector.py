@@ -9,12 +9,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from console.cli import Plan, open_session
 from console.engine import LocalEngine
 from console.journal import JournalWriter
 from console.journal.export import export
 from console.journal.heard import HeardTracker
 from console.journal.redact import REDACTED
+from console.launch.backend import Plan, open_session
 from console.ui.app import RtConsoleApp
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
 from console.ui.screens.inspector import InspectorScreen

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.message import Message
 
-from console.cli import open_session
+from console.launch.backend import open_session
 from console.realtime import AgentListener, RealtimeAgent, realtime_handoff
 from console.realtime.lifecycle import warn_unreachable
 from console.realtime.subagent import subagent

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from console.cli import open_session
+from console.launch.backend import open_session
 from console.ui.app import RtConsoleApp
 from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from console.cli import open_session
 from console.journal import JournalWriter
 from console.journal.store import read_records
+from console.launch.backend import open_session
 from console.ui.audio_port import open_audio
 from console.ui.config import DeviceConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents

@@ -11,10 +11,10 @@ import pytest
 from textual.pilot import Pilot
 
 from console.cli import main as cli_main
-from console.cli import open_session
 from console.journal import JournalWriter
 from console.journal.export import export
 from console.journal.store import read_records
+from console.launch.backend import open_session
 from console.ui.app import RtConsoleApp
 from console.ui.audio_protocols import StaticLevels
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents

@@ -1,0 +1,1 @@
+"""What `rtconsole` wires together: agents, backend and local engine, logs, the console app."""
