@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from . import wire
+from .audio_formats import SAMPLE_RATES
 from .model import RealtimePlaybackTracker
 from .model_events import RealtimeModelAudioInterruptedEvent, RealtimeModelEvent
 
@@ -62,7 +63,11 @@ class BargeIn:
         else:
             played = tracker.played_ms(item_id, index)
         played = max(0.0, min(played if math.isfinite(played) else 0.0, received))
-        if last in self._decoder.audio_done and played >= received:
+        # What was received and what was played are sums of different pieces (deltas, device
+        # blocks), so an item played to its end can come out a float ulp short: anything within
+        # half a sample of the end (at the session's output rate) was heard to the end.
+        half_sample_ms = 500.0 / SAMPLE_RATES[self._decoder.output_format]
+        if last in self._decoder.audio_done and played >= received - half_sample_ms:
             return None  # everything received was already heard: nothing to stop
         return item_id, index, played
 
