@@ -199,7 +199,7 @@ class ConnectionSupervisor:
             self._probation.cancel()
             self._probation = None
         self._streak = 0
-        self._sends.resent.clear()
+        self._sends.healthy()
         self._resumed = False
 
     def on_status(self, status: str) -> None:
@@ -341,7 +341,7 @@ class ConnectionSupervisor:
                 sends.put_back([event, *pending])
                 return "the connection dropped again while held messages were sent"
             self._sent(event)
-            sends.resent.append(event)
+            sends.resent_now(event)
             resent += 1
             if not pending and sends.held:  # sent while the restore ran
                 pending = sends.take(unconfirmed=False)

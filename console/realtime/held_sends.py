@@ -102,6 +102,14 @@ class HeldSends:
         self.held.clear()
         return self._once(pending)
 
+    def resent_now(self, event: RealtimeModelSendEvent) -> None:
+        """``event`` went out again after a reconnect: if it is lost again, it is given up."""
+        self.resent.append(event)
+
+    def healthy(self) -> None:
+        """The connection proved itself: a send lost from now on may be sent again once more."""
+        self.resent.clear()
+
     def put_back(self, events: list[RealtimeModelSendEvent]) -> None:
         """``events`` could not be sent (the connection dropped again): first in line next time."""
         self.held.extendleft(reversed(events))
