@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from console.realtime import RealtimeAgent
 from console.realtime import events as ev
 from console.realtime import model_events as me
 from console.realtime.run_context import RunContextWrapper
@@ -19,15 +20,16 @@ DELTAS_PER_TURN = 40
 
 
 def _turn(info: ev.RealtimeEventInfo) -> list[Any]:
-    raw = ev.RealtimeRawModelEvent
+    """One turn's events as a console reads them (``session.events(console=True)``)."""
+    agent: Any = RealtimeAgent("bench")
     audio = ev.RealtimeAudio(me.RealtimeModelAudioEvent(bytes(960), 0, "i", "r", 0), "i", 0, info)
-    events: list[Any] = [raw(me.RealtimeModelTurnStartedEvent(response_id="r"), info)]
+    events: list[Any] = [ev.RealtimeTurnStarted(agent, "r", info)]
     for n in range(max(AUDIO_PER_TURN, DELTAS_PER_TURN)):
         if n < DELTAS_PER_TURN:
-            events.append(raw(me.RealtimeModelTranscriptDeltaEvent("i", "word ", "r"), info))
+            events.append(ev.RealtimeTranscriptDelta("i", "r", "word ", info))
         events.append(audio)
-    events.append(raw(me.RealtimeModelUsageEvent(Usage(1, 100, 200, 300)), info))
-    events.append(raw(me.RealtimeModelTurnEndedEvent(response_id="r"), info))
+    events.append(ev.RealtimeUsageUpdated("r", Usage(1, 100, 200, 300), info))
+    events.append(ev.RealtimeTurnEnded(agent, "r", "completed", info))
     return events
 
 
