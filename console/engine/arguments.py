@@ -56,6 +56,7 @@ _DATE = re.compile(
 )
 
 
+_TAIL = re.compile(r"(?:\s+(?:for me|please|thanks|thank you|right now|now))+$", re.IGNORECASE)
 _PLACE = re.compile(
     r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
@@ -311,6 +312,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         if required:
             words.missing.append(name)
     if value and kind == "topic":
+        # Everyday endings of a request are not part of what it is about ("coffee for me").
+        value = _TAIL.sub("", value) or value
         # A topic keeps its article: "look into the economy" is about "the economy".
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
         value = words.text[article.start() : article.end()] + value if article else value

@@ -33,6 +33,11 @@ _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
 # How much a request must say for an action (meanings.evidence): enough to take it, or enough
 # to ask back rather than echo.
 ACT, ASK = 3, 2
+KNOWN_PLACE = 2
+_PLACE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
 _SHAPED = {"place", "date", "code", "money"}
 
 
@@ -178,9 +183,23 @@ def _param_evidence(tool: dict[str, Any], text: str) -> int:
     return 0
 
 
+def _takes_place(tool: dict[str, Any]) -> bool:
+    params = tool.get("parameters")
+    props = params.get("properties") if isinstance(params, dict) else None
+    if not isinstance(props, dict):
+        return False
+    return any(
+        value_kind(str(n), s if isinstance(s, dict) else {}) == "place" for n, s in props.items()
+    )
+
+
 def _tool_evidence(tool: dict[str, Any], text: str) -> int:
     found = evidence(text, str(tool.get("name", "")), str(tool.get("description") or ""))
-    return found + (_param_evidence(tool, text) if found else 0)
+    if found:
+        return found + _param_evidence(tool, text)
+    # A place the engine knows by name says something for a tool that takes a place, even when
+    # the words around it were misheard ("... for london please").
+    return KNOWN_PLACE if _takes_place(tool) and _PLACE.search(text) else 0
 
 
 def _handoff_evidence(tool: dict[str, Any], text: str) -> int:
@@ -212,10 +231,13 @@ def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Outp
     return [call]
 
 
+def _ranked(tools: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any]]]:
+    ranked = ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools))
+    return sorted(ranked, key=lambda s: (-s[0], s[1]))
+
+
 def _best_tool(tools: list[dict[str, Any]], text: str) -> tuple[int, dict[str, Any] | None]:
-    ranked = sorted(
-        ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools)), key=lambda s: (-s[0], s[1])
-    )
+    ranked = _ranked(tools, text)
     return (ranked[0][0], ranked[0][2]) if ranked else (0, None)
 
 
@@ -280,7 +302,8 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     for handoff in handoffs:
         if names_agent(text, str(handoff["name"])[len(HANDOFF_PREFIX) :]):
             return [_call(handoff, text)]
-    score, tool = _best_tool(plain, text)
+    ranked = _ranked(plain, text)
+    score, tool = (ranked[0][0], ranked[0][2]) if ranked else (0, None)
     if tool_choice == "required" and tool is not None and score > 0:
         return [_call(tool, text)]
     # Another agent fits better: by its description ("invoices" for Billing) or by a tool of
@@ -303,6 +326,13 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
         return [_call(elsewhere[0][2], text)]
     if tool_choice == "required" and functions:
         return [_call(tool or functions[0], text)]
+    # Weaker evidence is still acted on when nothing else has as much: a question back is
+    # for a tie between actions (or a value that was not said, which `_act` asks for).
+    scores = sorted([s for s, _, _ in ranked] + [s for s, _, _ in elsewhere], reverse=True)
+    if scores and scores[0] >= ASK and (len(scores) == 1 or scores[0] > scores[1]):
+        if tool is not None and score == scores[0]:
+            return _act(tool, text, inp.holding_line)
+        return [_call(elsewhere[0][2], text)]
     if max(score, elsewhere[0][0] if elsewhere else 0) >= ASK:
         # Something points at an action, too weakly to take it: a wrong call is worse than a
         # question.
