@@ -16,7 +16,7 @@ from .spoken_values import (
     stem,
     tokens,
 )
-from .vocabulary import PLACES, value_kind
+from .vocabulary import KNOWN_VALUES, value_kind
 
 _PREPOSITIONS = (
     "in",
@@ -57,12 +57,6 @@ _DATE = re.compile(
 
 
 _TAIL = re.compile(r"(?:\s+(?:for me|please|thanks|thank you|right now|now))+$", re.IGNORECASE)
-_PLACE = re.compile(
-    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-
-
 # A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
 # before a tens or teens word is far more often the preposition than a digit of a code.
 _HOMOPHONE = {"four": "for", "two": "to"}
@@ -285,7 +279,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
             words.missing.append(name)
     if value is None and kind == "place":
         # A place the engine knows by name, wherever it stands (a transcript has no capitals).
-        known = [m for m in _PLACE.finditer(words.text) if words.free(m.start(), m.end())]
+        places = KNOWN_VALUES["place"].finditer(words.text)
+        known = [m for m in places if words.free(m.start(), m.end())]
         value = known[0].group() if known else None
     if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.

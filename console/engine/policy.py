@@ -12,7 +12,7 @@ from .meanings import evidence, names_agent
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .spoken_values import identifier_words
-from .vocabulary import PLACES, value_kind
+from .vocabulary import KNOWN_VALUES, PLACES, value_kind
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HELLO = "Hello, how can I help you today?"
@@ -33,13 +33,9 @@ _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
 # How much a request must say for an action (meanings.evidence): enough to take it, or enough
 # to ask back rather than echo.
 ACT, ASK = 3, 2
-KNOWN_PLACE = 2
-_PLACE = re.compile(
-    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
+# A value the engine knows by name (a city, a common subject) of the kind a tool takes.
+KNOWN_VALUE = 2
 _SHAPED = {"place", "date", "code", "money"}
-
 
 @dataclass(frozen=True)
 class Say:
@@ -183,23 +179,28 @@ def _param_evidence(tool: dict[str, Any], text: str) -> int:
     return 0
 
 
-def _takes_place(tool: dict[str, Any]) -> bool:
+def _known_value(tool: dict[str, Any], text: str) -> int:
+    """KNOWN_VALUE when a required value of a kind the engine knows by name was said."""
     params = tool.get("parameters")
     props = params.get("properties") if isinstance(params, dict) else None
-    if not isinstance(props, dict):
-        return False
-    return any(
-        value_kind(str(n), s if isinstance(s, dict) else {}) == "place" for n, s in props.items()
-    )
+    required = params.get("required") if isinstance(params, dict) else None
+    if not isinstance(props, dict) or not isinstance(required, list):
+        return 0
+    for name in required:
+        schema = props.get(name)
+        known = KNOWN_VALUES.get(value_kind(str(name), schema if isinstance(schema, dict) else {}))
+        if known is not None and known.search(text):
+            return KNOWN_VALUE
+    return 0
 
 
 def _tool_evidence(tool: dict[str, Any], text: str) -> int:
     found = evidence(text, str(tool.get("name", "")), str(tool.get("description") or ""))
     if found:
         return found + _param_evidence(tool, text)
-    # A place the engine knows by name says something for a tool that takes a place, even when
+    # A city or a subject the engine knows says something for a tool that takes one, even when
     # the words around it were misheard ("... for london please").
-    return KNOWN_PLACE if _takes_place(tool) and _PLACE.search(text) else 0
+    return _known_value(tool, text)
 
 
 def _handoff_evidence(tool: dict[str, Any], text: str) -> int:

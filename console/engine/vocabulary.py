@@ -269,6 +269,17 @@ _MONEY_WORDS = ("dollars", "dollar", "euros", "pounds", "cents", "bucks")
 
 
 PLACES = frozenset(_CITIES)
+# Subjects callers ask about; their own things ("my order") are not subjects to look into.
+SUBJECTS = frozenset(t for t in _TOPICS if not t.startswith("my "))
+
+
+def _any_of(values: Iterable[str]) -> re.Pattern[str]:
+    longest_first = sorted(values, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
+
+
+# Values of a kind the engine knows by name, found wherever they stand in a transcript.
+KNOWN_VALUES = {"place": _any_of(PLACES), "topic": _any_of(SUBJECTS)}
 
 
 def _phrase(text: str) -> str:
