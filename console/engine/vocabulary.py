@@ -273,13 +273,18 @@ PLACES = frozenset(_CITIES)
 SUBJECTS = frozenset(t for t in _TOPICS if not t.startswith("my "))
 
 
-def _any_of(values: Iterable[str]) -> re.Pattern[str]:
+def _any_of(values: Iterable[str], before: str = "") -> re.Pattern[str]:
     longest_first = sorted(values, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
+    alternatives = "|".join(map(re.escape, longest_first))
+    return re.compile(rf"\b{before}(?:{alternatives})\b", re.IGNORECASE)
 
 
-# Values of a kind the engine knows by name, found wherever they stand in a transcript.
-KNOWN_VALUES = {"place": _any_of(PLACES), "topic": _any_of(SUBJECTS)}
+# Values of a kind the engine knows by name, found in a transcript: a city wherever it stands,
+# a subject where it is what the request is about ("the background music" is not).
+KNOWN_VALUES = {
+    "place": _any_of(PLACES),
+    "topic": _any_of(SUBJECTS, r"(?:about|on|into|regarding)\s+"),
+}
 
 
 def _phrase(text: str) -> str:
