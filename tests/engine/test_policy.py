@@ -76,6 +76,9 @@ def test_numbers_enums_refs_and_optional_strings() -> None:
         ("I need a refund of 20 dollars for order 42", {"order_id": "42", "amount": 20.0}),
         ("refund order #A-17 for $35.50", {"order_id": "A-17", "amount": 35.5}),
         ("refund order id 99 amount 5", {"order_id": "99", "amount": 5.0}),
+        # Letters a recogniser wrote as the words they sound like, before the code's number.
+        ("refund order see are fourteen, twenty dollars", {"order_id": "CR14", "amount": 20.0}),
+        ("refund twenty dollars on order be you twelve", {"order_id": "BU12", "amount": 20.0}),
     ],
 )
 def test_identifiers_take_one_token_and_their_digits_are_not_amounts(
