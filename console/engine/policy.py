@@ -31,11 +31,12 @@ _STOPS = re.compile(
 )
 _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
 # How much a request must say for an action (meanings.evidence): enough to take it, or enough
-# to ask back rather than echo.
+# to take it when no other action weighs as much (a tie is asked back; less is echoed).
 ACT, ASK = 3, 2
 # A value the engine knows by name (a city, a common subject) of the kind a tool takes.
 KNOWN_VALUE = 2
 _SHAPED = {"place", "date", "code", "money"}
+
 
 @dataclass(frozen=True)
 class Say:
@@ -334,9 +335,8 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
         if tool is not None and score == scores[0]:
             return _act(tool, text, inp.holding_line)
         return [_call(elsewhere[0][2], text)]
-    if max(score, elsewhere[0][0] if elsewhere else 0) >= ASK:
-        # Something points at an action, too weakly to take it: a wrong call is worse than a
-        # question.
+    if scores and scores[0] >= ASK:
+        # Two actions weigh the same: ask which one rather than guess.
         return [_offer(functions)]
     return [Say(echo_sentence(heard.text))]
 
