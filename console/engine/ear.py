@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 RATE = 16000
 _MODELS_KEPT = 8
 # Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
-DISCOUNT = 0.15
+DISCOUNT = 0.4
 # A pause this long (seconds) after speech, quieter than _QUIET_RATIO of its loudest 20 ms, is
 # taken as the likely end: the transcript is finished then, and finished again if speech resumes.
 PAUSE = 0.3
