@@ -16,7 +16,7 @@ from .spoken_values import (
     stem,
     tokens,
 )
-from .vocabulary import PLACES, value_kind
+from .vocabulary import KNOWN_VALUES, value_kind
 
 _PREPOSITIONS = (
     "in",
@@ -56,12 +56,33 @@ _DATE = re.compile(
 )
 
 
-_PLACE = re.compile(
-    r"\b(?:" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
+_TAIL = re.compile(r"(?:\s+(?:for me|please|thanks|thank you|right now|now))+$", re.IGNORECASE)
+# Words a recogniser writes for a letter said alone ("see" for C): in a code, before its number.
+_LETTER_NAMES = {
+    **dict.fromkeys(("be", "bee"), "b"),
+    **dict.fromkeys(("see", "sea"), "c"),
+    "dee": "d",
+    "gee": "g",
+    "jay": "j",
+    "kay": "k",
+    "el": "l",
+    "em": "m",
+    "en": "n",
+    "oh": "o",
+    **dict.fromkeys(("pea", "pee"), "p"),
+    **dict.fromkeys(("queue", "cue"), "q"),
+    **dict.fromkeys(("are", "our"), "r"),
+    "es": "s",
+    **dict.fromkeys(("tea", "tee"), "t"),
+    "you": "u",
+    "vee": "v",
+    "ex": "x",
+    "why": "y",
+    **dict.fromkeys(("zee", "zed"), "z"),
+}
+_NAMED_LETTERS = re.compile(
+    r"((?:(?:" + "|".join(_LETTER_NAMES) + r"|[a-z])\s+){1,3})(?=\w)", re.IGNORECASE
 )
-
-
 # A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
 # before a tens or teens word is far more often the preposition than a digit of a code.
 _HOMOPHONE = {"four": "for", "two": "to"}
@@ -194,6 +215,9 @@ class _Words:
         for begin, end, code in spelled_codes(self.text):
             if begin == start:
                 return begin, end, code
+        named = self.letters_by_name(start)
+        if named is not None:
+            return named
         digits, end = "", start
         for begin, stop, value, _ in number_spans(self.text):
             if begin == end or (digits and re.fullmatch(r"[\s,-]*", self.text[end:begin])):
@@ -203,6 +227,18 @@ class _Words:
                     break
                 digits, end = digits + str(int(value)), stop
         return (start, end, digits) if digits else None
+
+    def letters_by_name(self, start: int) -> tuple[int, int, str] | None:
+        """A code whose letters were written as the words they sound like, right after its
+        label and before its number: "order see our fourteen" -> "CR14"."""
+        heard = _NAMED_LETTERS.match(self.text, start)
+        if heard is None or not set(heard.group(1).lower().split()) & _LETTER_NAMES.keys():
+            return None
+        number = next((n for n in number_spans(self.text) if n[0] == heard.end()), None)
+        if number is None or number[2] != int(number[2]):
+            return None
+        letters = [_LETTER_NAMES.get(w, w) for w in heard.group(1).lower().split()]
+        return start, number[1], "".join(letters).upper() + str(int(number[2]))
 
     def named(self, name: str) -> str | None:
         """The words right after the parameter's own name: "city of Paris", "name is Ada"; for an
@@ -284,7 +320,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
             words.missing.append(name)
     if value is None and kind == "place":
         # A place the engine knows by name, wherever it stands (a transcript has no capitals).
-        known = [m for m in _PLACE.finditer(words.text) if words.free(m.start(), m.end())]
+        places = KNOWN_VALUES["place"].finditer(words.text)
+        known = [m for m in places if words.free(m.start(), m.end())]
         value = known[0].group() if known else None
     if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
@@ -311,6 +348,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         if required:
             words.missing.append(name)
     if value and kind == "topic":
+        # Everyday endings of a request are not part of what it is about ("coffee for me").
+        value = _TAIL.sub("", value) or value
         # A topic keeps its article: "look into the economy" is about "the economy".
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
         value = words.text[article.start() : article.end()] + value if article else value

@@ -125,7 +125,7 @@ def evidence(text: str, name: str, description: str, *, handoff: bool = False) -
         elif same := _said(_SYNONYM_PHRASES.get(key, []), low, said):
             score += same if handoff else DESCRIPTION
         elif _said(_RELATED_PHRASES.get(key, []), low, said):
-            score += DESCRIPTION
+            score += RELATED if handoff else DESCRIPTION
     return score
 
 

@@ -12,7 +12,7 @@ from .meanings import evidence, names_agent
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .spoken_values import identifier_words
-from .vocabulary import PLACES, value_kind
+from .vocabulary import KNOWN_VALUES, PLACES, value_kind
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
 HELLO = "Hello, how can I help you today?"
@@ -31,8 +31,10 @@ _STOPS = re.compile(
 )
 _APPROVAL = re.compile(r"\bapprov|\bconfirm|\bauthori[sz]", re.IGNORECASE)
 # How much a request must say for an action (meanings.evidence): enough to take it, or enough
-# to ask back rather than echo.
+# to take it when no other action weighs as much (a tie is asked back; less is echoed).
 ACT, ASK = 3, 2
+# A value the engine knows by name (a city, a common subject) of the kind a tool takes.
+KNOWN_VALUE = 2
 _SHAPED = {"place", "date", "code", "money"}
 
 
@@ -178,9 +180,28 @@ def _param_evidence(tool: dict[str, Any], text: str) -> int:
     return 0
 
 
+def _known_value(tool: dict[str, Any], text: str) -> int:
+    """KNOWN_VALUE when a required value of a kind the engine knows by name was said."""
+    params = tool.get("parameters")
+    props = params.get("properties") if isinstance(params, dict) else None
+    required = params.get("required") if isinstance(params, dict) else None
+    if not isinstance(props, dict) or not isinstance(required, list):
+        return 0
+    for name in required:
+        schema = props.get(name)
+        known = KNOWN_VALUES.get(value_kind(str(name), schema if isinstance(schema, dict) else {}))
+        if known is not None and known.search(text):
+            return KNOWN_VALUE
+    return 0
+
+
 def _tool_evidence(tool: dict[str, Any], text: str) -> int:
     found = evidence(text, str(tool.get("name", "")), str(tool.get("description") or ""))
-    return found + (_param_evidence(tool, text) if found else 0)
+    if found:
+        return found + _param_evidence(tool, text)
+    # A city or a subject the engine knows says something for a tool that takes one, even when
+    # the words around it were misheard ("... for london please").
+    return _known_value(tool, text)
 
 
 def _handoff_evidence(tool: dict[str, Any], text: str) -> int:
@@ -212,10 +233,13 @@ def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Outp
     return [call]
 
 
+def _ranked(tools: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any]]]:
+    ranked = ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools))
+    return sorted(ranked, key=lambda s: (-s[0], s[1]))
+
+
 def _best_tool(tools: list[dict[str, Any]], text: str) -> tuple[int, dict[str, Any] | None]:
-    ranked = sorted(
-        ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools)), key=lambda s: (-s[0], s[1])
-    )
+    ranked = _ranked(tools, text)
     return (ranked[0][0], ranked[0][2]) if ranked else (0, None)
 
 
@@ -280,7 +304,8 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     for handoff in handoffs:
         if names_agent(text, str(handoff["name"])[len(HANDOFF_PREFIX) :]):
             return [_call(handoff, text)]
-    score, tool = _best_tool(plain, text)
+    ranked = _ranked(plain, text)
+    score, tool = (ranked[0][0], ranked[0][2]) if ranked else (0, None)
     if tool_choice == "required" and tool is not None and score > 0:
         return [_call(tool, text)]
     # Another agent fits better: by its description ("invoices" for Billing) or by a tool of
@@ -303,9 +328,15 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
         return [_call(elsewhere[0][2], text)]
     if tool_choice == "required" and functions:
         return [_call(tool or functions[0], text)]
-    if max(score, elsewhere[0][0] if elsewhere else 0) >= ASK:
-        # Something points at an action, too weakly to take it: a wrong call is worse than a
-        # question.
+    # Weaker evidence is still acted on when nothing else has as much: a question back is
+    # for a tie between actions (or a value that was not said, which `_act` asks for).
+    scores = sorted([s for s, _, _ in ranked] + [s for s, _, _ in elsewhere], reverse=True)
+    if scores and scores[0] >= ASK and (len(scores) == 1 or scores[0] > scores[1]):
+        if tool is not None and score == scores[0]:
+            return _act(tool, text, inp.holding_line)
+        return [_call(elsewhere[0][2], text)]
+    if scores and scores[0] >= ASK:
+        # Two actions weigh the same: ask which one rather than guess.
         return [_offer(functions)]
     return [Say(echo_sentence(heard.text))]
 

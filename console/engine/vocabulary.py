@@ -269,6 +269,22 @@ _MONEY_WORDS = ("dollars", "dollar", "euros", "pounds", "cents", "bucks")
 
 
 PLACES = frozenset(_CITIES)
+# Subjects callers ask about; their own things ("my order") are not subjects to look into.
+SUBJECTS = frozenset(t for t in _TOPICS if not t.startswith("my "))
+
+
+def _any_of(values: Iterable[str], before: str = "") -> re.Pattern[str]:
+    longest_first = sorted(values, key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, longest_first))
+    return re.compile(rf"\b{before}(?:{alternatives})\b", re.IGNORECASE)
+
+
+# Values of a kind the engine knows by name, found in a transcript: a city wherever it stands,
+# a subject where it is what the request is about ("the background music" is not).
+KNOWN_VALUES = {
+    "place": _any_of(PLACES),
+    "topic": _any_of(SUBJECTS, r"(?:about|on|into|regarding)\s+"),
+}
 
 
 def _phrase(text: str) -> str:
@@ -439,17 +455,19 @@ def _tool_lines(tool: dict[str, Any], corpus: _Corpus) -> None:
     # Everyday words for the same things ("look into" for research, "reservation" for booking).
     verbs |= {s for v in list(verbs) for s in synonyms(v)}
     objects |= {s for o in list(objects) for s in synonyms(o) if " " not in s}
+    # In a fixed order: the sentences drawn from them must not change with Python's hash seed.
+    things = sorted(objects)
     subjects = [w for w in (*name, *first) if related(w)]
     actions: list[str] = []
     for verb in sorted(verbs):
         actions.append(verb)
         actions += [
-            f"{verb} {det} {thing}".replace("  ", " ") for thing in objects for det in _DETERMINERS
+            f"{verb} {det} {thing}".replace("  ", " ") for thing in things for det in _DETERMINERS
         ]
-    for thing in sorted(objects):
+    for thing in things:
         actions += [thing, f"the {thing}", f"my {thing}"]
-    questions = [f"{ask} the {thing}" for ask in _ASKS for thing in objects if not verbs]
-    questions += [f"what's the {thing} like" for thing in objects if not verbs]
+    questions = [f"{ask} the {thing}" for ask in _ASKS for thing in things if not verbs]
+    questions += [f"what's the {thing} like" for thing in things if not verbs]
     # Questions about the subject in its own words: "is it raining", "will it be sunny"; fewer
     # than the plain requests, which would otherwise be heard as these.
     about = [

@@ -76,6 +76,9 @@ def test_numbers_enums_refs_and_optional_strings() -> None:
         ("I need a refund of 20 dollars for order 42", {"order_id": "42", "amount": 20.0}),
         ("refund order #A-17 for $35.50", {"order_id": "A-17", "amount": 35.5}),
         ("refund order id 99 amount 5", {"order_id": "99", "amount": 5.0}),
+        # Letters a recogniser wrote as the words they sound like, before the code's number.
+        ("refund order see are fourteen, twenty dollars", {"order_id": "CR14", "amount": 20.0}),
+        ("refund twenty dollars on order be you twelve", {"order_id": "BU12", "amount": 20.0}),
     ],
 )
 def test_identifiers_take_one_token_and_their_digits_are_not_amounts(
@@ -214,11 +217,17 @@ def test_one_word_of_a_description_fires_no_tool(text: str) -> None:
     assert not [o for o in outputs if isinstance(o, Call)]
 
 
-def test_weak_evidence_gets_a_question_back_rather_than_a_call() -> None:
-    # "sunny" points at the weather, but nothing says where: ask, do not guess.
+def test_weak_evidence_is_acted_on_unless_two_actions_tie() -> None:
+    # "sunny" points at the weather only, but nothing says where: ask for the city, never guess.
     [say] = _decide([_user("sunny")], [WEATHER_TOOL, RESEARCH])
+    assert say == Say("To get weather, I need the city. What is it?")
+    # A known place alone, after misheard words, is a weather question.
+    [call] = _decide([_user("it week that for london please")], [WEATHER_TOOL, RESEARCH])
+    assert call == Call("get_weather", json.dumps({"city": "london"}))
+    # "study" (research) and "oslo" (weather) weigh the same: which one is asked back.
+    [say] = _decide([_user("can you study oslo")], [WEATHER_TOOL, RESEARCH])
     assert isinstance(say, Say) and say.text.endswith("Which would you like?")
-    assert "get weather" in say.text
+    assert "get weather" in say.text and "research" in say.text
 
 
 def test_a_code_is_never_made_of_ordinary_words() -> None:
