@@ -16,6 +16,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from ..wrap import wrap_spans
+from .growth import grow_rows
 
 EntryKind = Literal["user", "assistant", "tool", "handoff", "error", "system"]
 LABEL_WIDTH = 10
@@ -213,33 +214,10 @@ class TranscriptView(ScrollView, can_focus=True):
             self._rows.extend(self._wrap(entry))
 
     def _refresh_size(self) -> None:
-        size = Size(self._width, len(self._rows))
-        if self._grows_in_place(size):
-            # A new row at the end while the scrollbar stays as it is: our size decides nothing
-            # outside this widget (its height is 1fr), so skip the layout that assigning
-            # ``virtual_size`` asks for. That layout reflows and repaints the whole screen, about
-            # ten times a second while a reply streams.
-            following = self.is_vertical_scroll_end
-            self.set_reactive(ScrollView.virtual_size, size)
-            if self.show_vertical_scrollbar:
-                self.vertical_scrollbar.window_virtual_size = size.height
-            if following:
-                # What the anchor does at a layout; scrolling to the end keeps the anchor.
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
-        else:
-            # The view is anchored (see on_mount): at a layout Textual keeps it at the bottom,
-            # until the operator scrolls up, and anchors it again once they scroll back down.
-            self.virtual_size = size
+        # The view is anchored (see on_mount): it follows the end as rows are added, until the
+        # operator scrolls up, and follows again once they scroll back down.
+        grow_rows(self, Size(self._width, len(self._rows)), follow=True)
         self.refresh()
-
-    def _grows_in_place(self, size: Size) -> bool:
-        """``size`` only adds rows, and shows the vertical scrollbar exactly when it is shown."""
-        old = self.virtual_size
-        height = self.container_size.height  # what Textual compares to show the scrollbar
-        return (
-            bool(height) and size.width == old.width and size.height > old.height
-            and self.show_vertical_scrollbar == (size.height > height)
-        )
 
     def _wrap(self, entry: Entry) -> list[Strip]:
         if entry.strips is not None and entry.wrapped == len(entry.text):
