@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from textual.geometry import Size
 
+from console.ui.widgets.transcript import TranscriptView
+
 from .conftest import make_app
 
 
-def _stream(transcript: object, key: str, count: int) -> None:
+def _stream(transcript: TranscriptView, key: str, count: int) -> None:
     for number in range(count):
-        transcript.append_text(key, f"word{number} " * 3, label="Triage")  # type: ignore[attr-defined]
+        transcript.append_text(key, f"word{number} " * 3, label="Triage")
 
 
 async def test_streamed_rows_are_followed_until_the_operator_scrolls_up() -> None:

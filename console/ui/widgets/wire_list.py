@@ -116,23 +116,22 @@ class WireList(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Styles and regions cost more than a row's text: look them up once per frame.
-        base = self.rich_style
-        self._frame = (
-            self.scrollable_content_region.width, base,
-            base + self.get_component_rich_style("wire-list--header"),
-            base + self.get_component_rich_style("wire-list--cursor"),
-        )
+        self._frame = self._frame_values()
         try:
             return super().render_lines(crop)
         finally:
             self._frame = None
 
-    def render_line(self, y: int) -> Strip:
-        width, base, header, cursor = self._frame or (
-            self.scrollable_content_region.width, self.rich_style,
-            self.rich_style + self.get_component_rich_style("wire-list--header"),
-            self.rich_style + self.get_component_rich_style("wire-list--cursor"),
+    def _frame_values(self) -> tuple[int, Style, Style, Style]:
+        base = self.rich_style
+        return (
+            self.scrollable_content_region.width, base,
+            base + self.get_component_rich_style("wire-list--header"),
+            base + self.get_component_rich_style("wire-list--cursor"),
         )
+
+    def render_line(self, y: int) -> Strip:
+        width, base, header, cursor = self._frame or self._frame_values()
         if y == 0:
             return Strip([Segment(HEADER.ljust(width)[:width], header)]).simplify()
         index = round(self.scroll_y) + y - 1
