@@ -48,6 +48,12 @@ class TranscriptView(ScrollView, can_focus=True):
     """
 
     ALLOW_SELECT = True
+    # Rows are wrapped to the width: nothing to scroll sideways. Without this, the moment the
+    # vertical scrollbar appears (one column narrower, before the rows are re-wrapped) showed a
+    # horizontal one too, and the view followed the end one row short until the next layout.
+    DEFAULT_CSS = """
+    TranscriptView { overflow-x: hidden; }
+    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript--time",
         "transcript--user",
