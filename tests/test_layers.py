@@ -41,6 +41,26 @@ def test_transport_names_are_lazy() -> None:
     assert "console.realtime.openai_realtime" in loaded
 
 
+def test_every_core_name_resolves_from_its_lazy_home() -> None:
+    # console.realtime loads names on first use: a name whose module moved must still resolve.
+    loaded = _modules_after(
+        "import console.realtime as r\n"
+        "missing = [n for n in r.__all__ if getattr(r, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "assert callable(r.subagent) and not isinstance(r.subagent, type(sys))"
+    )
+    assert "console.realtime.session" in loaded
+
+
+def test_the_console_app_loads_no_session_transport_or_audio_path() -> None:
+    # What the first frame waits for: the session is opened after it (on_ready).
+    loaded = _modules_after("import console.ui.app, console.ui.demo_agents")
+    heavy = {"console.realtime.session", "console.realtime.runner", "console.realtime.connection",
+             "console.realtime.openai_realtime", "console.engine", "console.audio.io", "numpy",
+             "websockets"}
+    assert sorted(heavy & loaded) == []
+
+
 def test_import_linter_contracts_hold_for_every_arrow() -> None:
     contracts = (ROOT / ".importlinter").read_text()
     for layer in ("realtime", "dsp", "engine", "audio", "journal", "ui", "scenarios"):

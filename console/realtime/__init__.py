@@ -2,186 +2,213 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .agent import RealtimeAgent, RealtimeAgentHooks, RealtimeRunHooks
-from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
-from .audio_formats import (
-    calculate_audio_length_ms,
-    normalize_audio_format,
-    to_ga_format,
-    to_realtime_audio_format,
-)
-from .config import (
-    DEFAULT_MODEL_SETTINGS,
-    RealtimeAudioFormat,
-    RealtimeAudioFormatName,
-    RealtimeClientMessage,
-    RealtimeGuardrailsSettings,
-    RealtimeInputAudioNoiseReductionConfig,
-    RealtimeInputAudioTranscriptionConfig,
-    RealtimeModelName,
-    RealtimeModelTracingConfig,
-    RealtimePrompt,
-    RealtimeReasoningConfig,
-    RealtimeReasoningEffort,
-    RealtimeReconnectConfig,
-    RealtimeRunConfig,
-    RealtimeSessionModelSettings,
-    RealtimeToolExecutionConfig,
-    RealtimeTurnDetectionConfig,
-    RealtimeUserInput,
-    RealtimeUserInputImage,
-    RealtimeUserInputMessage,
-    RealtimeUserInputText,
-)
-from .error_detail import ErrorDetail
-from .events import (
-    RealtimeAgentChanged,
-    RealtimeAgentEndEvent,
-    RealtimeAgentStartEvent,
-    RealtimeAudio,
-    RealtimeAudioEnd,
-    RealtimeAudioInterrupted,
-    RealtimeAudioSettings,
-    RealtimeConnectionLost,
-    RealtimeConnectionStateChanged,
-    RealtimeError,
-    RealtimeEventInfo,
-    RealtimeFunctionCall,
-    RealtimeGuardrailTripped,
-    RealtimeHandoffEvent,
-    RealtimeHistoryAdded,
-    RealtimeHistoryUpdated,
-    RealtimeInputAudioCommitted,
-    RealtimeInputAudioTimeoutTriggered,
-    RealtimeRawModelEvent,
-    RealtimeReconnected,
-    RealtimeReconnecting,
-    RealtimeSessionClosed,
-    RealtimeSessionEvent,
-    RealtimeTextDelta,
-    RealtimeToolApprovalRequired,
-    RealtimeToolEnd,
-    RealtimeToolStart,
-    RealtimeTranscriptDelta,
-    RealtimeTurnEnded,
-    RealtimeTurnStarted,
-    RealtimeUsageUpdated,
-    RealtimeUserSpeechStarted,
-    RealtimeUserSpeechStopped,
-    RealtimeUserTranscript,
-    RealtimeUserTranscriptFailed,
-)
-from .exceptions import AgentsException, ModelBehaviorError, UserError
-from .guardrails import (
-    GuardrailFunctionOutput,
-    OutputGuardrail,
-    OutputGuardrailResult,
-    output_guardrail,
-)
-from .handoffs import Handoff, collect_enabled_handoffs, realtime_handoff
-from .history import HistoryView
-from .items import (
-    AssistantAudio,
-    AssistantMessageItem,
-    AssistantText,
-    InputAudio,
-    InputImage,
-    InputText,
-    RealtimeItem,
-    RealtimeMessageItem,
-    RealtimeResponse,
-    RealtimeToolCallItem,
-    SystemMessageItem,
-    UserMessageItem,
-)
-from .listener import AgentError, AgentListener
-from .model import (
-    ModelAudioTracker,
-    RealtimeModel,
-    RealtimeModelConfig,
-    RealtimeModelListener,
-    RealtimePlaybackState,
-    RealtimePlaybackTracker,
-)
-from .model_events import (
-    RealtimeConnectionStatus,
-    RealtimeModelAudioDoneEvent,
-    RealtimeModelAudioEvent,
-    RealtimeModelAudioInterruptedEvent,
-    RealtimeModelCachedTokensDetails,
-    RealtimeModelConnectionStatusEvent,
-    RealtimeModelEndOfStreamEvent,
-    RealtimeModelErrorEvent,
-    RealtimeModelEvent,
-    RealtimeModelExceptionEvent,
-    RealtimeModelInputAudioTimeoutTriggeredEvent,
-    RealtimeModelInputAudioTranscriptionCompletedEvent,
-    RealtimeModelInputTokensDetails,
-    RealtimeModelItemDeletedEvent,
-    RealtimeModelItemUpdatedEvent,
-    RealtimeModelOtherEvent,
-    RealtimeModelOutputTextDeltaEvent,
-    RealtimeModelOutputTokensDetails,
-    RealtimeModelRawServerEvent,
-    RealtimeModelToolCallEvent,
-    RealtimeModelTranscriptDeltaEvent,
-    RealtimeModelTurnEndedEvent,
-    RealtimeModelTurnStartedEvent,
-    RealtimeModelUsageEvent,
-)
-from .model_inputs import (
-    RealtimeModelInputImageContent,
-    RealtimeModelInputTextContent,
-    RealtimeModelRawClientMessage,
-    RealtimeModelSendAudio,
-    RealtimeModelSendEvent,
-    RealtimeModelSendInterrupt,
-    RealtimeModelSendRawMessage,
-    RealtimeModelSendSessionUpdate,
-    RealtimeModelSendToolOutput,
-    RealtimeModelSendUserInput,
-    RealtimeModelUserInput,
-    RealtimeModelUserInputMessage,
-)
-from .openai_options import get_api_key
-from .reconnect import ConnectionState
-from .run_context import RunContextWrapper, ToolApprovalItem
-from .runner import RealtimeRunner
-from .session import RealtimeSession
+# Loaded now: ``subagent`` is both a function and a module of this package, and importing the
+# module would otherwise bind the module under that name.
 from .subagent import SubagentTool, subagent
-from .tools import (
-    FunctionTool,
-    ToolContext,
-    ToolErrorOutput,
-    default_tool_error_function,
-    function_tool,
-    tool_namespace,
-)
-from .usage import Usage
 
 if TYPE_CHECKING:
+    from .agent import RealtimeAgent, RealtimeAgentHooks, RealtimeRunHooks
+    from .approvals import REJECTION_MESSAGE, PendingToolApproval, ToolErrorFormatterArgs
+    from .audio_formats import (
+        calculate_audio_length_ms,
+        normalize_audio_format,
+        to_ga_format,
+        to_realtime_audio_format,
+    )
+    from .config import (
+        DEFAULT_MODEL_SETTINGS,
+        RealtimeAudioFormat,
+        RealtimeAudioFormatName,
+        RealtimeClientMessage,
+        RealtimeGuardrailsSettings,
+        RealtimeInputAudioNoiseReductionConfig,
+        RealtimeInputAudioTranscriptionConfig,
+        RealtimeModelName,
+        RealtimeModelTracingConfig,
+        RealtimePrompt,
+        RealtimeReasoningConfig,
+        RealtimeReasoningEffort,
+        RealtimeReconnectConfig,
+        RealtimeRunConfig,
+        RealtimeSessionModelSettings,
+        RealtimeToolExecutionConfig,
+        RealtimeTurnDetectionConfig,
+        RealtimeUserInput,
+        RealtimeUserInputImage,
+        RealtimeUserInputMessage,
+        RealtimeUserInputText,
+    )
+    from .error_detail import ErrorDetail
+    from .events import (
+        RealtimeAgentChanged,
+        RealtimeAgentEndEvent,
+        RealtimeAgentStartEvent,
+        RealtimeAudio,
+        RealtimeAudioEnd,
+        RealtimeAudioInterrupted,
+        RealtimeAudioSettings,
+        RealtimeConnectionLost,
+        RealtimeConnectionStateChanged,
+        RealtimeError,
+        RealtimeEventInfo,
+        RealtimeFunctionCall,
+        RealtimeGuardrailTripped,
+        RealtimeHandoffEvent,
+        RealtimeHistoryAdded,
+        RealtimeHistoryUpdated,
+        RealtimeInputAudioCommitted,
+        RealtimeInputAudioTimeoutTriggered,
+        RealtimeRawModelEvent,
+        RealtimeReconnected,
+        RealtimeReconnecting,
+        RealtimeSessionClosed,
+        RealtimeSessionEvent,
+        RealtimeTextDelta,
+        RealtimeToolApprovalRequired,
+        RealtimeToolEnd,
+        RealtimeToolStart,
+        RealtimeTranscriptDelta,
+        RealtimeTurnEnded,
+        RealtimeTurnStarted,
+        RealtimeUsageUpdated,
+        RealtimeUserSpeechStarted,
+        RealtimeUserSpeechStopped,
+        RealtimeUserTranscript,
+        RealtimeUserTranscriptFailed,
+    )
+    from .exceptions import AgentsException, ModelBehaviorError, UserError
+    from .guardrails import (
+        GuardrailFunctionOutput,
+        OutputGuardrail,
+        OutputGuardrailResult,
+        output_guardrail,
+    )
+    from .handoffs import Handoff, collect_enabled_handoffs, realtime_handoff
+    from .history import HistoryView
+    from .items import (
+        AssistantAudio,
+        AssistantMessageItem,
+        AssistantText,
+        InputAudio,
+        InputImage,
+        InputText,
+        RealtimeItem,
+        RealtimeMessageItem,
+        RealtimeResponse,
+        RealtimeToolCallItem,
+        SystemMessageItem,
+        UserMessageItem,
+    )
+    from .listener import AgentError, AgentListener
+    from .model import (
+        ModelAudioTracker,
+        RealtimeModel,
+        RealtimeModelConfig,
+        RealtimeModelListener,
+        RealtimePlaybackState,
+        RealtimePlaybackTracker,
+    )
+    from .model_events import (
+        RealtimeConnectionStatus,
+        RealtimeModelAudioDoneEvent,
+        RealtimeModelAudioEvent,
+        RealtimeModelAudioInterruptedEvent,
+        RealtimeModelCachedTokensDetails,
+        RealtimeModelConnectionStatusEvent,
+        RealtimeModelEndOfStreamEvent,
+        RealtimeModelErrorEvent,
+        RealtimeModelEvent,
+        RealtimeModelExceptionEvent,
+        RealtimeModelInputAudioTimeoutTriggeredEvent,
+        RealtimeModelInputAudioTranscriptionCompletedEvent,
+        RealtimeModelInputTokensDetails,
+        RealtimeModelItemDeletedEvent,
+        RealtimeModelItemUpdatedEvent,
+        RealtimeModelOtherEvent,
+        RealtimeModelOutputTextDeltaEvent,
+        RealtimeModelOutputTokensDetails,
+        RealtimeModelRawServerEvent,
+        RealtimeModelToolCallEvent,
+        RealtimeModelTranscriptDeltaEvent,
+        RealtimeModelTurnEndedEvent,
+        RealtimeModelTurnStartedEvent,
+        RealtimeModelUsageEvent,
+    )
+    from .model_inputs import (
+        RealtimeModelInputImageContent,
+        RealtimeModelInputTextContent,
+        RealtimeModelRawClientMessage,
+        RealtimeModelSendAudio,
+        RealtimeModelSendEvent,
+        RealtimeModelSendInterrupt,
+        RealtimeModelSendRawMessage,
+        RealtimeModelSendSessionUpdate,
+        RealtimeModelSendToolOutput,
+        RealtimeModelSendUserInput,
+        RealtimeModelUserInput,
+        RealtimeModelUserInputMessage,
+    )
+    from .openai_options import get_api_key
     from .openai_realtime import OpenAIRealtimeWebSocketModel, TransportConfig
+    from .reconnect import ConnectionState
+    from .run_context import RunContextWrapper, ToolApprovalItem
+    from .runner import RealtimeRunner
+    from .session import RealtimeSession
     from .sip import OpenAIRealtimeSIPModel
+    from .tools import (
+        FunctionTool,
+        ToolContext,
+        ToolErrorOutput,
+        default_tool_error_function,
+        function_tool,
+        tool_namespace,
+    )
+    from .usage import Usage
 
-# The transport pulls in websockets; it is imported on first use so the core stays light.
-_LAZY = {
-    "OpenAIRealtimeWebSocketModel": ".openai_realtime",
-    "TransportConfig": ".openai_realtime",
-    "OpenAIRealtimeSIPModel": ".sip",
-}
+# Names load on first use (PEP 562): the console draws its first frame before it opens a
+# session, and that must not wait for the session, the runner and the transport (websockets)
+# to import. The modules that hold the names above, the heavy ones last: a name is
+# looked for in this order.
+_HOMES = (
+    ".agent",
+    ".tools",
+    ".guardrails",
+    ".handoffs",
+    ".listener",
+    ".exceptions",
+    ".usage",
+    ".reconnect",
+    ".config",
+    ".audio_formats",
+    ".openai_options",
+    ".items",
+    ".error_detail",
+    ".events",
+    ".model_events",
+    ".model_inputs",
+    ".run_context",
+    ".history",
+    ".approvals",
+    ".model",
+    ".runner",
+    ".session",
+    ".openai_realtime",
+    ".sip",
+)
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for home in _HOMES:
+            module = importlib.import_module(home, __name__)
+            if hasattr(module, name):
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from ..wrap import wrap_spans
+from .growth import grow_rows
 
 EntryKind = Literal["user", "assistant", "tool", "handoff", "error", "system"]
 LABEL_WIDTH = 10
@@ -47,6 +48,12 @@ class TranscriptView(ScrollView, can_focus=True):
     """
 
     ALLOW_SELECT = True
+    # Rows are wrapped to the width: nothing to scroll sideways. Without this, the moment the
+    # vertical scrollbar appears (one column narrower, before the rows are re-wrapped) showed a
+    # horizontal one too, and the view followed the end one row short until the next layout.
+    DEFAULT_CSS = """
+    TranscriptView { overflow-x: hidden; }
+    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript--time",
         "transcript--user",
@@ -183,9 +190,10 @@ class TranscriptView(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _relayout_from(self, index: int) -> None:
-        if self._content_width() <= 0:
+        width = self._content_width()
+        if width <= 0:
             return  # not laid out yet: the first resize wraps everything at the real width
-        if self._width != self._content_width():
+        if self._width != width:
             self._rebuild()
             self._refresh_size()
             return
@@ -212,9 +220,9 @@ class TranscriptView(ScrollView, can_focus=True):
             self._rows.extend(self._wrap(entry))
 
     def _refresh_size(self) -> None:
-        # The view is anchored (see on_mount): Textual keeps it at the bottom as rows are added,
-        # until the operator scrolls up, and anchors it again once they scroll back down.
-        self.virtual_size = Size(self._width, len(self._rows))
+        # The view is anchored (see on_mount): it follows the end as rows are added, until the
+        # operator scrolls up, and follows again once they scroll back down.
+        grow_rows(self, Size(self._width, len(self._rows)), follow=True)
         self.refresh()
 
     def _wrap(self, entry: Entry) -> list[Strip]:

@@ -8,13 +8,15 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.journal.wire_log import WireEntry
+
+from .growth import grow_rows
 
 TYPE_WIDTH = 44
 
@@ -65,6 +67,8 @@ class WireList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.entries: deque[WireEntry] = deque(maxlen=capacity)
         self._rows: deque[str] = deque(maxlen=capacity)
+        self._frame: tuple[int, Style, Style, Style] | None = None
+        """(width, base, header and cursor styles) while a frame is drawn (see render_lines)."""
 
     @property
     def row_count(self) -> int:
@@ -89,7 +93,7 @@ class WireList(ScrollView, can_focus=True):
         return self.entries[self.cursor] if 0 <= self.cursor < len(self.entries) else None
 
     def _resize(self) -> None:
-        self.virtual_size = Size(len(HEADER) + 2, len(self._rows) + 1)
+        grow_rows(self, Size(len(HEADER) + 2, len(self._rows) + 1))
         self.refresh()
 
     def action_cursor(self, step: int) -> None:
@@ -110,16 +114,29 @@ class WireList(ScrollView, can_focus=True):
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles and regions cost more than a row's text: look them up once per frame.
+        self._frame = self._frame_values()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_values(self) -> tuple[int, Style, Style, Style]:
         base = self.rich_style
+        return (
+            self.scrollable_content_region.width, base,
+            base + self.get_component_rich_style("wire-list--header"),
+            base + self.get_component_rich_style("wire-list--cursor"),
+        )
+
+    def render_line(self, y: int) -> Strip:
+        width, base, header, cursor = self._frame or self._frame_values()
         if y == 0:
-            header = self.get_component_rich_style("wire-list--header")
-            return Strip([Segment(HEADER.ljust(width)[:width], base + header)]).simplify()
+            return Strip([Segment(HEADER.ljust(width)[:width], header)]).simplify()
         index = round(self.scroll_y) + y - 1
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        style = base + self.get_component_rich_style("wire-list--cursor") if (
-            index == self.cursor) else base
+        style = cursor if index == self.cursor else base
         text = self._rows[index][round(self.scroll_x):]
         return Strip([Segment(text.ljust(width)[:width], style or Style())])
