@@ -38,7 +38,9 @@ PHRASES = 24
 SEED = 20261130
 
 _CITIES = ("Paris", "Tokyo", "Berlin", "Madrid", "Chicago", "Sydney", "Dublin", "Lisbon", "Seattle")
-_TOPICS = ("electric cars", "solar power", "the stock market", "space travel", "healthy food")
+# Subjects the engine's own vocabulary does not list (it lists everyday research subjects; the
+# benchmark must not measure those it was given).
+_TOPICS = ("wind turbines", "ancient egypt", "honey bees", "volcanoes", "the moon landing")
 _DATES = ("friday", "next monday", "tomorrow", "saturday", "the third of june")
 _NUMBERS = {
     12: "twelve",
