@@ -35,12 +35,11 @@ from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
 from .listener import ConsoleListener
+from .reducer import HISTORY_TAIL
 from .widgets.approvals import PendingApproval
 
 PENDING_FIELDS = tuple(f.name for f in dataclass_fields(PendingApproval))
 
-HISTORY_TAIL = 8
-"""How many of the newest items a partial ``HistoryChanged`` shows (see SessionView)."""
 
 
 B = SessionBridge
