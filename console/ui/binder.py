@@ -56,7 +56,7 @@ class Binder:
                 view.clear()
         for op in transcript.log[start : transcript.length]:
             if isinstance(op, Stream):
-                view.append_text(op.key, op.text, label=op.label, arrivals=list(op.arrivals))
+                view.append_text(op.key, op.text, label=op.label)
             elif isinstance(op, Line):
                 kind: EntryKind = op.kind  # type: ignore[assignment]
                 view.add(kind, op.label, op.text, key=op.key)
@@ -67,8 +67,8 @@ class Binder:
         self._applied = transcript.length
 
     def follow(self, message: Message, figures: SessionFigures) -> None:
-        """What the session holds itself and the console only shows: its history (the tree)
-        and each turn's figures (the metrics book, the tree's turn labels)."""
+        """What the session holds itself and the console only shows: its history (the tree),
+        each turn's figures (the metrics book, the tree's turn labels) and when deltas came."""
         from .bridge import SessionBridge as B
 
         tree = self._main.history
@@ -80,6 +80,9 @@ class Binder:
                     tree.upsert(item)
         elif isinstance(message, B.ItemAdded):
             tree.upsert(message.item)
+        elif isinstance(message, B.TranscriptStreamed):
+            # When each delta came: the pane reports them once drawn (the latency benchmark).
+            self._main.transcript.arrived(message.arrivals)
         elif isinstance(message, B.TurnMeasured):
             turn = message.figures
             figures.turn(turn, message.cost)

@@ -153,7 +153,8 @@ def _session_ended(state: ConsoleState, event: Any) -> ConsoleState:
 
 def _streamed(state: ConsoleState, event: Any) -> ConsoleState:
     label = event.agent or state.status.agents.current
-    return _lines(state, Stream(event.item_id, event.text, label, tuple(event.arrivals)))
+    # The deltas' arrival stamps are not the transcript's: the binder hands them to the pane.
+    return _lines(state, Stream(event.item_id, event.text, label))
 
 
 def _usage(state: ConsoleState, event: Any) -> ConsoleState:

@@ -33,7 +33,6 @@ class Stream:
     key: str
     text: str
     label: str
-    arrivals: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
