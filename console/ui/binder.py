@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .reducer import HISTORY_TAIL
-from .session_figures import turn_summary
 from .state import Cleared, ConsoleState, Heard, Line, Stream, Transcript
 
 if TYPE_CHECKING:
@@ -70,6 +69,7 @@ class Binder:
         """What the session holds itself and the console only shows: its history (the tree),
         each turn's figures (the metrics book, the tree's turn labels) and when deltas came."""
         from .bridge import SessionBridge as B
+        from .session_figures import turn_summary
 
         tree = self._main.history
         if isinstance(message, B.HistoryChanged):

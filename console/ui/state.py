@@ -66,7 +66,7 @@ class Transcript:
     def then(self, *ops: LineOp) -> Transcript:
         if not ops:
             return self
-        if any(isinstance(op, Cleared) for op in ops):
+        if Cleared() in ops:
             last = max(i for i, op in enumerate(ops) if isinstance(op, Cleared))
             fresh = list(ops[last:])
             return Transcript(fresh, len(fresh))
