@@ -216,14 +216,17 @@ def _guardrail(state: ConsoleState, event: Any) -> ConsoleState:
     return _lines(state, Line("error", "guardrail", guardrail_line(event.guardrails, event.text)))
 
 
-def _typed(items: Sequence[Any]) -> list[LineOp]:
+def _typed(state: ConsoleState, items: Sequence[Any]) -> ConsoleState:
     """Typed user text reaches the transcript with its item (spoken text comes with the user's
-    transcript, assistant text with its deltas: each line has one feed)."""
+    transcript, assistant text with its deltas: each line has one feed). Histories come a few
+    times a second: a line already showing its item's text is not logged again."""
+    shown = state.transcript.keyed
     ops: list[LineOp] = []
     for item in items:
-        if getattr(item, "role", None) == "user" and (text := item_text(item)):
+        text = item_text(item) if getattr(item, "role", None) == "user" else ""
+        if text and shown.get(item.item_id) != text:
             ops.append(Line("user", "you", text, item.item_id))
-    return ops
+    return _lines(state, *ops) if ops else state
 
 
 HISTORY_TAIL = 8
@@ -232,12 +235,11 @@ streams; a full pass comes at turn end)."""
 
 
 def _history(state: ConsoleState, event: Any) -> ConsoleState:
-    items = event.items if event.full else event.items[-HISTORY_TAIL:]
-    return _lines(state, *_typed(items))
+    return _typed(state, event.items if event.full else event.items[-HISTORY_TAIL:])
 
 
 def _item_added(state: ConsoleState, event: Any) -> ConsoleState:
-    return _lines(state, *_typed((event.item,)))
+    return _typed(state, (event.item,))
 
 
 def _turn_ended(state: ConsoleState, event: Any) -> ConsoleState:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,17 +62,24 @@ class Transcript:
 
     log: list[LineOp] = field(default_factory=list)
     length: int = 0
+    keyed: Mapping[str, str] = field(default_factory=dict)
+    """The text of each line added under a key (user lines: few), so a line that would not
+    change is not logged again; copied only when one changes."""
 
     def then(self, *ops: LineOp) -> Transcript:
         if not ops:
             return self
+        keyed = self.keyed
         if Cleared() in ops:
             last = max(i for i, op in enumerate(ops) if isinstance(op, Cleared))
-            fresh = list(ops[last:])
-            return Transcript(fresh, len(fresh))
-        log = self.log if len(self.log) == self.length else self.log[: self.length]
+            ops, log, keyed = ops[last:], [], {}
+        else:
+            log = self.log if len(self.log) == self.length else self.log[: self.length]
+        if any(isinstance(op, Line) and op.key is not None for op in ops):
+            keyed = {**keyed, **{op.key: op.text for op in ops
+                                 if isinstance(op, Line) and op.key is not None}}
         log.extend(ops)
-        return Transcript(log, len(log))
+        return Transcript(log, len(log), keyed)
 
     @property
     def ops(self) -> Sequence[LineOp]:

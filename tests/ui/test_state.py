@@ -152,6 +152,12 @@ def test_the_transcript_has_one_feed_per_line() -> None:
     )
     assert state.transcript.lines() == [("user", "you", "hello"),
                                         ("assistant", "Triage", "Hi there")]
+    # Histories come a few times a second: an unchanged user line is not logged again.
+    again = run(B.HistoryChanged([typed, reply], False), B.ItemAdded(typed), state=state)
+    assert again is state
+    edited = UserMessageItem(item_id="u1", content=[InputText(text="hello!")])
+    assert run(B.HistoryChanged([edited], True), state=state).transcript.lines()[0] == (
+        "user", "you", "hello!")
 
 
 def test_usage_and_latency_figures() -> None:
