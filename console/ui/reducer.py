@@ -344,7 +344,7 @@ def _connect_failed(state: ConsoleState, action: ConnectFailed) -> ConsoleState:
     return _lines(state, _system(action.line, "error"))
 
 
-ACTIONS: dict[type, Reduction] = {
+_ACTIONS: dict[type, Reduction] = {
     Say: _say, Sent: _sent, DecisionTaken: _decision, DecisionRefused: _refused,
     Revoked: _revoked, StatusSet: _status_set, Clear: _clear, ReplyCut: _reply_cut,
     DevicesShown: _devices, ConnectFailed: _connect_failed,
@@ -359,7 +359,7 @@ def _reductions() -> dict[type, Reduction]:
     from .listener import ConsoleListener as L
 
     return {
-        **ACTIONS,
+        **_ACTIONS,
         B.ConnectionChanged: _connection_changed, B.ConnectionLost: _connection_lost,
         B.Reconnecting: _reconnecting, B.Reconnected: _reconnected,
         B.SessionEnded: _session_ended, B.TranscriptStreamed: _streamed,

@@ -161,10 +161,6 @@ class Status:
     audio: str = ""
     """Audio mode when it is worth saying (e.g. "text only"); empty shows nothing."""
 
-    @property
-    def agent(self) -> str:
-        return self.agents.current
-
 
 @dataclass(frozen=True, slots=True)
 class Keys:

@@ -90,11 +90,6 @@ class HandoffGraph(Widget):
     def taken(self) -> Counter[tuple[str, str]]:
         return Counter({(source, target): n for source, target, n in self.agents.taken})
 
-    def set_agents(self, agents: Iterable[Any]) -> None:
-        self.graph = build_graph(agents)
-        self.agents = Agents()
-        self.refresh(layout=True)
-
     def set_graph(self, graph: AgentGraph) -> None:
         """Show ``graph`` as given (a replay has the recorded graph, not the agents)."""
         self.graph = graph
