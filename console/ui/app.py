@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -21,17 +22,33 @@ from console.journal.redact import Redactor
 
 from .audio_control import AudioControl
 from .audio_protocols import AudioPort, LevelSource, StaticLevels
+from .binder import Binder
 from .bridge import SessionBridge, describe_error
 from .config import ConsoleConfig
 from .decisions import Decisions, pending_of
 from .first_connection import FirstConnection, FirstConnectionFailed, explain
-from .journaling import Journaling, decision_fields, refusal_fields
+from .journal_codec import MESSAGE_TYPES
+from .journaling import ConsoleJournal, JournalTrouble, decision_fields, refusal_fields
 from .listener import ConsoleListener
+from .reducer import reduce
 from .screens.always_rules import AlwaysRulesScreen
 from .screens.main import MainScreen
 from .screens.metrics import MetricsScreen
 from .session_figures import SessionFigures
-from .session_view import SessionView
+from .state import (
+    Agents,
+    Clear,
+    ConnectFailed,
+    ConsoleState,
+    DecisionRefused,
+    DecisionTaken,
+    Keys,
+    ReplyCut,
+    Revoked,
+    Say,
+    Sent,
+    Status,
+)
 from .themes import (
     DEFAULT_THEME,
     builtin_theme_dirs,
@@ -91,9 +108,14 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
+class RtConsoleApp(App[int]):
     """The operator console. Every source of nondeterminism (clocks, blink, frame rate, levels) is
-    a constructor parameter so tests and snapshots are stable."""
+    a constructor parameter so tests and snapshots are stable.
+
+    What the panes show is ``state`` (see ``console.ui.state``): every session event and operator
+    action goes through ``dispatch``, which reduces it into the next state, journals it and hands
+    the changed slices to the widgets. The audio side, the journal and the decisions are
+    collaborators with their own state."""
 
     # Absolute, so subclasses defined elsewhere (tests, users) still find the stylesheet.
     CSS_PATH = Path(__file__).parent / "console.tcss"
@@ -146,14 +168,9 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self.config = config or ConsoleConfig()
         self.agents = list(agents)
         self.backend = backend or BackendInfo()
-        self.audio = audio
-        self.levels: LevelSource = audio.levels if audio is not None else (levels or StaticLevels())
         self._open_session = open_session
         self._notes = list(notes)
         self._frame_rate = frame_rate
-        self._recording = recording
-        self._audio_status = audio_status
-        self._playback_pending = False
         self.journal = journal
         """Where the session is journaled (None: not at all); written and closed by the app."""
         self.redactor = journal.redactor if journal is not None else Redactor()
@@ -169,24 +186,40 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         self.first_connection = FirstConnection(first_connection_retry)
         self._hint = hint
         self.closing = False
-        self.muted = False
-        self.push_to_talk = False
+        first_agent = getattr(self.agents[0], "name", "") if self.agents else ""
+        self.state = ConsoleState(
+            status=Status(
+                backend=self.backend.name, model=self.backend.model, recording=recording,
+                audio=audio_status, agents=Agents(current=first_agent),
+            ),
+            keys=Keys(*(self.key_for(key) for key in ("approve", "reject", "reconnect_now"))),
+        )
+        """What the console shows: replaced (never changed) by ``dispatch``."""
         self.bridge = SessionBridge(
             self.post_message,
             timer=timer,
             audio_sink=audio.on_session_event if audio is not None else None,
-            agent=getattr(self.agents[0], "name", "") if self.agents else "",
+            agent=first_agent,
             frame_interval=1.0 / frame_rate if frame_rate > 0 else 0.0,
         )
-        self.decisions = Decisions(
-            lambda: self.session, self.post_message, describe_error, self.journal_outcome
-        )
         self.bridge.pricer = lambda tokens: self.config.prices.cost(self.backend.model, tokens)
+        self.recorder = ConsoleJournal(journal, self.post_message, self.bridge.decisions.waited_ms)
+        self.decisions = Decisions(
+            lambda: self.session, self.post_message, describe_error, self.recorder.outcome
+        )
+        levels_source: LevelSource = audio.levels if audio is not None else (
+            levels or StaticLevels())
+        self.sound = AudioControl(
+            audio, levels_source, self.bridge, state=lambda: self.state, act=self.dispatch,
+            post=self.post_message, notify=lambda text: self.notify(text, timeout=2),
+            command=self._session_command, journal=journal,
+        )
         self.main = MainScreen(
-            agents=self.agents, levels=self.levels, now=now, frame_rate=frame_rate,
+            agents=self.agents, levels=levels_source, now=now, frame_rate=frame_rate,
             blink=blink, on_rendered=on_rendered, footer_note=footer_note,
         )
-        self.figures = SessionFigures(lambda text, cost: self.main.status.show_usage(text, cost))
+        self.binder = Binder(self.main)
+        self.figures = SessionFigures(lambda: self.state.status.usage)
         for pane in (self.main.transcript, self.main.history, self.main.approvals):
             pane.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)
@@ -223,14 +256,54 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
     def get_default_screen(self) -> Screen[Any]:
         return self.main
 
+    @property
+    def audio(self) -> AudioPort | None:
+        """The audio port (None in text mode, or once audio failed)."""
+        return self.sound.audio
+
+    @property
+    def levels(self) -> LevelSource:
+        return self.sound.levels
+
+    @property
+    def muted(self) -> bool:
+        return self.state.status.muted
+
+    @property
+    def push_to_talk(self) -> bool:
+        return self.state.status.push_to_talk
+
+    def dispatch(self, event: object, *, record: bool = True) -> None:
+        """The one way the panes change: reduce ``event`` (a session event or an operator
+        action) into the next state, journal it (unless ``record`` is False: already
+        journaled, or not the console's to journal) and show what changed."""
+        self.state = state = reduce(self.state, event)
+        if record:
+            self.recorder.record(event, agent=state.agent, streamed=self.bridge.streamed)
+        self.binder.show(state)
+        if isinstance(event, Message):
+            self.binder.follow(event, self.figures)
+
+    def _session_event(self, message: Message) -> None:
+        """Every message of the bridge and the listener (registered below for each type)."""
+        self.dispatch(message)
+
+    for _type in MESSAGE_TYPES.values():
+        _session_event = on(_type)(_session_event)
+    del _type
+
+    def console_line(self, text: str, *, kind: str = "system") -> None:
+        """A line the console writes by itself (not from a message): shown and journaled."""
+        self.dispatch(Say(text, kind, "error" if kind == "error" else "console"))
+
+    def system_line(self, text: str, *, kind: str = "system") -> None:
+        """A line that is not journaled (the notes and theme problems: replay has them)."""
+        self.dispatch(Say(text, kind, "error" if kind == "error" else "console"), record=False)
+
     def on_mount(self) -> None:
-        status = self.main.status
-        status.backend = self.backend.name
-        status.model = self.backend.model
-        status.agent = self.bridge.agent
-        status.recording = self._recording
-        status.audio = self._audio_status
-        self.start_journal(
+        self.binder.show(self.state)
+        self.recorder.start(
+            agent=self.state.agent, graph=self.main.graph.graph, status=self.state.status,
             backend=self.backend.name, model=self.backend.model, url=self.backend.url,
             notes=self._notes,
         )
@@ -244,14 +317,16 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             self.system_line("not connected: no session to open")
 
     def on_unmount(self) -> None:
-        self.close_journal()
+        self.recorder.close()
+
+    def on_journal_trouble(self, message: JournalTrouble) -> None:
+        self.console_line(message.text, kind="error" if "stopped" in message.text else "system")
 
     def on_frame(self) -> None:
         """Frame-rate work: post what the bridge gathered; follow the audio layer's state."""
         self.bridge.flush()
         self.main.meters.thinking = self.bridge.awaiting_reply
-        if self.audio is not None:
-            self.poll_audio(self.audio)
+        self.sound.poll(self.session)
 
     def on_ready(self) -> None:
         # Connect after the first frame: opening a session (and starting a local engine) must
@@ -297,8 +372,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
                     self.post_message(SessionBridge.Notice(self._hint))
                 self.connected_once = True
                 self.post_message(SessionBridge.ConnectionChanged("connected"))
-                if self.audio is not None:
-                    await self._start_audio(session)
+                await self.sound.start(session)
                 await self.bridge.pump(
                     session.events(console=True), lambda: pending_of(session))
         except asyncio.CancelledError:
@@ -307,8 +381,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             failure = describe_error(exc)
         finally:
             self.session = None
-            if self.audio is not None:
-                await self._stop_audio()
+            await self.sound.stop()
         self.bridge.flush()
         self.bridge.session_gone()  # also when it ended without saying so (an exception)
         self.post_message(SessionBridge.ConnectionChanged("disconnected"))
@@ -328,10 +401,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
     @on(FirstConnectionFailed)
     def _show_first_connection_failed(self, message: FirstConnectionFailed) -> None:
-        self.console_line(message.line, kind="error")
-        status = self.main.status
-        status.connection = "disconnected"
-        status.connection_detail = message.detail
+        self.dispatch(ConnectFailed(message.line, message.detail))
 
     async def close_session(self, timeout: float = 5.0) -> None:
         """Close the session and wait (bounded) for the worker to see the end of the events."""
@@ -381,7 +451,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         text = message.text
         if self._session_command("send", lambda s: s.send_message(text)):
             self.bridge.input_ended()
-            self.journal_act("sent", text=text)
+            self.dispatch(Sent(text))
 
     def _decide(self, approve: bool, always: bool) -> None:
         approval = self.main.approvals.selected()
@@ -391,14 +461,15 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
         # Shown and journaled when the session has taken it (or refused), never before.
         self.run_worker(self.decisions.decide(approval, approve, always), group="commands")
 
+    # Journaled by ``Decisions`` the moment the session answered (see ConsoleJournal.outcome).
     @on(Decisions.Taken)
     def _decision_taken(self, message: Decisions.Taken) -> None:
-        self.apply_act("decision", decision_fields(message))
+        self.dispatch(DecisionTaken(decision_fields(message)), record=False)
         self.bridge.refresh_approvals()
 
     @on(Decisions.Refused)
     def _decision_refused(self, message: Decisions.Refused) -> None:
-        self.apply_act("refused", refusal_fields(message))
+        self.dispatch(DecisionRefused(refusal_fields(message)), record=False)
         self.bridge.refresh_approvals()
 
     def action_approve(self) -> None:
@@ -443,9 +514,10 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
         def revoke(tool: str | None) -> None:
             if tool is not None and wrapper.revoke_always(tool):
-                self.journal_act("revoke", tool=tool)
+                self.dispatch(Revoked(tool))
 
         self.push_screen(AlwaysRulesScreen(wrapper.always_rules()), revoke)
+
     def action_inspector(self) -> None:
         # Imported when first opened: the console's first frame does not wait for it.
         from .screens.inspector import InspectorScreen
@@ -457,12 +529,21 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
 
     @on(WireTap.ReplyCut)
     def _reply_cut(self, message: WireTap.ReplyCut) -> None:
+        # Not journaled: it comes from the wire, which is (replay derives it again).
         heard = message.heard
-        self.main.transcript.mark_heard(heard.item_id, heard.chars)
-        self.main.transcript.add("system", "console", cut_line(heard))
+        self.dispatch(ReplyCut(heard.item_id, heard.chars, cut_line(heard)), record=False)
 
     def action_clear_transcript(self) -> None:
-        self.main.transcript.clear()
+        self.dispatch(Clear())
+
+    def action_interrupt(self) -> None:
+        self.sound.interrupt()
+
+    def action_toggle_mute(self) -> None:
+        self.sound.toggle_mute()
+
+    def action_toggle_push_to_talk(self) -> None:
+        self.sound.toggle_push_to_talk()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -474,7 +555,7 @@ class RtConsoleApp(Journaling, AudioControl, SessionView, App[int]):
             "Always rules", "List the always-approve/reject rules and revoke one",
             self._palette_action("always_rules"),
         )
-        for title, help_text, run in self.device_commands():
+        for title, help_text, run in self.sound.device_commands():
             yield SystemCommand(title, help_text, run)
 
     def _palette_action(self, action: str) -> Callable[[], Awaitable[None]]:

@@ -1,6 +1,6 @@
-"""The console's messages as journal records and back: what a journal keeps so replay can re-post.
+"""The console's session events as journal records and back: what replay hands the reducer again.
 
-Every message the bridge or the console's listener posts is written, when the app handles it, as
+Every message the bridge or the console's listener posts is written, when the app reduces it, as
 ``{"kind": "event", "type": "call.<what>" | "listener.<what>", "fields": {...}}`` (the
 ``RECORDS`` table: console schema 2, independent of the message classes' names; schema 1's
 ``bridge.<Class>`` types still decode). Fields are plain values, except conversation items,
@@ -13,9 +13,9 @@ which are written as their JSON dump. Two things keep a long session's journal l
   written so far, so it rebuilds exactly the list the live handler saw.
 - ``TranscriptStreamed.arrivals`` (perf-counter stamps for the latency benchmark) are not kept.
 
-Handlers also read two bits of bridge state as it is at handling time: the current agent's name
-and which items streamed as deltas. Records of item messages carry both under ``bridge``
-(``agent``, ``streamed``), and replay sets them on its bridge before it hands the message on.
+Records of item messages also carry, under ``bridge``, the current agent's name and which items
+streamed as deltas when they were written (the first version's replay needed them; the reducer
+does not, and decoding still returns them).
 """
 
 from __future__ import annotations
@@ -35,12 +35,11 @@ from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
 from .listener import ConsoleListener
+from .reducer import HISTORY_TAIL
 from .widgets.approvals import PendingApproval
 
 PENDING_FIELDS = tuple(f.name for f in dataclass_fields(PendingApproval))
 
-HISTORY_TAIL = 8
-"""How many of the newest items a partial ``HistoryChanged`` shows (see SessionView)."""
 
 
 B = SessionBridge

@@ -1,9 +1,10 @@
 """`rtconsole replay FILE`: a journaled session played back in the console, read-only, offline.
 
-The journal holds every message the live console handled and every act of its own (see
-``console.ui.journaling``), each with its time. Replay hands them, in order and in time (scaled
-by the speed), to the same handlers, so every pane goes through the states it went through live.
-There is no session and no network: the input and the approval keys only say so.
+The journal holds every session event the live console reduced and every operator action (see
+``console.ui.journaling``), each with its time. Replay decodes them back into those events and
+hands them, in order and in time (scaled by the speed), to the same reducer, so every pane goes
+through the states it went through live. There is no session and no network: the input and the
+approval keys only say so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,8 +24,10 @@ from textual.screen import Screen
 from console.journal.store import JournalError, read_records
 
 from .app import BackendInfo, RtConsoleApp
+from .bridge import SessionBridge
 from .journal_codec import MessageDecoder, record_type
-from .journaling import JOURNAL_SCHEMA_KEY
+from .journaling import JOURNAL_SCHEMA_KEY, action_of
+from .state import Agents, DecisionTaken
 from .widgets.approvals import PendingApproval
 from .widgets.handoff_graph import AgentGraph
 from .widgets.message_input import MessageInput
@@ -114,6 +117,39 @@ class LegacyApprovals:
             self._pending.pop(str(record.get("call_id")), None)
 
 
+class RecordReader:
+    """Turns a journal's records, in order, into the events the console's reducer takes."""
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self._decoder = MessageDecoder()
+        self._legacy = None if JOURNAL_SCHEMA_KEY in meta else LegacyApprovals()
+
+    def events(self, record: dict[str, Any]) -> list[object]:
+        """The events of ``record`` (none for the wire's records: the wire tap reads those)."""
+        events: list[object] = []
+        if self._legacy is not None:
+            self._legacy.follow(record)
+            events.append(SessionBridge.ApprovalsChanged(self._legacy.pending))
+        kind = record.get("kind")
+        if kind == "decision":
+            events.append(DecisionTaken(record, by=str(record.get("by", "operator"))))
+            return events
+        if kind != "event":
+            return events
+        record_kind = str(record.get("type", ""))
+        if record_kind.startswith("console."):
+            fields = record.get("fields")
+            action = action_of(record_kind.removeprefix("console."),
+                               fields if isinstance(fields, dict) else {})
+            if action is not None:
+                events.append(action)
+            return events
+        decoded = self._decoder.decode(record)
+        if decoded is not None:
+            events.append(decoded.message)
+        return events
+
+
 class ReplayInput(MessageInput):
     """The input line, looking as it did live, that edits nothing: every key it would take says
     why, and the player's keys (space, n, + and -) reach their bindings even while it has focus."""
@@ -191,9 +227,10 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
         live_input = self.main.input
         self.main.input = ReplayInput(id="input", placeholder=live_input.placeholder)
         self.main.input.cursor_blink = live_input.cursor_blink
-        self.bridge.agent = str(meta.get("agent") or "")
-        self._decoder = MessageDecoder()
-        self._legacy_approvals = None if JOURNAL_SCHEMA_KEY in meta else LegacyApprovals()
+        agent = str(meta.get("agent") or "")
+        self.state = replace(self.state, status=replace(
+            self.state.status, agents=Agents(current=agent)))
+        self.reader = RecordReader(meta)
         self.position = 0
         """How many steps have been applied."""
         self.replay_time = 0.0
@@ -257,33 +294,13 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
 
     def _apply(self, record: dict[str, Any]) -> None:
         self._now = datetime.fromtimestamp(self._epoch + float(record.get("t", 0.0)))
-        if self._legacy_approvals is not None:
-            self._legacy_approvals.follow(record)
-            self.main.approvals.show(self._legacy_approvals.pending)
-        if record.get("kind") == "decision":
-            self.apply_act("decision", record)
-            return
         if record.get("kind") in ("sent", "recv"):
             data = record.get("data")
             if isinstance(data, dict):
                 self.wire_tap.observe(str(record["kind"]), data, t=float(record.get("t", 0.0)))
-            return
-        kind = str(record.get("type", ""))
-        if kind.startswith("console."):
-            fields = record.get("fields")
-            act = kind.removeprefix("console.")
-            self.apply_act(act, fields if isinstance(fields, dict) else {})
-            return
-        decoded = self._decoder.decode(record)
-        if decoded is None:
-            return
-        if decoded.agent is not None:
-            self.bridge.agent = decoded.agent
-        self.bridge.streamed.update(decoded.streamed)
-        # The same handler the live message reached, called now so it runs at this step's time.
-        handler = getattr(self, decoded.message.handler_name, None)
-        if handler is not None:
-            handler(decoded.message)
+        # The same reducer the live events went through, now, so it runs at this step's time.
+        for event in self.reader.events(record):
+            self.dispatch(event, record=False)
 
     # -- keys ------------------------------------------------------------------------------------
 

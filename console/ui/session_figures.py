@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .metrics import MetricsBook
 from .timeline import TurnFigures
-from .tokens import TokenCount, TokenLedger, format_cost
+from .tokens import format_cost
+
+if TYPE_CHECKING:
+    from .tokens import TokenLedger
 
 
 def turn_summary(figures: TurnFigures, cost: float | None) -> str:
@@ -21,20 +25,19 @@ def turn_summary(figures: TurnFigures, cost: float | None) -> str:
 
 
 class SessionFigures:
-    """Fed by the bridge's ``UsageReported`` and ``TurnMeasured`` (live and in replay alike);
-    ``show_total`` receives the status bar's text and the cost alone (empty: no price), views
-    ``watch`` for new turns."""
+    """The turns' figures, fed by the bridge's ``TurnMeasured`` (live and in replay alike), and
+    the session's usage as the console state holds it (``usage`` reads it); views ``watch``
+    for new turns."""
 
-    def __init__(self, show_total: Callable[[str, str], None]) -> None:
-        self.ledger = TokenLedger()
+    def __init__(self, usage: Callable[[], TokenLedger]) -> None:
+        self._usage = usage
         self.book = MetricsBook()
-        self._show_total = show_total
         self._watchers: list[Callable[[], None]] = []
 
-    def usage(self, tokens: TokenCount, cost: float | None) -> None:
-        self.ledger.add(tokens, cost)
-        cost = self.ledger.cost
-        self._show_total(self.total_text(), "" if cost is None else format_cost(cost))
+    @property
+    def ledger(self) -> TokenLedger:
+        """The session's tokens (``total``), cost and responses so far."""
+        return self._usage()
 
     def turn(self, figures: TurnFigures, cost: float | None) -> None:
         self.book.add(figures, cost)
@@ -43,9 +46,7 @@ class SessionFigures:
 
     def total_text(self) -> str:
         """``1234 tokens · $0.0123`` (empty before the first response)."""
-        if not self.ledger.responses:
-            return ""
-        return f"{self.ledger.total.total} tokens · {format_cost(self.ledger.cost)}"
+        return self._usage().text()
 
     def watch(self, watcher: Callable[[], None]) -> Callable[[], None]:
         """Call ``watcher`` after each new turn; returns what stops it."""

@@ -72,19 +72,27 @@ def from_usage_event(event: Any) -> TokenCount:
     return TokenCount(text_in, audio_in, cached_text, cached_audio, text_out, audio_out)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TokenLedger:
-    """Every response's count and cost, in order, and the session total."""
+    """The session's tokens and cost so far (``responses``: how many responses reported)."""
 
     total: TokenCount = field(default_factory=TokenCount)
     cost: float | None = None
     responses: int = 0
 
-    def add(self, tokens: TokenCount, cost: float | None) -> None:
-        self.total = self.total + tokens
-        self.responses += 1
-        if cost is not None:
-            self.cost = (self.cost or 0.0) + cost
+    def add(self, tokens: TokenCount, cost: float | None) -> TokenLedger:
+        spent = self.cost if cost is None else (self.cost or 0.0) + cost
+        return TokenLedger(self.total + tokens, spent, self.responses + 1)
+
+    def text(self) -> str:
+        """``1234 tokens · $0.0123`` (empty before the first response)."""
+        if not self.responses:
+            return ""
+        return f"{self.total.total} tokens · {format_cost(self.cost)}"
+
+    def cost_text(self) -> str:
+        """The cost alone (empty: no price applies)."""
+        return "" if self.cost is None else format_cost(self.cost)
 
 
 def format_cost(dollars: float | None) -> str:

@@ -12,7 +12,7 @@ from console.realtime import events as ev
 from console.realtime.run_context import RunContextWrapper
 from console.ui.audit import DecisionWatch
 from console.ui.bridge import SessionBridge as B
-from console.ui.journaling import guardrail_line
+from console.ui.reducer import guardrail_line
 from console.ui.screens.always_rules import AlwaysRulesScreen
 
 from .conftest import make_app

@@ -106,11 +106,12 @@ def test_item_added_keeps_the_item_and_the_bridge_state() -> None:
     assert decoded.agent == "Billing" and decoded.streamed == []
 
 
-def test_every_replayable_message_has_a_journaled_handler() -> None:
+def test_every_replayable_message_is_dispatched_into_the_reducer() -> None:
+    # One handler (``dispatch``: reduce, journal, show) for every message a journal holds.
+    handlers = vars(RtConsoleApp)["_decorated_handlers"]
     for name, cls in MESSAGE_TYPES.items():
-        handler = getattr(RtConsoleApp, cls.handler_name, None)
-        assert handler is not None, f"no handler for {name}"
-        assert hasattr(handler, "__wrapped__"), f"{cls.handler_name} is not @journaled"
+        methods = [method for method, _selectors in handlers.get(cls, [])]
+        assert methods == [RtConsoleApp._session_event], f"{name} is not dispatched"
 
 
 def test_every_message_the_bridge_and_listener_post_has_a_record_type() -> None:

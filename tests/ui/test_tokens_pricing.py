@@ -58,9 +58,11 @@ def _rates() -> dict[str, float]:
 
 
 def test_the_ledger_sums_counts_and_costs() -> None:
-    ledger = TokenLedger()
-    ledger.add(TokenCount(text_in=10, audio_out=20), 0.001)
-    ledger.add(TokenCount(audio_in=5), None)
+    empty = TokenLedger()
+    ledger = empty.add(TokenCount(text_in=10, audio_out=20), 0.001).add(
+        TokenCount(audio_in=5), None)
+    assert empty.responses == 0 and empty.text() == ""  # adding makes a new ledger
+    assert ledger.text() == "35 tokens · $0.0010" and ledger.cost_text() == "$0.0010"
     assert ledger.total.total == 35 and ledger.responses == 2
     assert format_cost(ledger.cost) == "$0.0010"
     assert format_cost(None) == "-"

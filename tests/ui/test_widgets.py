@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.geometry import Offset
 
 from console.realtime.items import (
@@ -14,6 +16,7 @@ from console.realtime.items import (
 from console.ui.audio_protocols import StaticLevels
 from console.ui.bridge import SessionBridge as B
 from console.ui.demo_agents import demo_agents
+from console.ui.tokens import TokenCount, TokenLedger
 from console.ui.widgets.approvals import PendingApproval
 from console.ui.widgets.handoff_graph import build_graph
 from console.ui.widgets.meters import bar, level_fraction
@@ -279,7 +282,9 @@ async def test_a_narrow_status_bar_drops_whole_fields_and_keeps_state_agent_and_
             status: StatusBar = app.main.status
             status.connection, status.agent = "connected", "Billing"
             status.set_latency(123.4, "audio")
-            status.show_usage("1600 tokens · $0.0123", "$0.0123")
+            status.facts = replace(
+                status.facts, usage=TokenLedger(TokenCount(text_in=1600), 0.0123, 1))
+            assert status.usage == "1600 tokens · $0.0123" and status.usage_cost == "$0.0123"
             await pilot.pause()
             shown = str(status.render())
             whole = {

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Tab, Tabs
 
 from ..audio_protocols import LevelSource
+from ..state import TEXT_ONLY, Status
 from ..widgets.approvals import ApprovalQueue
 from ..widgets.fitted_footer import FittedFooter
 from ..widgets.handoff_graph import HandoffGraph
@@ -94,8 +95,8 @@ class MainScreen(Screen[None]):
         self.graph.border_title = "Agents"
         self.history.border_title = "History"
         self.meters.border_title = f"Audio · {self.meters.state}"
-        # The status bar holds whether audio runs; the Audio pane's title follows it.
-        self.watch(self.status, "audio", self._audio_changed)
+        # The status bar's slice says whether audio runs; the Audio pane's title follows it.
+        self.watch(self.status, "facts", self._status_changed)
         self.input.focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -119,5 +120,5 @@ class MainScreen(Screen[None]):
         if grew:
             self.side_tabs.active = "tab-approvals"
 
-    def _audio_changed(self, audio: str) -> None:
-        self.meters.text_only = audio == "text only"
+    def _status_changed(self, facts: Status) -> None:
+        self.meters.text_only = facts.audio == TEXT_ONLY

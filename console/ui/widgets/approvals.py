@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -25,21 +26,23 @@ def short_arguments(arguments: str, limit: int = 120) -> str:
 
 
 class ApprovalQueue(OptionList):
-    """Oldest first. Shows what it is given (the session's pending approvals) and keeps no list
-    of its own beyond that; the approve/reject keys are the app's, so they work anywhere."""
+    """Oldest first. Shows its slice of the console state, ``approvals`` (the session's pending
+    approvals, as the session reported them), and keeps no list of its own; the approve/reject
+    keys are the app's, so they work anywhere."""
+
+    approvals: reactive[tuple[PendingApproval, ...]] = reactive((), init=False)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._shown: tuple[PendingApproval, ...] = ()
         self.redact: Callable[[str], str] = str
         """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     @property
     def pending(self) -> dict[str, PendingApproval]:
         """What is shown, by call id."""
-        return {approval.call_id: approval for approval in self._shown}
+        return {approval.call_id: approval for approval in self.approvals}
 
     def on_mount(self) -> None:
         self._retitle()
@@ -52,17 +55,20 @@ class ApprovalQueue(OptionList):
             self.count = count
 
     def _retitle(self) -> None:
-        count = len(self._shown)
+        count = len(self.approvals)
         self.border_title = f"Approvals ({count})" if count else "Approvals"
         self.set_class(count > 0, "-pending")
         self.post_message(self.QueueChanged(count))
 
     def show(self, approvals: tuple[PendingApproval, ...]) -> None:
-        """Show ``approvals`` (all of them, oldest first), keeping the highlight where it can."""
-        if approvals == self._shown:
-            return
-        selected = self.selected()
-        self._shown = approvals
+        """Show ``approvals`` (all of them, oldest first)."""
+        self.approvals = approvals
+
+    def watch_approvals(
+        self, shown: tuple[PendingApproval, ...], approvals: tuple[PendingApproval, ...]
+    ) -> None:
+        # Keep the highlight on the approval it was on, not on the row number.
+        selected = _selected(shown, self.highlighted)
         self.clear_options()
         self.add_options([
             Option(Text.assemble(
@@ -80,8 +86,14 @@ class ApprovalQueue(OptionList):
 
     def selected(self) -> PendingApproval | None:
         """The highlighted approval, or the oldest when nothing is highlighted."""
-        if not self._shown:
-            return None
-        if self.highlighted is not None and self.highlighted < len(self._shown):
-            return self._shown[self.highlighted]
-        return self._shown[0]
+        return _selected(self.approvals, self.highlighted)
+
+
+def _selected(
+    approvals: tuple[PendingApproval, ...], highlighted: int | None
+) -> PendingApproval | None:
+    if not approvals:
+        return None
+    if highlighted is not None and highlighted < len(approvals):
+        return approvals[highlighted]
+    return approvals[0]

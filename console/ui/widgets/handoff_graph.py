@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
+
+from ..state import Agents
 
 
 @dataclass(slots=True)
@@ -54,7 +57,10 @@ def build_graph(agents: Iterable[Any]) -> AgentGraph:
 
 
 class HandoffGraph(Widget):
-    """Text-drawn: each agent with its outgoing edges; the current agent and taken edges marked."""
+    """Text-drawn: each agent with its outgoing edges; the current agent and taken edges marked.
+
+    The graph (who can hand off to whom) is the agents' own; which agent is current and which
+    handoffs were taken is the console state's ``Agents`` slice, bound to ``agents``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "graph--agent",
@@ -62,6 +68,8 @@ class HandoffGraph(Widget):
         "graph--edge",
         "graph--taken",
     }
+
+    agents: reactive[Agents] = reactive(Agents, always_update=False, layout=True)
 
     def __init__(
         self,
@@ -73,45 +81,43 @@ class HandoffGraph(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.graph = build_graph(agents)
-        self.current: str | None = self.graph.nodes[0] if self.graph.nodes else None
-        self.taken: Counter[tuple[str, str]] = Counter()
 
-    def set_agents(self, agents: Iterable[Any]) -> None:
-        self.graph = build_graph(agents)
-        self.current = self.graph.nodes[0] if self.graph.nodes else None
-        self.taken.clear()
-        self.refresh(layout=True)
+    @property
+    def current(self) -> str | None:
+        return self.agents.current or (self.graph.nodes[0] if self.graph.nodes else None)
+
+    @property
+    def taken(self) -> Counter[tuple[str, str]]:
+        return Counter({(source, target): n for source, target, n in self.agents.taken})
 
     def set_graph(self, graph: AgentGraph) -> None:
         """Show ``graph`` as given (a replay has the recorded graph, not the agents)."""
         self.graph = graph
-        self.current = graph.nodes[0] if graph.nodes else None
-        self.taken.clear()
         self.refresh(layout=True)
 
     def set_current(self, name: str) -> None:
-        if name not in self.graph.edges:
-            self.graph.nodes.append(name)
-            self.graph.edges[name] = []
-        if name != self.current:
-            self.current = name
-            self.refresh(layout=True)
+        self.agents = self.agents.now(name)
 
     def mark_taken(self, source: str, target: str) -> None:
-        self.taken[(source, target)] += 1
-        self.set_current(target)
-        self.refresh(layout=True)
+        self.agents = self.agents.handoff(source, target)
+
+    def _agent_names(self) -> list[str]:
+        """The graph's agents, then any agent that was current without being in it."""
+        edges = self.graph.edges
+        return [*self.graph.nodes, *(n for n in self.agents.seen
+                                    if n not in edges and n not in self.graph.nodes)]
 
     def render(self) -> Text:
         agent_style = self.get_component_rich_style("graph--agent")
         current_style = self.get_component_rich_style("graph--current")
         edge_style = self.get_component_rich_style("graph--edge")
         taken_style = self.get_component_rich_style("graph--taken")
+        current = self.current
         text = Text(no_wrap=True, overflow="ellipsis")
-        for number, name in enumerate(self.graph.nodes):
+        for number, name in enumerate(self._agent_names()):
             if number:
                 text.append("\n")
-            is_current = name == self.current
+            is_current = name == current
             text.append("● " if is_current else "○ ", current_style if is_current else edge_style)
             text.append(name, current_style if is_current else agent_style)
             if is_current:
@@ -119,12 +125,12 @@ class HandoffGraph(Widget):
             targets = self.graph.edges.get(name, [])
             for position, target in enumerate(targets):
                 branch = "└─▶ " if position == len(targets) - 1 else "├─▶ "
-                count = self.taken.get((name, target), 0)
+                count = self.agents.count(name, target)
                 text.append("\n  " + branch, taken_style if count else edge_style)
-                text.append(target, current_style if target == self.current else agent_style)
+                text.append(target, current_style if target == current else agent_style)
                 if count:
                     text.append(f"  ✓ taken x{count}", taken_style)
         return text
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return sum(1 + len(self.graph.edges.get(n, [])) for n in self.graph.nodes) or 1
+        return sum(1 + len(self.graph.edges.get(n, [])) for n in self._agent_names()) or 1

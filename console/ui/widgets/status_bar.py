@@ -5,8 +5,8 @@ bar shortens fields, then drops the least important whole (see ``fit``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -14,9 +14,24 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..state import Status
+
+
+def _fact(name: str) -> Any:
+    """A field of the bar's slice, read from it; setting it replaces the slice."""
+
+    def read(bar: StatusBar) -> Any:
+        return getattr(bar.facts, name)
+
+    def write(bar: StatusBar, value: Any) -> None:
+        bar.facts = replace(bar.facts, **{name: value})
+
+    return property(read, write)
+
 
 class StatusBar(Widget):
-    """One line of session facts; every field is a reactive so a change redraws only this line."""
+    """One line of session facts, rendered from its slice of the state (``facts``, a reactive:
+    a new slice redraws only this line)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "status--key",
@@ -29,36 +44,43 @@ class StatusBar(Widget):
         "status--alert",
     }
 
-    backend: reactive[str] = reactive("")
-    model: reactive[str] = reactive("")
-    connection: reactive[str] = reactive("disconnected")
-    connection_detail: reactive[str] = reactive("")
-    """Said after the connection state, e.g. "in 2.0 s (attempt 3)" while reconnecting."""
-    agent: reactive[str] = reactive("")
-    latency: reactive[str] = reactive("")
-    recording: reactive[bool] = reactive(False)
-    muted: reactive[bool] = reactive(False)
-    push_to_talk: reactive[bool] = reactive(False)
-    """Push-to-talk is held open (talking)."""
-    push_to_talk_mode: reactive[bool] = reactive(False)
-    """The mic follows the push-to-talk key (closed unless ``push_to_talk``)."""
-    countdown: reactive[int] = reactive(0)
-    """Seconds of user inactivity left before the session closes (0: no countdown)."""
-    subagents: reactive[tuple[str, ...]] = reactive(())
-    """Subagents running now, in start order."""
-    audio: reactive[str] = reactive("")
-    """Audio mode when it is worth saying (e.g. "text only"); empty shows nothing."""
-    usage: reactive[str] = reactive("")
-    """Session tokens and cost (empty until the first response reports usage)."""
-    usage_cost: reactive[str] = reactive("")
-    """The session's cost alone: what a narrow bar keeps of ``usage``."""
+    facts: reactive[Status] = reactive(Status, always_update=False)
+    """The bar's slice of the console's state: everything it shows, held there, not here."""
+
+    # The fields read (and, for a bar used alone, set) the slice: the bar keeps no copy.
+    backend = _fact("backend")
+    model = _fact("model")
+    recording = _fact("recording")
+    connection = _fact("connection")
+    connection_detail = _fact("connection_detail")
+    latency = _fact("latency")
+    countdown = _fact("countdown")
+    subagents = _fact("subagents")
+    muted = _fact("muted")
+    push_to_talk = _fact("push_to_talk")
+    push_to_talk_mode = _fact("push_to_talk_mode")
+    audio = _fact("audio")
+
+    @property
+    def agent(self) -> str:
+        return self.facts.agents.current
+
+    @agent.setter
+    def agent(self, name: str) -> None:
+        self.facts = replace(self.facts, agents=self.facts.agents.now(name))
+
+    @property
+    def usage(self) -> str:
+        """Session tokens and cost (empty until the first response reports usage)."""
+        return self.facts.usage.text()
+
+    @property
+    def usage_cost(self) -> str:
+        """The session's cost alone: what a narrow bar keeps of ``usage``."""
+        return self.facts.usage.cost_text()
 
     def set_latency(self, milliseconds: float | None, kind: str) -> None:
         self.latency = "" if milliseconds is None else f"{milliseconds:.0f} ms to first {kind}"
-
-    def show_usage(self, total: str, cost: str) -> None:
-        """``total`` says tokens and cost; ``cost`` alone is what a narrow bar keeps of it."""
-        self.usage, self.usage_cost = total, cost
 
     def fields(self) -> list[Field]:
         """Every field, fullest form first, in the order the bar shows them."""

@@ -128,10 +128,8 @@ class TranscriptView(ScrollView, can_focus=True):
         arrivals: list[float] | None = None,
     ) -> None:
         """Stream ``chunk`` onto the entry under ``key``, creating it on the first delta."""
-        if arrivals and self._on_rendered is not None:
-            # Kept only for someone to hand them to: otherwise a long session would pile up one
-            # float per delta.
-            self._pending.extend(arrivals)
+        if arrivals:
+            self.arrived(arrivals)
         if key not in self._keys:
             self.add(kind, label, chunk, key=key)
             return
@@ -143,6 +141,13 @@ class TranscriptView(ScrollView, can_focus=True):
         if clean != text:
             entry.strips = None  # a secret completed by this chunk may start lines above
         self._relayout_from(index)
+
+    def arrived(self, arrivals: list[float]) -> None:
+        """Deltas that came at ``arrivals`` (perf-counter stamps) are being shown."""
+        if self._on_rendered is not None:
+            # Kept only for someone to hand them to: otherwise a long session would pile up one
+            # float per delta.
+            self._pending.extend(arrivals)
 
     def set_text(self, key: str, text: str) -> None:
         index = self._keys.get(key)

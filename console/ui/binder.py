@@ -1,0 +1,89 @@
+"""The binder: hands the widgets the slices of a new console state that changed, nothing else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .reducer import HISTORY_TAIL
+from .state import Cleared, ConsoleState, Heard, Line, Stream, Transcript
+
+if TYPE_CHECKING:
+    from textual.message import Message
+
+    from .screens.main import MainScreen
+    from .session_figures import SessionFigures
+    from .widgets.transcript import EntryKind
+
+
+class Binder:
+    """Slices are compared by identity (the reducer returns the same object for what did not
+    change), so binding costs a few pointer compares per event; the transcript gets only the
+    changes logged since it was last bound."""
+
+    def __init__(self, main: MainScreen) -> None:
+        self._main = main
+        self._shown: ConsoleState | None = None
+        self._log: list[object] | None = None
+        self._applied = 0
+
+    def show(self, state: ConsoleState) -> None:
+        main, shown = self._main, self._shown
+        self._shown = state
+        if shown is None or state.status is not shown.status:
+            main.status.facts = state.status
+            main.graph.agents = state.status.agents
+        if shown is None or state.approvals is not shown.approvals:
+            main.approvals.approvals = state.approvals
+        if shown is None or state.voice is not shown.voice:
+            voice = state.voice
+            main.meters.heard = voice.heard
+            if shown is not None and (voice.microphone, voice.speaker) != (
+                shown.voice.microphone, shown.voice.speaker
+            ):
+                main.meters.show_devices(voice.microphone, voice.speaker)
+        if shown is None or state.transcript is not shown.transcript:
+            self._transcribe(state.transcript)
+
+    def _transcribe(self, transcript: Transcript) -> None:
+        view = self._main.transcript
+        start = self._applied
+        if transcript.log is not self._log or transcript.length < start:
+            # A new log (a clear, or a state that is not a successor of the last one shown).
+            self._log = transcript.log  # type: ignore[assignment]
+            start = 0
+            if not transcript.log or not isinstance(transcript.log[0], Cleared):
+                view.clear()
+        for op in transcript.log[start : transcript.length]:
+            if isinstance(op, Stream):
+                view.append_text(op.key, op.text, label=op.label)
+            elif isinstance(op, Line):
+                kind: EntryKind = op.kind  # type: ignore[assignment]
+                view.add(kind, op.label, op.text, key=op.key)
+            elif isinstance(op, Heard):
+                view.mark_heard(op.key, op.chars)
+            else:
+                view.clear()
+        self._applied = transcript.length
+
+    def follow(self, message: Message, figures: SessionFigures) -> None:
+        """What the session holds itself and the console only shows: its history (the tree),
+        each turn's figures (the metrics book, the tree's turn labels) and when deltas came."""
+        from .bridge import SessionBridge as B
+        from .session_figures import turn_summary
+
+        tree = self._main.history
+        if isinstance(message, B.HistoryChanged):
+            if message.full:
+                tree.sync(message.items)
+            else:
+                for item in message.items[-HISTORY_TAIL:]:
+                    tree.upsert(item)
+        elif isinstance(message, B.ItemAdded):
+            tree.upsert(message.item)
+        elif isinstance(message, B.TranscriptStreamed):
+            # When each delta came: the pane reports them once drawn (the latency benchmark).
+            self._main.transcript.arrived(message.arrivals)
+        elif isinstance(message, B.TurnMeasured):
+            turn = message.figures
+            figures.turn(turn, message.cost)
+            tree.show_turn_figures(turn.number, turn_summary(turn, message.cost))
