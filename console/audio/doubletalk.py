@@ -1,0 +1,97 @@
+"""Tells a person at the mic from the speaker's echo: how well the mic follows what was played."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .codecs import PCM_RATE
+
+DECIMATE = 3
+"""Judged at 8 kHz (24 kHz / 3): speech's energy and an echo's likeness both live below 4 kHz."""
+RATE = PCM_RATE // DECIMATE
+WINDOW = RATE // 10
+"""The mic's last 100 ms are compared with what was played."""
+REACH = RATE * 12 // 10
+"""What was played up to 1.2 s earlier: a Bluetooth speaker in a room and both device buffers."""
+ACTIVE_MS = (32768 * 10 ** (-45 / 20)) ** 2
+"""Mic windows quieter than -45 dBFS are not judged (noise correlates with nothing)."""
+ECHO_LIKENESS = 0.9
+"""A window whose best match with what was played (normalised correlation) reaches this is taken
+for echo. Measured on espeak-ng speech, 100 ms windows: its echo through a delay (0-800 ms, -12 dB,
+a noise floor) 1.00 in every window; another espeak voice alone 0.12-0.81 (median 0.44; one
+synthesiser's pulses look alike, a person's voice less so); that voice over the echo 0.20-1.0
+(1.0 in its pauses). A room's reverberation lowers an echo's figure: see the note on limits."""
+LOOK_BACK = RATE * 4 // 10
+"""How far back ``recent`` judges (a barge-in arrives a few hundred ms after what caused it)."""
+
+
+class EchoLikeness:
+    """How much the mic's last 100 ms look like what the speaker played up to 1.2 s before.
+
+    ``played`` (the playback thread) and ``heard`` (the capture thread) each append 24 kHz
+    samples; ``likeness()`` is the best normalised correlation of the mic's last window with
+    any stretch of the played audio in reach (1.0: an exact, scaled copy; near 0: unrelated),
+    or None when the mic is too quiet or nothing was played. Unlike AEC3's own convergence, this
+    needs no learning: it works from the first reply's first word.
+    """
+
+    def __init__(self) -> None:
+        self._played = np.zeros(REACH + WINDOW + LOOK_BACK, dtype=np.float32)
+        self._heard = np.zeros(WINDOW + LOOK_BACK, dtype=np.float32)
+        self._played_rest = np.zeros(0, dtype=np.float32)
+        self._heard_rest = np.zeros(0, dtype=np.float32)
+        n = 1
+        while n < REACH + 2 * WINDOW:
+            n *= 2
+        self._fft_size = n
+
+    def played(self, samples: npt.NDArray[np.int16]) -> None:
+        self._played, self._played_rest = _shift_in(self._played, self._played_rest, samples)
+
+    def heard(self, samples: npt.NDArray[np.int16]) -> None:
+        self._heard, self._heard_rest = _shift_in(self._heard, self._heard_rest, samples)
+
+    def likeness(self, ago: int = 0) -> float | None:
+        """The mic window ending ``ago`` samples (8 kHz) before the newest, against what was
+        played up to then."""
+        heard, played = self._heard, self._played  # the audio threads rebind, never mutate
+        y = heard[len(heard) - WINDOW - ago : len(heard) - ago].astype(np.float64)
+        energy_y = float(np.dot(y, y))
+        if energy_y / len(y) < ACTIVE_MS:
+            return None
+        x = played[len(played) - REACH - WINDOW - ago : len(played) - ago].astype(np.float64)
+        if not x.any():
+            return None
+        n = self._fft_size
+        corr = np.fft.irfft(np.fft.rfft(x, n) * np.conj(np.fft.rfft(y, n)), n)
+        lags = len(x) - len(y) + 1
+        corr = corr[:lags]
+        cum = np.concatenate(([0.0], np.cumsum(x * x)))
+        energy_x = cum[len(y) :] - cum[:lags]
+        # Stretches of silence in what was played match nothing: keep them out of the max.
+        floor = energy_y * 1e-4
+        ncc = np.abs(corr) / np.sqrt(np.maximum(energy_x, floor) * energy_y)
+        return float(ncc.max())
+
+    def recent(self) -> float | None:
+        """The median likeness of the mic's windows over the last 400 ms that carried sound
+        (None if none did): what the server heard just before it said someone spoke."""
+        values = [self.likeness(ago) for ago in range(0, LOOK_BACK, WINDOW)]
+        heard = [v for v in values if v is not None]
+        return float(np.median(heard)) if heard else None
+
+
+def _shift_in(
+    ring: npt.NDArray[np.float32], rest: npt.NDArray[np.float32], samples: npt.NDArray[np.int16]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Append ``samples`` to ``ring`` at 8 kHz (mean of each 3: a crude low-pass, enough here),
+    dropping the oldest; a remainder shorter than 3 waits for the next call."""
+    joined = np.concatenate((rest, samples.astype(np.float32)))
+    whole = len(joined) // DECIMATE * DECIMATE
+    new = joined[:whole].reshape(-1, DECIMATE).mean(axis=1)
+    if len(new) >= len(ring):
+        ring = new[-len(ring) :].copy()
+    elif len(new):
+        ring = np.concatenate((ring[len(new) :], new))
+    return ring, joined[whole:]
