@@ -16,12 +16,18 @@ REACH = RATE * 12 // 10
 """What was played up to 1.2 s earlier: a Bluetooth speaker in a room and both device buffers."""
 ACTIVE_MS = (32768 * 10 ** (-45 / 20)) ** 2
 """Mic windows quieter than -45 dBFS are not judged (noise correlates with nothing)."""
-ECHO_LIKENESS = 0.9
+ECHO_LIKENESS = 0.6
 """A window whose best match with what was played (normalised correlation) reaches this is taken
 for echo. Measured on espeak-ng speech, 100 ms windows: its echo through a delay (0-800 ms, -12 dB,
 a noise floor) 1.00 in every window; another espeak voice alone 0.12-0.81 (median 0.44; one
 synthesiser's pulses look alike, a person's voice less so); that voice over the echo 0.20-1.0
-(1.0 in its pauses). A room's reverberation lowers an echo's figure: see the note on limits."""
+(1.0 in its pauses). On the null sinks, a window straddling a speaker underflow (the echo jumps
+later inside it) drops to 0.83, in theory to 0.71 (half the window on each side), so the bar sits
+below that. A room's reverberation lowers an echo's figure: see the note on limits."""
+CLEAR_ECHO = 0.9
+"""A window this alike is the echo beyond doubt: it teaches the room's echo gain."""
+LOUDER = 2.0
+"""A person is at least 3 dB louder than the loudest echo of what was played in reach."""
 LOOK_BACK = RATE * 4 // 10
 """How far back ``recent`` judges (a barge-in arrives a few hundred ms after what caused it)."""
 
@@ -45,6 +51,9 @@ class EchoLikeness:
         while n < REACH + 2 * WINDOW:
             n *= 2
         self._fft_size = n
+        self.echo_gain: float | None = None
+        """Energy ratio of the echo to what was played, learnt from windows that are plainly
+        echo (None until one is seen)."""
 
     def played(self, samples: npt.NDArray[np.int16]) -> None:
         self._played, self._played_rest = _shift_in(self._played, self._played_rest, samples)
@@ -54,7 +63,26 @@ class EchoLikeness:
 
     def likeness(self, ago: int = 0) -> float | None:
         """The mic window ending ``ago`` samples (8 kHz) before the newest, against what was
-        played up to then."""
+        played up to then: its best normalised correlation (None: nothing to judge)."""
+        match = self._match(ago)
+        return None if match is None else match[0]
+
+    def person(self, ago: int = 0) -> bool | None:
+        """Whether the window is a person's voice: unlike anything played AND louder than the
+        loudest echo the room has been seen to return. Both, because a loaded machine's devices
+        lose time (the speaker runs dry, the mic drops a block) and an echo window torn by such a
+        gap matches what was played badly (0.3-0.5 measured) but is never louder for it.
+        None: nothing to judge (a quiet mic, or nothing played)."""
+        match = self._match(ago)
+        if match is None:
+            return None
+        likeness, energy_y, loudest_x = match
+        gain = self.echo_gain
+        return likeness < ECHO_LIKENESS and (
+            gain is None or energy_y > LOUDER * gain * loudest_x
+        )
+
+    def _match(self, ago: int) -> tuple[float, float, float] | None:
         heard, played = self._heard, self._played  # the audio threads rebind, never mutate
         y = heard[len(heard) - WINDOW - ago : len(heard) - ago].astype(np.float64)
         energy_y = float(np.dot(y, y))
@@ -72,14 +100,21 @@ class EchoLikeness:
         # Stretches of silence in what was played match nothing: keep them out of the max.
         floor = energy_y * 1e-4
         ncc = np.abs(corr) / np.sqrt(np.maximum(energy_x, floor) * energy_y)
-        return float(ncc.max())
+        best = int(ncc.argmax())
+        likeness = float(ncc[best])
+        if likeness >= CLEAR_ECHO and energy_x[best] > 0:
+            # Plainly the echo: how loud the room returns what was played.
+            gain = energy_y / float(energy_x[best])
+            self.echo_gain = gain if self.echo_gain is None else max(gain, self.echo_gain * 0.98)
+        return likeness, energy_y, float(energy_x.max())
 
-    def recent(self) -> float | None:
-        """The median likeness of the mic's windows over the last 400 ms that carried sound
-        (None if none did): what the server heard just before it said someone spoke."""
-        values = [self.likeness(ago) for ago in range(0, LOOK_BACK, WINDOW)]
-        heard = [v for v in values if v is not None]
-        return float(np.median(heard)) if heard else None
+    def recent_person(self) -> bool | None:
+        """Whether the mic's windows over the last 400 ms that carried sound were mostly a
+        person's (None if none carried sound): what the server heard just before it said
+        someone spoke."""
+        verdicts = [self.person(ago) for ago in range(0, LOOK_BACK, WINDOW)]
+        judged = [v for v in verdicts if v is not None]
+        return sum(judged) * 2 > len(judged) if judged else None
 
 
 def _shift_in(

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .codecs import PCM_RATE
-from .doubletalk import ECHO_LIKENESS, EchoLikeness
+from .doubletalk import EchoLikeness
 
 log = logging.getLogger("console.audio.echo")
 
@@ -28,7 +28,7 @@ ACTIVE = (32768 * 10 ** (-50 / 20)) ** 2
 """A frame above -50 dBFS carries sound (its mean square)."""
 RESIDUAL = (32768 * 10 ** (-50 / 20)) ** 2
 """Echo left below -50 dBFS (mean square) counts as gone: servers' VADs start near -40."""
-PERSON_WINDOWS = 2
+PERSON_WINDOWS = 3
 """Consecutive mic chunks unlike anything played before a person is taken to be talking."""
 PERSON_HOLD_FRAMES = 50
 """After the last chunk judged a person's, the mic stays open this long (10 ms frames): the
@@ -151,10 +151,10 @@ class EchoCanceller:
         return cleaned[-len(samples) :] if len(samples) else cleaned
 
     def _judge(self) -> None:
-        value = self.likeness.likeness()
-        if value is None:
+        person = self.likeness.person()
+        if person is None:
             return
-        self._person_run = self._person_run + 1 if value < ECHO_LIKENESS else 0
+        self._person_run = self._person_run + 1 if person else 0
         if self._person_run >= PERSON_WINDOWS:
             self._person_at = self.frames_captured
 
@@ -166,10 +166,10 @@ class EchoCanceller:
 
     def echo_heard(self) -> bool | None:
         """Whether what the mic heard over the last 400 ms was the speaker's echo (True) or
-        something else, a person (False); None if it heard nothing to judge. For telling a
-        barge-in by the agent's own voice from a person's."""
-        value = self.likeness.recent()
-        return None if value is None else value >= ECHO_LIKENESS
+        mostly a person (False); None if it heard nothing to judge. For telling a barge-in by
+        the agent's own voice from a person's."""
+        person = self.likeness.recent_person()
+        return None if person is None else not person
 
     def relearn(self) -> None:
         """Another device, another echo path: measure it again (the mic waits meanwhile)."""
