@@ -61,6 +61,11 @@ class EchoLikeness:
     def heard(self, samples: npt.NDArray[np.int16]) -> None:
         self._heard, self._heard_rest = _shift_in(self._heard, self._heard_rest, samples)
 
+    def in_reach(self) -> bool:
+        """Whether anything was played recently enough for its echo to still reach the mic."""
+        played = self._played
+        return bool(played[len(played) - REACH - WINDOW :].any())
+
     def likeness(self, ago: int = 0) -> float | None:
         """The mic window ending ``ago`` samples (8 kHz) before the newest, against what was
         played up to then: its best normalised correlation (None: nothing to judge)."""

@@ -99,6 +99,9 @@ echo path moves and AEC3 lets the agent's voice through while it finds it again)
 
 QUIET_DB = -50.0
 """An echo-cancelled chunk below this carries nothing a server's VAD takes for speech."""
+TAIL_QUIET_CHUNKS = 5
+"""After the agent stopped, the echo is over once the mic has been quiet this many chunks in a
+row (one silent chunk can be a glitch of a starved capture)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,8 @@ class AudioIO:
         self.watch = self_interruption or SelfInterruptionWatch()
         self._operator_interrupt = False
         self.self_interruptions = 0
+        self._echo_tail = False
+        self._quiet_chunks = 0
         """Barge-ins judged to be the agent's own voice (the mic heard its echo)."""
         self._reply: tuple[str, int] | None = None
         self._reply_underflows = 0
@@ -271,14 +276,22 @@ class AudioIO:
         the very first reply while its echo stays out."""
         playback = self.playback
         audible = playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
-        canceller = self.canceller if self.echo_cancelling else None
-        if canceller is not None:
-            canceller.judging = audible and not self.half_duplex
-        if not audible:
-            return False
         if self.half_duplex:
-            return True
-        if canceller is None or chunk.rms_db < QUIET_DB:
+            return audible
+        canceller = self.canceller if self.echo_cancelling else None
+        if canceller is None:
+            return False
+        # The echo may still be coming while the mic goes on hearing sound after the agent
+        # stopped: on a loaded machine the mic's chunks arrive late, in bursts, and the speaker
+        # ran late too, so a clock-based tail ends before the echo does.
+        if audible:
+            self._echo_tail, self._quiet_chunks = True, 0
+        elif self._echo_tail:
+            self._quiet_chunks = self._quiet_chunks + 1 if chunk.rms_db < QUIET_DB else 0
+            in_reach = canceller.likeness.in_reach()  # else no echo is left to come
+            self._echo_tail = self._quiet_chunks < TAIL_QUIET_CHUNKS and in_reach
+        canceller.judging = self._echo_tail
+        if not self._echo_tail or chunk.rms_db < QUIET_DB:
             return False
         return not canceller.person_heard()
 
