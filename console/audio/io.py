@@ -99,6 +99,9 @@ echo path moves and AEC3 lets the agent's voice through while it finds it again)
 
 QUIET_DB = -50.0
 """An echo-cancelled chunk below this carries nothing a server's VAD takes for speech."""
+REALIGN_S = 2.0
+"""After the speaker ran dry, how long the echo canceller is not trusted alone (AEC3 re-finding
+the moved echo path leaks for about a second, measured on null sinks under load)."""
 TAIL_QUIET_CHUNKS = 5
 """After the agent stopped, the echo is over once the mic has been quiet this many chunks in a
 row (one silent chunk can be a glitch of a starved capture)."""
@@ -173,6 +176,8 @@ class AudioIO:
         self.self_interruptions = 0
         self._echo_tail = False
         self._quiet_chunks = 0
+        self._underflows_seen = 0
+        self._realigned_at = 0.0
         """Barge-ins judged to be the agent's own voice (the mic heard its echo)."""
         self._reply: tuple[str, int] | None = None
         self._reply_underflows = 0
@@ -290,10 +295,21 @@ class AudioIO:
             self._quiet_chunks = self._quiet_chunks + 1 if chunk.rms_db < QUIET_DB else 0
             in_reach = canceller.likeness.in_reach()  # else no echo is left to come
             self._echo_tail = self._quiet_chunks < TAIL_QUIET_CHUNKS and in_reach
-        canceller.judging = self._echo_tail
-        if not self._echo_tail or chunk.rms_db < QUIET_DB:
+        # Trusted once AEC3 was seen removing the echo, until the speaker runs dry (the echo
+        # path moves and AEC3 leaks while it finds it again); unsure meanwhile.
+        unsure = not canceller.ready or self._realigning()
+        canceller.judging = self._echo_tail and unsure
+        if not canceller.judging or chunk.rms_db < QUIET_DB:
             return False
         return not canceller.person_heard()
+
+    def _realigning(self) -> bool:
+        """The speaker ran dry a moment ago (a starved callback on a loaded machine)."""
+        underflows = self.playback.device_underflows
+        if underflows != self._underflows_seen:
+            self._underflows_seen = underflows
+            self._realigned_at = self.clock() + REALIGN_S
+        return self.clock() < self._realigned_at
 
     def set_audio_format(
         self,
