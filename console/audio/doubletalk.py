@@ -26,8 +26,13 @@ later inside it) drops to 0.83, in theory to 0.71 (half the window on each side)
 below that. A room's reverberation lowers an echo's figure: see the note on limits."""
 CLEAR_ECHO = 0.9
 """A window this alike is the echo beyond doubt: it teaches the room's echo gain."""
-LOUDER = 2.0
-"""A person is at least 3 dB louder than the loudest echo of what was played in reach."""
+LOUDER = 1.4
+"""A person is louder (1.5 dB) than the loudest echo that what was played around the echo's
+delay can give (the room's gain is learnt as a maximum, so this errs towards "echo")."""
+LATER = RATE * 15 // 100
+EARLIER = RATE * 3 // 100
+"""How far the echo's delay may have moved since it was last seen plainly: later by 150 ms (the
+speaker ran dry), earlier by 30 ms (the mic dropped a block)."""
 LOOK_BACK = RATE * 4 // 10
 """How far back ``recent`` judges (a barge-in arrives a few hundred ms after what caused it)."""
 
@@ -51,6 +56,8 @@ class EchoLikeness:
         while n < REACH + 2 * WINDOW:
             n *= 2
         self._fft_size = n
+        self.echo_delay: int | None = None
+        """Samples (8 kHz) from what was played to its echo, as last seen plainly."""
         self.echo_gain: float | None = None
         """Energy ratio of the echo to what was played, learnt from windows that are plainly
         echo (None until one is seen)."""
@@ -108,10 +115,18 @@ class EchoLikeness:
         best = int(ncc.argmax())
         likeness = float(ncc[best])
         if likeness >= CLEAR_ECHO and energy_x[best] > 0:
-            # Plainly the echo: how loud the room returns what was played.
+            # Plainly the echo: how loud the room returns what was played, and how late.
             gain = energy_y / float(energy_x[best])
             self.echo_gain = gain if self.echo_gain is None else max(gain, self.echo_gain * 0.98)
-        return likeness, energy_y, float(energy_x.max())
+            self.echo_delay = lags - 1 - best
+        # The loudest the echo can be now: what was played around the echo's delay (a speaker
+        # that ran dry makes it later, a capture that dropped a block earlier).
+        if self.echo_delay is None:
+            loudest = float(energy_x.max())
+        else:
+            at = lags - 1 - self.echo_delay
+            loudest = float(energy_x[max(0, at - LATER) : max(1, at + EARLIER)].max())
+        return likeness, energy_y, loudest
 
     def recent_person(self) -> bool | None:
         """Whether the mic's windows over the last 400 ms that carried sound were mostly a
