@@ -128,13 +128,12 @@ class EchoLikeness:
             loudest = float(energy_x[max(0, at - LATER) : max(1, at + EARLIER)].max())
         return likeness, energy_y, loudest
 
-    def recent_person(self) -> bool | None:
-        """Whether the mic's windows over the last 400 ms that carried sound were mostly a
-        person's (None if none carried sound): what the server heard just before it said
-        someone spoke."""
-        verdicts = [self.person(ago) for ago in range(0, LOOK_BACK, WINDOW)]
-        judged = [v for v in verdicts if v is not None]
-        return sum(judged) * 2 > len(judged) if judged else None
+    def recent(self) -> float | None:
+        """The median likeness of the mic's windows over the last 400 ms that carried sound
+        (None if none did): what the server heard just before it said someone spoke."""
+        values = [self.likeness(ago) for ago in range(0, LOOK_BACK, WINDOW)]
+        heard = [v for v in values if v is not None]
+        return float(np.median(heard)) if heard else None
 
 
 def _shift_in(

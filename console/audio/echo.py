@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .codecs import PCM_RATE
-from .doubletalk import EchoLikeness
+from .doubletalk import ECHO_LIKENESS, EchoLikeness
 
 log = logging.getLogger("console.audio.echo")
 
@@ -165,11 +165,13 @@ class EchoCanceller:
         return at is not None and self.frames_captured - at <= PERSON_HOLD_FRAMES
 
     def echo_heard(self) -> bool | None:
-        """Whether what the mic heard over the last 400 ms was the speaker's echo (True) or
-        mostly a person (False); None if it heard nothing to judge. For telling a barge-in by
-        the agent's own voice from a person's."""
-        person = self.likeness.recent_person()
-        return None if person is None else not person
+        """Whether what the mic heard over the last 400 ms was mostly the speaker's echo (True)
+        or something unlike it, a person (False); None if it heard nothing to judge. For
+        telling a barge-in by the agent's own voice from a person's: by likeness alone, as a
+        person is seldom much louder than the echo everywhere (a torn echo that slipped
+        through reads as a person here: the hold is what keeps it out)."""
+        value = self.likeness.recent()
+        return None if value is None else value >= ECHO_LIKENESS
 
     def relearn(self) -> None:
         """Another device, another echo path: measure it again (the mic waits meanwhile)."""
