@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .codecs import PCM_RATE
-from .doubletalk import ECHO_LIKENESS, EchoLikeness
+from .doubletalk import CLEAR_ECHO, ECHO_LIKENESS, EchoLikeness
 
 log = logging.getLogger("console.audio.echo")
 
@@ -165,13 +165,15 @@ class EchoCanceller:
         return at is not None and self.frames_captured - at <= PERSON_HOLD_FRAMES
 
     def echo_heard(self) -> bool | None:
-        """Whether what the mic heard over the last 400 ms was mostly the speaker's echo (True)
-        or something unlike it, a person (False); None if it heard nothing to judge. For
-        telling a barge-in by the agent's own voice from a person's: by likeness alone, as a
-        person is seldom much louder than the echo everywhere (a torn echo that slipped
-        through reads as a person here: the hold is what keeps it out)."""
+        """Whether what the mic heard over the last 400 ms was plainly the speaker's echo (True:
+        median likeness >= 0.9) or plainly unlike it, a person (False: < 0.6); None if it heard
+        nothing to judge or it is in between (a person over the echo, or an echo torn by a
+        device gap, both land there). For telling a barge-in by the agent's own voice from a
+        person's."""
         value = self.likeness.recent()
-        return None if value is None else value >= ECHO_LIKENESS
+        if value is None or ECHO_LIKENESS <= value < CLEAR_ECHO:
+            return None
+        return value >= CLEAR_ECHO
 
     def relearn(self) -> None:
         """Another device, another echo path: measure it again (the mic waits meanwhile)."""

@@ -516,7 +516,7 @@ class AudioIO:
             # What the mic heard just before: the speaker's echo (AEC3 let it through: a moved
             # echo path after the speaker ran dry, or still learning) or a person.
             echo = canceller.echo_heard()
-            if echo is None:
+            if echo is None:  # not plain either way: counted if early and AEC3 not trusted
                 moved = self.playback.device_underflows != self._reply_underflows
                 echo = None if moved or not canceller.ready else False
         if echo:
