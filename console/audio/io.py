@@ -174,11 +174,11 @@ class AudioIO:
         self.watch = self_interruption or SelfInterruptionWatch()
         self._operator_interrupt = False
         self.self_interruptions = 0
+        """Barge-ins judged to be the agent's own voice (the mic heard its echo)."""
         self._echo_tail = False
         self._quiet_chunks = 0
         self._underflows_seen = 0
         self._realigned_at = 0.0
-        """Barge-ins judged to be the agent's own voice (the mic heard its echo)."""
         self._reply: tuple[str, int] | None = None
         self._reply_underflows = 0
         self._muted = False
@@ -274,11 +274,11 @@ class AudioIO:
 
     def _hold_mic(self, chunk: CapturedChunk) -> bool:
         """Whether a mic chunk must not reach the server: the agent may be heard and either we
-        are in half duplex, or echo cancellation left sound in the chunk that is not a
-        person's (AEC3 still learning the room, or finding a moved echo path after the speaker
-        ran dry). A person is a voice unlike anything the speaker played (``EchoLikeness``);
-        judging by what the mic hears, not by whether AEC3 converged, lets a person talk over
-        the very first reply while its echo stays out."""
+        are in half duplex, or AEC3 is not trusted (still learning the room, or the speaker ran
+        dry in the last 2 s) and it left sound in the chunk that is not a person's. A person is
+        a voice unlike anything the speaker played and louder than its echo can be
+        (``EchoLikeness``): judging what the mic hears, instead of holding it until AEC3
+        converges, lets a person talk over the very first reply while its echo stays out."""
         playback = self.playback
         audible = playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
         if self.half_duplex:
