@@ -179,6 +179,7 @@ class EchoCanceller:
         """Another device, another echo path: measure it again (the mic waits meanwhile)."""
         self.ready = not self.settings.echo_cancellation
         self.echo_lag_ms = None
+        self.likeness.echo_gain = self.likeness.echo_delay = None  # the new room's, to learn
         self._uncorrelated = 0
         self._settled_at = self.frames_captured + 100
 
