@@ -90,9 +90,7 @@ class EchoLikeness:
             return None
         likeness, energy_y, loudest_x = match
         gain = self.echo_gain
-        return likeness < ECHO_LIKENESS and (
-            gain is None or energy_y > LOUDER * gain * loudest_x
-        )
+        return likeness < ECHO_LIKENESS and (gain is None or energy_y > LOUDER * gain * loudest_x)
 
     def _match(self, ago: int) -> tuple[float, float, float] | None:
         heard, played = self._heard, self._played  # the audio threads rebind, never mutate

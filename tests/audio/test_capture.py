@@ -13,6 +13,7 @@ from console.audio.mic_pump import MicPump
 from console.dsp import FLOOR_DB
 
 from .conftest import tone
+from .test_doubletalk import voice
 
 
 class Sink:
@@ -239,13 +240,6 @@ async def test_half_duplex_holds_the_mic_while_the_agent_plays_and_full_duplex_d
         assert len(sink.audio) == 2
     finally:
         await audio.aclose()
-
-
-def voice(seed: int, seconds: float, level_dbfs: float = -20.0) -> np.ndarray:
-    """A stand-in for a voice: noise, low-passed, at ``level_dbfs`` RMS (24 kHz float)."""
-    x = np.random.default_rng(seed).normal(0, 1, int(24_000 * seconds))
-    x = np.convolve(x, np.ones(4) / 4, mode="same")
-    return x * (32768 * 10 ** (level_dbfs / 20) / np.sqrt(np.mean(x**2)))
 
 
 async def test_while_the_agent_plays_its_echo_is_held_and_a_person_talking_over_it_is_not() -> None:
