@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .codecs import PCM_RATE
+from .doubletalk import CLEAR_ECHO, ECHO_LIKENESS, EchoLikeness
 
 log = logging.getLogger("console.audio.echo")
 
@@ -27,6 +28,11 @@ ACTIVE = (32768 * 10 ** (-50 / 20)) ** 2
 """A frame above -50 dBFS carries sound (its mean square)."""
 RESIDUAL = (32768 * 10 ** (-50 / 20)) ** 2
 """Echo left below -50 dBFS (mean square) counts as gone: servers' VADs start near -40."""
+PERSON_WINDOWS = 3
+"""Consecutive mic chunks unlike anything played before a person is taken to be talking."""
+PERSON_HOLD_FRAMES = 50
+"""After the last chunk judged a person's, the mic stays open this long (10 ms frames): the
+gaps between their words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,15 @@ class EchoCanceller:
         """The echo path's delay as last measured (None: no echo found yet)."""
         self.ready = not self.settings.echo_cancellation
         """Cancelling: either no echo reaches the mic, or AEC3 removes it. Until then the audio
-        layer keeps the mic closed while the agent speaks (a first reply's first second)."""
+        layer keeps the mic closed while the agent speaks, unless a person is heard."""
+        self.likeness = EchoLikeness()
+        """How much the raw mic sounds like what was played: tells a person from the echo
+        without waiting for AEC3 to converge."""
+        self.judging = False
+        """Set by the audio layer while it would hold the mic: each captured chunk is then judged
+        person or echo (an FFT per chunk, so only then)."""
+        self._person_run = 0
+        self._person_at: int | None = None
 
     def set_delay(self, seconds: float) -> None:
         self.delay_ms = max(0, min(500, round(seconds * 1000)))
@@ -100,6 +114,7 @@ class EchoCanceller:
         """Far end: a block just handed to the speaker (24 kHz int16, any length)."""
         if not self.settings.echo_cancellation:
             return
+        self.likeness.played(samples)
         frames, self._render_rest = _frames(self._render_rest, samples)
         for frame in frames:
             self._render_env.append(_energy(frame))
@@ -113,12 +128,21 @@ class EchoCanceller:
 
         Output lags input by less than one frame when a call's length is not a multiple of
         10 ms; the capture chunks (20 ms) are, so in use nothing lags."""
+        if self.settings.echo_cancellation:
+            self.likeness.heard(samples)
         frames, self._capture_rest = _frames(self._capture_rest, samples)
         out = []
+        left = 0.0
         for frame in frames:
             cleaned = self._call(self._apm.process_stream, frame, delay=True)
-            self._mic_env.append((_energy(frame), _energy(cleaned)))
+            energies = (_energy(frame), _energy(cleaned))
+            self._mic_env.append(energies)
+            left = max(left, energies[1])
             out.append(cleaned)
+        if self.judging and left > RESIDUAL:
+            # Sound left after cancelling while the agent may be heard: a person, or echo that
+            # AEC3 let through? (Judged only then: it costs an FFT.)
+            self._judge()
         self.frames_captured += len(out)
         cleaned = np.concatenate(out) if out else np.zeros(0, dtype=np.int16)
         missing = len(samples) - len(cleaned)
@@ -126,10 +150,36 @@ class EchoCanceller:
             cleaned = np.concatenate((np.zeros(missing, dtype=np.int16), cleaned))
         return cleaned[-len(samples) :] if len(samples) else cleaned
 
+    def _judge(self) -> None:
+        person = self.likeness.person()
+        if person is None:
+            return
+        self._person_run = self._person_run + 1 if person else 0
+        if self._person_run >= PERSON_WINDOWS:
+            self._person_at = self.frames_captured
+
+    def person_heard(self) -> bool:
+        """A person (not the speaker's echo) was heard at the mic within the last half second
+        of judged chunks."""
+        at = self._person_at
+        return at is not None and self.frames_captured - at <= PERSON_HOLD_FRAMES
+
+    def echo_heard(self) -> bool | None:
+        """Whether what the mic heard over the last 400 ms was plainly the speaker's echo (True:
+        median likeness >= 0.9) or plainly unlike it, a person (False: < 0.6); None if it heard
+        nothing to judge or it is in between (a person over the echo, or an echo torn by a
+        device gap, both land there). For telling a barge-in by the agent's own voice from a
+        person's."""
+        value = self.likeness.recent()
+        if value is None or ECHO_LIKENESS <= value < CLEAR_ECHO:
+            return None
+        return value >= CLEAR_ECHO
+
     def relearn(self) -> None:
         """Another device, another echo path: measure it again (the mic waits meanwhile)."""
         self.ready = not self.settings.echo_cancellation
         self.echo_lag_ms = None
+        self.likeness.echo_gain = self.likeness.echo_delay = None  # the new room's, to learn
         self._uncorrelated = 0
         self._settled_at = self.frames_captured + 100
 

@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 from console.realtime.audio_formats import normalize_audio_format
 from console.realtime.model import RealtimePlaybackTracker
 
-from .capture import Capture
+from .capture import Capture, CapturedChunk
 from .codecs import PCM_RATE
 from .devices import AudioDeviceError, Direction, list_devices, open_pyaudio, terminate_pyaudio
 from .echo import EchoCanceller, EchoSettings
@@ -87,9 +87,24 @@ SELF_INTERRUPTION_NOTICE = (
 )
 
 
-REALIGN_S = 1.0
-"""After the speaker ran dry, how long the mic is held while the agent plays (AEC3 re-finding
-the moved echo path)."""
+HEADSET_PERIOD_MS = 5.0
+"""Speaker callback period without echo cancellation: an interrupt silences within ~2 periods
+(the device holds two), so a headset's barge-in stays as quick as it can be."""
+SPEAKERS_PERIOD_MS = 20.0
+"""Speaker callback period with echo cancellation. With 5 ms (a 10 ms device buffer) a loaded
+machine starves the callback and the device runs dry 100+ times in 15 s at load 9 (each time the
+echo path moves and AEC3 lets the agent's voice through while it finds it again); with 20 ms (a
+40 ms buffer) 0-1 times (measured on the null sink). It costs ~30 ms of barge-in, against a
+300 ms target."""
+
+QUIET_DB = -50.0
+"""An echo-cancelled chunk below this carries nothing a server's VAD takes for speech."""
+REALIGN_S = 2.0
+"""After the speaker ran dry, how long the echo canceller is not trusted alone (AEC3 re-finding
+the moved echo path leaks for about a second, measured on null sinks under load)."""
+TAIL_QUIET_CHUNKS = 5
+"""After the agent stopped, the echo is over once the mic has been quiet this many chunks in a
+row (one silent chunk can be a glitch of a starved capture)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +136,7 @@ class AudioIO:
         audio_format: str | Mapping[str, Any] | None = "pcm16",
         chunk_ms: int = 20,
         jitter_chunks: int = 3,
-        period_ms: float = 5.0,
+        period_ms: float | None = None,
         fade_ms: float = 5.0,
         echo_tail_ms: float = 800.0,
         push_to_talk: bool = False,
@@ -152,13 +167,20 @@ class AudioIO:
             noise_suppression=echo.noise_suppression,
         )
         self.canceller: EchoCanceller | None = None
+        if period_ms is None:
+            cancelling = self.echo_settings.echo_cancellation
+            period_ms = SPEAKERS_PERIOD_MS if cancelling else HEADSET_PERIOD_MS
         self.half_duplex = False
         self.watch = self_interruption or SelfInterruptionWatch()
         self._operator_interrupt = False
-        self._reply: tuple[str, int] | None = None
-        self._reply_underflows = 0
+        self.self_interruptions = 0
+        """Barge-ins judged to be the agent's own voice (the mic heard its echo)."""
+        self._echo_tail = False
+        self._quiet_chunks = 0
         self._underflows_seen = 0
         self._realigned_at = 0.0
+        self._reply: tuple[str, int] | None = None
+        self._reply_underflows = 0
         self._muted = False
         self._push_to_talk = push_to_talk
         self._talking = False
@@ -250,22 +272,39 @@ class AudioIO:
             return False
         return not self._push_to_talk or self._talking or self.clock() < self._tail_until
 
-    def _hold_mic(self) -> bool:
-        """Half duplex (or echo cancellation still learning the room, or finding it again
-        after the speaker ran dry): the agent is playing, or its voice may still be coming
-        back."""
-        learning = self.canceller is not None and not self.canceller.ready
-        if not (self.half_duplex or learning or self._realigning()):
-            return False
+    def _hold_mic(self, chunk: CapturedChunk) -> bool:
+        """Whether a mic chunk must not reach the server: the agent may be heard and either we
+        are in half duplex, or AEC3 is not trusted (still learning the room, or the speaker ran
+        dry in the last 2 s) and it left sound in the chunk that is not a person's. A person is
+        a voice unlike anything the speaker played and louder than its echo can be
+        (``EchoLikeness``): judging what the mic hears, instead of holding it until AEC3
+        converges, lets a person talk over the very first reply while its echo stays out."""
         playback = self.playback
-        return playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
+        audible = playback.pending or self.clock() < playback.sounding_until + self.echo_tail_s
+        if self.half_duplex:
+            return audible
+        canceller = self.canceller if self.echo_cancelling else None
+        if canceller is None:
+            return False
+        # The echo may still be coming while the mic goes on hearing sound after the agent
+        # stopped: on a loaded machine the mic's chunks arrive late, in bursts, and the speaker
+        # ran late too, so a clock-based tail ends before the echo does.
+        if audible:
+            self._echo_tail, self._quiet_chunks = True, 0
+        elif self._echo_tail:
+            self._quiet_chunks = self._quiet_chunks + 1 if chunk.rms_db < QUIET_DB else 0
+            in_reach = canceller.likeness.in_reach()  # else no echo is left to come
+            self._echo_tail = self._quiet_chunks < TAIL_QUIET_CHUNKS and in_reach
+        # Trusted once AEC3 was seen removing the echo, until the speaker runs dry (the echo
+        # path moves and AEC3 leaks while it finds it again); unsure meanwhile.
+        unsure = not canceller.ready or self._realigning()
+        canceller.judging = self._echo_tail and unsure
+        if not canceller.judging or chunk.rms_db < QUIET_DB:
+            return False
+        return not canceller.person_heard()
 
     def _realigning(self) -> bool:
-        """The speaker ran dry a moment ago (a starved callback on a loaded machine): what it
-        plays now sounds later than before, the echo path moved, and AEC3 lets the echo through
-        while it finds it again (about a second, measured on null sinks under load)."""
-        if not self.echo_cancelling:
-            return False
+        """The speaker ran dry a moment ago (a starved callback on a loaded machine)."""
         underflows = self.playback.device_underflows
         if underflows != self._underflows_seen:
             self._underflows_seen = underflows
@@ -472,15 +511,20 @@ class AudioIO:
             self._operator_interrupt = False
             return
         canceller = self.canceller
-        moved = self.playback.device_underflows != self._reply_underflows
-        if canceller is not None and self.echo_cancelling and canceller.ready and not moved:
-            # Cancelling, and seen to remove the echo: a barge-in now is a person (one who
-            # paused and went on, say), not the agent's voice. Unless the speaker ran dry
-            # during this reply (a starved callback on a loaded machine): everything after
-            # sounded later, the echo path moved, and AEC3 lets the echo through for about
-            # a second while it finds it again, so the barge-in may be the agent's own voice.
-            return
-        if self.watch.barged_in(self.clock()) and not self.half_duplex:
+        echo: bool | None = None
+        if canceller is not None and self.echo_cancelling:
+            # What the mic heard just before: the speaker's echo (AEC3 let it through: a moved
+            # echo path after the speaker ran dry, or still learning) or a person.
+            moved = self.playback.device_underflows != self._reply_underflows
+            # AEC3 trusted (seen removing the echo, the speaker never ran dry since): a person.
+            # Otherwise the mic's likeness decides; not plain either way: the timing rule.
+            # (Judging by likeness alone misread a person over the echo as the echo 3 times in
+            # 5 barge-ins of the benchmark.)
+            echo = canceller.echo_heard() if moved or not canceller.ready else False
+        if echo:
+            self.self_interruptions += 1
+            log.info("audio: a barge-in by the agent's own voice (its echo at the mic)")
+        if self.watch.barged_in(self.clock(), echo=echo) and not self.half_duplex:
             self.half_duplex = True
             self._notice(SELF_INTERRUPTION_NOTICE)
 

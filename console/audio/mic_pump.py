@@ -21,8 +21,9 @@ SendAudio = Callable[..., Awaitable[Any]]
 """``session.send_audio``: called as ``send_audio(data)``, and ``send_audio(data, commit=True)``
 to end a push-to-talk turn when no ``commit`` callback is given."""
 Commit = Callable[[], Awaitable[Any]]
-HoldMic = Callable[[], bool]
-"""True while mic audio must not go out: half duplex while the agent's voice may be sounding."""
+HoldMic = Callable[[CapturedChunk], bool]
+"""True for a chunk that must not go out: half duplex while the agent's voice may be sounding,
+or echo the canceller left in it."""
 
 
 class MicPump:
@@ -42,7 +43,7 @@ class MicPump:
         send_audio: SendAudio,
         commit: Commit | None = None,
         *,
-        hold_mic: HoldMic = lambda: False,
+        hold_mic: HoldMic = lambda chunk: False,
         audio_format: str | Mapping[str, Any] | None = "pcm16",
         clock: Clock = time.monotonic,
     ) -> None:
@@ -77,7 +78,7 @@ class MicPump:
         if not item.send:
             self.skipped += 1
             return
-        if self.hold_mic():
+        if self.hold_mic(item):
             self.held += 1
             return
         await self._send(item)

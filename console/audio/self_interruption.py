@@ -40,11 +40,18 @@ class SelfInterruptionWatch:
     def reply_ended(self) -> None:
         self._reply_started = None
 
-    def barged_in(self, now: float) -> bool:
-        """A reply was cut by detected speech. True the first time this looks like a loop."""
+    def barged_in(self, now: float, echo: bool | None = None) -> bool:
+        """A reply was cut by detected speech. True the first time this looks like a loop.
+
+        ``echo``: what the mic heard was judged the agent's own voice (True: counted, however
+        late in the reply) or a person's (False: never counted); None: not judged, counted if
+        early in the reply (an echo barges in early)."""
         self.barge_ins += 1
         started, self._reply_started = self._reply_started, None
-        if self.tripped or started is None or now - started > self.settings.early_s:
+        if self.tripped or echo is False:
+            return False
+        soon = started is not None and now - started <= self.settings.early_s
+        if not (echo or soon):
             return False
         early = self._early
         early.append(now)

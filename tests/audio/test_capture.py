@@ -13,6 +13,7 @@ from console.audio.mic_pump import MicPump
 from console.dsp import FLOOR_DB
 
 from .conftest import tone
+from .test_doubletalk import voice
 
 
 class Sink:
@@ -241,18 +242,39 @@ async def test_half_duplex_holds_the_mic_while_the_agent_plays_and_full_duplex_d
         await audio.aclose()
 
 
-async def test_while_echo_cancellation_learns_the_room_the_mic_waits_for_the_agent() -> None:
+async def test_while_the_agent_plays_its_echo_is_held_and_a_person_talking_over_it_is_not() -> None:
     audio, sink = make_io()
+    canceller = audio.canceller
     try:
-        assert audio.canceller is not None and not audio.canceller.ready
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # nobody playing: sent
-        await until(lambda: len(sink.audio) == 1)
-        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
-        await until(lambda: audio.stats().half_duplex_dropped == 1)
-        audio.canceller.ready = True  # what update() concludes once the echo is seen removed
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
-        await until(lambda: len(sink.audio) == 2)
+        assert canceller is not None and not canceller.ready  # the first reply: nothing learnt
+        agent = voice(1, 3.0).astype(np.int16)
+        audio.playback.feed(agent.tobytes(), "item_a", 0)
+        path = [2400]  # 100 ms through the room, 12 dB down
+        played: list[np.ndarray] = [np.zeros(12_000)]
+
+        async def step(person: np.ndarray | None = None) -> None:
+            played.append(audio.playback.render(480))  # the device takes 20 ms
+            heard = np.concatenate(played)[-480 - path[0] : -path[0]] * 0.25
+            if person is not None:
+                heard = heard + person
+            before = audio.stats().half_duplex_dropped + len(sink.audio)
+            audio.capture.push(np.clip(heard, -32768, 32767).astype(np.int16))
+            await until(lambda: audio.stats().half_duplex_dropped + len(sink.audio) > before)
+
+        for _ in range(25):
+            await step()
+        path[0] = 6000  # the speaker ran dry: everything sounds 150 ms later, AEC3 leaks
+        for _ in range(40):
+            await step()
+        loud = [c for c in sink.audio if np.abs(np.frombuffer(c, "<i2")).max() > 300]
+        assert not loud  # its echo never went out (AEC3 had not learnt the room yet)
+        assert audio.stats().half_duplex_dropped > 0
+        person = voice(2, 0.4)
+        sent = len(sink.audio)
+        for i in range(20):  # a person at -20 dBFS talks over the first reply
+            await step(person[i * 480 : (i + 1) * 480])
+        assert len(sink.audio) - sent >= 15
+        assert audio.playback.pending  # all the while the agent was playing
     finally:
         await audio.aclose()
 
@@ -304,21 +326,41 @@ async def test_early_barge_ins_after_the_speaker_ran_dry_count_toward_half_duple
         await audio.aclose()
 
 
-async def test_after_the_speaker_ran_dry_the_mic_waits_a_moment_while_the_agent_plays() -> None:
-    audio, sink = make_io()
+async def test_a_barge_in_counts_toward_half_duplex_when_the_mic_heard_the_agents_echo() -> None:
+    from console.realtime.model_events import (
+        RealtimeModelAudioEvent,
+        RealtimeModelAudioInterruptedEvent,
+    )
+
+    notices: list[str] = []
+    audio, _sink = make_io(on_notice=notices.append)
     clock = [0.0]
     audio.clock = lambda: clock[0]
+    audio.can_play = True
+    canceller = audio.canceller
     try:
-        assert audio.canceller is not None
-        audio.canceller.ready = True
-        audio.playback.feed(tone(440, 200, amplitude=0.5).tobytes(), "item_a", 0)
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())  # cancelling: sent
-        await until(lambda: len(sink.audio) == 1)
-        audio.playback.device_underflows += 1  # the callback starved, the device ran dry
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
-        await until(lambda: audio.stats().half_duplex_dropped == 1)
-        clock[0] += 1.5  # AEC3 has had its second to find the moved echo path
-        audio.capture.push(tone(440, 20, amplitude=0.05).tobytes())
-        await until(lambda: len(sink.audio) == 2)
+        assert canceller is not None
+        assert not canceller.ready  # AEC3 not trusted yet: what the mic heard decides
+
+        def reply(n: int, person: bool) -> None:
+            clock[0] += 10.0
+            item = f"item_{n}"
+            audio.feed(RealtimeModelAudioEvent(tone(440, 40).tobytes(), "resp", item, 0))
+            agent = voice(10 + n, 1.0)
+            canceller.render(agent.astype(np.int16))
+            heard = np.concatenate((np.zeros(2400), agent[:-2400])) * 0.25
+            if person:
+                heard = heard + voice(50 + n, 1.0)
+            canceller.capture(heard.astype(np.int16))
+            clock[0] += 5.0  # late in the reply: timing alone would call this a person
+            audio.feed(RealtimeModelAudioInterruptedEvent(item_id=item, content_index=0))
+
+        for n in range(4):  # a person cutting in: never counted, however early or late
+            reply(n, person=True)
+        assert not audio.half_duplex and audio.self_interruptions == 0
+        for n in range(4, 7):  # the agent's own voice, let through: counted
+            reply(n, person=False)
+        assert audio.self_interruptions == 3
+        assert audio.half_duplex and notices and "interrupting itself" in notices[-1]
     finally:
         await audio.aclose()

@@ -162,7 +162,12 @@ async def test_interrupt_stops_playback_fast_and_the_tracker_holds_what_was_play
     assert abs(played_ms - final_ms) <= 40, figures
     # Audio that came out after the interrupt: what was still in the device's buffer plus the
     # fade, measured on the recorded signal against what had been heard at that moment.
+    # The device holds two callback periods (40 ms with speakers, where a shorter period runs dry
+    # under load); the fade and timing take the rest of a 15 ms margin.
     heard_at_interrupt_ms = handed_ms - device_wait_ms
-    assert played_ms - heard_at_interrupt_ms <= 40, f"{figures}, device wait {device_wait_ms:.1f}"
+    device_ms = 2 * speaker.playback.period_frames * 1000 / RATE
+    assert played_ms - heard_at_interrupt_ms <= device_ms + 15, (
+        f"{figures}, device wait {device_wait_ms:.1f}"
+    )
     assert late == 10
     assert not speaker.playback.pending

@@ -206,9 +206,11 @@ async def test_interrupt_mid_answer_truncates_at_what_was_really_played(
         assert played_ms < len(answer) / 24 - 500  # it really stopped mid-answer
         # The truncate carried what was really played, within 40 ms.
         assert abs(truncated_ms - played_ms) <= 40, (truncated_ms, played_ms)
-        # And playback stopped within 40 ms of the interrupt: what sounded after it was pressed.
+        # And playback stopped as soon as the device allows: what sounded after the interrupt
+        # is at most the device's two callback periods (40 ms with speakers) and 15 ms more.
         stopped_after = played_ms - (handed_ms - device_wait_ms)
-        assert stopped_after <= 40, (played_ms, handed_ms, device_wait_ms)
+        device_ms = 2 * call.audio.playback.period_frames * 1000 / RATE
+        assert stopped_after <= device_ms + 15, (played_ms, handed_ms, device_wait_ms)
         return None, 0
 
     await clean_take(take)

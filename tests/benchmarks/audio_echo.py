@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from console.audio import AudioIO
+from console.audio.doubletalk import EchoLikeness
 from console.audio.echo import EchoCanceller
 from console.engine import LocalEngine
 from console.realtime import RealtimeAgent, RealtimeRunner
@@ -38,6 +39,8 @@ from tests.audio.conftest import RATE, open_room, pulse_environment, speech_wav
 BARGE_INS = 5
 TURNS = 5
 FIRST_REPLIES = 3
+MISJUDGED: list[int] = []
+"""Per barge-in session: a person's barge-ins judged to be the agent's own voice."""
 VOICE = 32768 * 10 ** (-40 / 20)
 """RMS of a mic chunk that, after echo cancellation, holds a voice (the person at -20 dBFS)."""
 LONG_REPLY = (
@@ -206,6 +209,7 @@ async def _barge_ins(question: Path, room: Any) -> list[float]:
             ms = await _barge_in(call, room, question, 1500)
             if ms is not None:
                 results.append(ms)
+        MISJUDGED.append(call.audio.self_interruptions)
     return results
 
 
@@ -217,18 +221,36 @@ async def _first_reply_barge_ins(question: Path, room: Any) -> list[float]:
             ms = await _barge_in(call, room, question, 500)
             if ms is not None:
                 results.append(ms)
+            MISJUDGED.append(call.audio.self_interruptions)
     return results
 
 
-async def _self_interruptions(room: Any) -> tuple[int, int]:
-    """(speech_started, audio_interrupted) over TURNS replies that nobody talks over: each is
-    the agent's own voice, heard back through the room, taken for the user's."""
+async def _self_interruptions(room: Any) -> tuple[int, int, int, int]:
+    """(speech_started, audio_interrupted, of those judged the agent's own voice, speaker
+    underflows) over TURNS replies that nobody talks over: each interrupt is the agent's own
+    voice, heard back through the room, taken for the user's."""
     async with _call(room) as call:
         for turn in range(1, TURNS + 1):
             await call.session.send_message(f"Tell me about turn number {turn} in detail.")
             await call.until(lambda n=turn: call.count("response.done") >= n)
             await call.settle()
-        return call.count("input_audio_buffer.speech_started"), len(call.interrupted)
+        audio = call.audio
+        return (call.count("input_audio_buffer.speech_started"), len(call.interrupted),
+                audio.self_interruptions, audio.playback.device_underflows)
+
+
+def _judge_cpu(far: np.ndarray) -> float:
+    """CPU (ms) of telling a person from the echo, per second of mic audio judged (it runs
+    only on chunks with sound left after cancelling while the agent may be heard)."""
+    likeness = EchoLikeness()
+    cpu0 = time.process_time()
+    chunks = 0
+    for i in range(0, min(len(far), RATE * 5) - 480, 480):
+        likeness.played(far[i : i + 480].astype(np.int16))
+        likeness.heard((far[i : i + 480] * 0.25).astype(np.int16))
+        likeness.likeness()
+        chunks += 1
+    return (time.process_time() - cpu0) * 1000 / (chunks * 0.02)
 
 
 def figures() -> list[tuple[str, float, str, str]]:
@@ -240,6 +262,8 @@ def figures() -> list[tuple[str, float, str, str]]:
             erle, cpu = _aec(far, delay)
             rows.append((f"AEC ERLE, echo {delay} ms at -12 dB", erle, "dB", "> 25"))
             rows.append((f"AEC CPU, echo {delay} ms", cpu, "ms per s of audio", ""))
+        rows.append(("person-or-echo judge CPU", _judge_cpu(far), "ms per s judged",
+                     "only while sound is left after AEC and the agent plays"))
         with pulse_environment() as pulse:
             room = open_room(pulse)
             try:
@@ -261,12 +285,18 @@ def figures() -> list[tuple[str, float, str, str]]:
         ("barge-ins measured", float(len(times)), "count", f"{BARGE_INS}"),
         ("barge-in in a session's first reply: median", _median(first), "ms", "<= 300"),
         ("first-reply barge-ins measured", float(len(first)), "count", f"{FIRST_REPLIES}"),
+        ("a person's barge-ins judged the agent's own voice", float(sum(MISJUDGED)), "count",
+         "0"),
     ]
-    for delay, (started, interrupted) in selves.items():
+    for delay, (started, interrupted, judged, underflows) in selves.items():
         rows.append((f"self-interruptions in {TURNS} turns, {delay} ms echo at -12 dB",
                      float(interrupted), "count", "0"))
         rows.append((f"own voice taken for speech in {TURNS} turns, {delay} ms echo",
                      float(started), "speech_started", "0"))
+        rows.append((f"  of those judged the agent's own voice, {delay} ms echo",
+                     float(judged), "count", "= self-interruptions"))
+        rows.append((f"  speaker underflows in those {TURNS} turns, {delay} ms echo",
+                     float(underflows), "count", ""))
     return rows
 
 
