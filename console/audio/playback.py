@@ -31,11 +31,6 @@ log = logging.getLogger("console.audio.playback")
 
 FINISHED = -1
 """A report meaning "this item was played to its end" (in place of a sample count)."""
-HEARD_TO_THE_END_MS = 1e-6
-"""Added to a finished item's count: the transport sums the ms of every delta it received and
-the tracker the ms of every device block, so an item played whole can come out a few float ulps
-short of what was received, which reads as "not all heard" and makes the next speech_started
-interrupt (and truncate) a reply that had finished. The transport clamps to what it received."""
 
 
 class Playback(DeviceStream):
@@ -197,7 +192,7 @@ class Playback(DeviceStream):
         if (state["current_item_id"], state["current_item_content_index"]) != key:
             return  # none of it was played (an item without audio)
         rest = received - (state["elapsed_ms"] or 0.0)
-        tracker.on_play_ms(key[0], key[1], max(rest, 0.0) + HEARD_TO_THE_END_MS)
+        tracker.on_play_ms(key[0], key[1], max(rest, 0.0))
 
     # -- audio-thread side --------------------------------------------------------------------
 
