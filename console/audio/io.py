@@ -466,11 +466,11 @@ class AudioIO:
     def _give_up(self, name: str, reason: str) -> None:
         if name == "capture":
             self.can_capture = False
-            self.capture.close()
+            self.capture.abandon()
             self._notice(f"microphone lost: {reason}", error=True)
         else:
             self.can_play = False
-            self.playback.close()
+            self.playback.abandon()
             self.playback.interrupt()
             self._notice(f"speaker lost: {reason}", error=True)
 
@@ -560,8 +560,12 @@ class AudioIO:
         self.playback.close()
         self.can_capture = self.can_play = False
         if self._pa is not None:
-            with contextlib.suppress(Exception):
-                terminate_pyaudio(self._pa)
+            if self.capture.closing or self.playback.closing:
+                # A lost device's stream is stuck closing: terminating would wait on it too.
+                log.warning("audio: a lost device's stream is still closing; PortAudio left open")
+            else:
+                with contextlib.suppress(Exception):
+                    terminate_pyaudio(self._pa)
             self._pa = None
 
     async def aclose(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from .codecs import PCM_RATE
@@ -45,14 +46,36 @@ class DeviceStream:
             return f"{self.direction} device stalled"
         return None
 
+    _closer: threading.Thread | None = None
+
     def close(self) -> None:
         self._stopping = True
         stream, self._stream = self._stream, None
         if stream is None:
             return
+        with quiet_stderr():
+            self._shut(stream)
+
+    def abandon(self) -> None:
+        """Close a stream whose device is gone, without waiting for it: when the sound server
+        itself vanished, PortAudio's stop can block for good, and the caller is the event loop."""
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        self._closer = threading.Thread(
+            target=self._shut, args=(stream,), name=f"rtconsole-{self.direction}-close", daemon=True
+        )
+        self._closer.start()
+
+    @property
+    def closing(self) -> bool:
+        """An abandoned stream is still being closed (PortAudio must not be terminated yet)."""
+        return self._closer is not None and self._closer.is_alive()
+
+    def _shut(self, stream: Any) -> None:
         try:
-            with quiet_stderr():
-                stream.stop_stream()
-                stream.close()
+            stream.stop_stream()
+            stream.close()
         except Exception:
             log.debug("closing the %s stream failed", self.direction, exc_info=True)

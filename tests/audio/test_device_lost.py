@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 
 from console.audio import AudioIO
+from console.audio.stream import DeviceStream
 from console.realtime.model_events import RealtimeModelAudioEvent
 
 from .conftest import PulseServer, start_pulse, tone
@@ -141,3 +143,33 @@ async def test_a_missing_microphone_leaves_the_speaker_and_says_why(pulse: Pulse
         )
     finally:
         await audio.aclose()
+
+
+class _StuckStream:
+    """A PyAudio stream whose stop never returns: what PortAudio does when the sound server it
+    talked to was killed (seen: stop_stream blocked the console's event loop for minutes)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.stopping = threading.Event()
+        self.closed = False
+
+    def stop_stream(self) -> None:
+        self.stopping.set()
+        self.release.wait()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_lost_devices_stream_is_closed_without_blocking_the_caller() -> None:
+    stream = DeviceStream()
+    stuck = _StuckStream()
+    stream._stream = stuck
+    stream.abandon()  # returns although stop_stream is stuck
+    assert stuck.stopping.wait(10), "the stream was never stopped"
+    assert stream.closing and stream.health(0.0) is None
+    stuck.release.set()
+    assert stream._closer is not None
+    stream._closer.join(10)
+    assert stuck.closed and not stream.closing
