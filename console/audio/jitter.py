@@ -133,9 +133,6 @@ class JitterBuffer:
             self._state = "idle"
         return had_audio
 
-    def clear_interrupted(self) -> None:
-        self._interrupted.clear()
-
     def _ready(self) -> bool:
         return self._queued >= self.prebuffer or any(isinstance(e, _End) for e in self._queue)
 

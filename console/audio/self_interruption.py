@@ -37,9 +37,6 @@ class SelfInterruptionWatch:
     def reply_started(self, now: float) -> None:
         self._reply_started = now
 
-    def reply_ended(self) -> None:
-        self._reply_started = None
-
     def barged_in(self, now: float, echo: bool | None = None) -> bool:
         """A reply was cut by detected speech. True the first time this looks like a loop.
 

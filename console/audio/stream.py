@@ -49,18 +49,15 @@ class DeviceStream:
     _closer: threading.Thread | None = None
 
     def close(self) -> None:
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        with quiet_stderr():
-            self._shut(stream)
+        stream = self._detach()
+        if stream is not None:
+            with quiet_stderr():
+                self._shut(stream)
 
     def abandon(self) -> None:
         """Close a stream whose device is gone, without waiting for it: when the sound server
         itself vanished, PortAudio's stop can block for good, and the caller is the event loop."""
-        self._stopping = True
-        stream, self._stream = self._stream, None
+        stream = self._detach()
         if stream is None:
             return
         self._closer = threading.Thread(
@@ -72,6 +69,12 @@ class DeviceStream:
     def closing(self) -> bool:
         """An abandoned stream is still being closed (PortAudio must not be terminated yet)."""
         return self._closer is not None and self._closer.is_alive()
+
+    def _detach(self) -> Any:
+        """The open stream, no longer this object's (health checks stop seeing it)."""
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        return stream
 
     def _shut(self, stream: Any) -> None:
         try:
