@@ -19,13 +19,13 @@ from typing import Any
 from console.dsp import Clock
 
 from . import client_events, session_config
-from .ear import Listening
 from .errors import ProtocolError, error_event, missing_parameter, required
 from .formats import FORMATS, AudioFormat
 from .ids import IdGenerator
 from .input_audio_buffer import InputAudioBuffer
 from .items import decode_audio, normalise_item, public
 from .job_steps import Event, Job
+from .listening import Listening
 from .overrides import make_run
 from .policy import HOLDING_LINE, Output, PolicyInput, decide
 from .response import ResponseRun, response_job

@@ -1,8 +1,8 @@
 """pocketsphinx adapted to the session: a language model built from its agent, fed as audio arrives.
 
-A `Listening` belongs to one connection. Its worker thread owns a pocketsphinx decoder whose
-language model and dictionary are built from the session (vocabulary.py) and rebuilt when a
-session.update changes it. Audio is fed while the user speaks, so when speech stops only the last
+A `Recogniser` owns a pocketsphinx decoder whose language model and dictionary are built from the
+session (vocabulary.py) and rebuilt when a session.update changes it. Audio is fed while the user
+speaks (listening.py runs it on a connection's own thread), so when speech stops only the last
 few frames and the final search remain: the transcript is ready soon after.
 """
 
@@ -13,17 +13,16 @@ import importlib
 import io
 import logging
 import os
-import queue
 import tempfile
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 
 from console.dsp import Samples, lowpass
 
+from .pause import Change, PauseWatch
 from .vocabulary import corpus_for
 
 log = logging.getLogger(__name__)
@@ -32,12 +31,6 @@ RATE = 16000
 _MODELS_KEPT = 8
 # Probability mass the n-grams leave for unseen word sequences (pocketsphinx.lm.ArpaBoLM).
 DISCOUNT = 0.4
-# A pause this long (seconds) after speech, quieter than _QUIET_RATIO of its loudest 20 ms, is
-# taken as the likely end: the transcript is finished then, and finished again if speech resumes.
-PAUSE = 0.3
-_QUIET_RATIO = 10 ** (-25 / 20)
-_FLOOR = 10 ** (-70 / 20)  # quieter than any microphone's noise: digital silence
-_FRAME = RATE // 50
 # Where the live cepstral mean starts before any speech was heard (it adapts within each
 # utterance, and later ones start from the last learnt): the mean over a few espeak-ng voices at
 # their ordinary level, nearer to any voice than the model's generic start.
@@ -205,8 +198,7 @@ class Recogniser:
         self._open = True
         self._resampler: StreamResampler | None = None
         self._pcm = bytearray()  # the utterance so far, to hear again if speech resumes
-        self._peak = 0.0  # the loudest 20 ms so far (RMS)
-        self._quiet = 0  # samples since the last loud 20 ms
+        self._pause = PauseWatch(RATE)
         self._early: str | None = None  # the transcript, finished during a pause
 
     def feed(self, samples: Samples, rate: int) -> None:
@@ -215,29 +207,25 @@ class Recogniser:
         if self._resampler is None or self._resampler.src != rate:
             self._resampler = StreamResampler(rate)
         audio = self._resampler(samples)
-        for start in range(0, len(audio), _FRAME):
-            self._frame(audio[start : start + _FRAME])
+        step = self._pause.frame_samples
+        for start in range(0, len(audio), step):
+            self._frame(audio[start : start + step])
 
     def _frame(self, audio: Samples) -> None:
         pcm = to_pcm(audio)
         self._pcm += pcm
-        level = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-        loud = level > max(self._peak * _QUIET_RATIO, _FLOOR)
-        self._peak = max(self._peak, level)
-        self._quiet = 0 if loud else self._quiet + len(audio)
-        if self._early is not None:
-            if not loud:
-                return  # more of the pause: the transcript stands
+        change = self._pause.frame(audio)
+        if change is Change.RESUMED:
             # Speech again after a pause that looked like the end: hear the whole utterance anew.
             self._early = None
             self._decoder.start_utt()
             self._decoder.process_raw(bytes(self._pcm), False, False)
-            return
-        self._decoder.process_raw(pcm, False, False)
-        if self._quiet >= PAUSE * RATE and self._peak > _FLOOR:
-            # Speech has most likely ended (the VAD will say so after its own, longer wait): the
-            # final search runs now, so the transcript is ready when the VAD's end arrives.
-            self._early = self._finish()
+        elif self._early is None:
+            self._decoder.process_raw(pcm, False, False)
+            if change is Change.PAUSED:
+                # Speech has most likely ended (the VAD will say so after its own, longer wait):
+                # the final search runs now, so the transcript is ready when the VAD's end arrives.
+                self._early = self._finish()
 
     def _finish(self) -> str:
         self._decoder.end_utt()
@@ -259,64 +247,3 @@ class Recogniser:
         self.begin()
         self.feed(samples, rate)
         return self.end()
-
-
-class Listening:
-    """One connection's recogniser on its own thread; every method returns at once."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="rtconsole-ear", daemon=True)
-        self._thread.start()
-
-    def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
-        """Expect what callers of this agent say (the session's instructions and tools)."""
-        self._queue.put(("adapt", instructions, tools))
-
-    def begin(self) -> None:
-        self._queue.put(("begin",))
-
-    def feed(self, samples: Samples, rate: int) -> None:
-        self._queue.put(("feed", samples, rate))
-
-    def end(self) -> Future[str]:
-        """The utterance's transcript ("" when nothing was recognised)."""
-        done: Future[str] = Future()
-        self._queue.put(("end", done))
-        return done
-
-    def cancel(self) -> None:
-        self._queue.put(("end", None))
-
-    def hear(self, samples: Samples, rate: int) -> Future[str]:
-        """A whole clip (audio that arrived in one piece)."""
-        self.begin()
-        self.feed(samples, rate)
-        return self.end()
-
-    def close(self) -> None:
-        self._queue.put(None)
-
-    def _run(self) -> None:
-        recogniser = Recogniser()
-        warned = False
-        while (command := self._queue.get()) is not None:
-            kind = command[0]
-            done: Future[str] | None = command[1] if kind == "end" else None
-            try:
-                if kind == "adapt":
-                    recogniser.adapt(command[1], command[2])
-                elif kind == "begin":
-                    recogniser.begin()
-                elif kind == "feed":
-                    recogniser.feed(command[1], command[2])
-                else:
-                    text = recogniser.end()
-                    if done is not None:
-                        done.set_result(text)
-            except Exception as exc:  # a broken model must cost a transcript, not the session
-                if not warned:
-                    log.warning("pocketsphinx failed: %s", exc)
-                warned = True
-                if done is not None and not done.done():
-                    done.set_result("")

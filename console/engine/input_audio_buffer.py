@@ -6,11 +6,11 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from .audio_input import IdleTimeout, InputAudio
-from .ear import Listening
 from .errors import ProtocolError
 from .formats import AudioFormat
 from .ids import IdGenerator
 from .job_steps import Emit, Event, Job, Transcribe
+from .listening import Listening
 from .scenario import ScenarioCursor
 from .store import ItemStore
 from .text_pieces import split_deltas

@@ -117,8 +117,9 @@ class LocalEngine:
     """An offline server speaking the OpenAI Realtime GA protocol on ws://host:port/v1/realtime.
 
     Each connection is its own conversation. Beyond the documented arguments, `transcriber`
-    ("auto", "pocketsphinx", "placeholder"), `seed` (deterministic ids), `pace` (times faster than
-    real time that audio is streamed after a short burst; None for as fast as possible),
+    ("auto", "whisper", "pocketsphinx", "placeholder"), `seed` (deterministic ids), `pace`
+    (times faster than real time that audio is streamed after a short burst; None for as fast
+    as possible),
     `chunk_ms` (audio per delta) and `max_message_bytes` tune it for tests and benchmarks.
     `holding_line` is said before a call to a tool whose description says it needs approval
     (None: say nothing and go straight to the call).

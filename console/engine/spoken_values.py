@@ -83,7 +83,10 @@ def spoken_number(n: int) -> str:
     return str(n)
 
 
-_TOKEN = re.compile(r"(?<![\w.])\$?\d+(?:[.,]\d+)*(?![A-Za-z])|[A-Za-z]+(?:['\u2019][a-z]+)?")
+# A number ("42", "$1,500", "3.5": one decimal point at most) or a word.
+_TOKEN = re.compile(
+    r"(?<![\w.])\$?\d+(?:,\d{3})*(?:\.\d+)?(?![A-Za-z])|[A-Za-z]+(?:['\u2019][a-z]+)?"
+)
 
 
 def number_spans(text: str) -> list[tuple[int, int, float, int]]:
@@ -159,7 +162,8 @@ def numbers(text: str) -> list[tuple[int, float]]:
 
 def spelled_codes(text: str) -> list[tuple[int, int, str]]:
     """(start, end, code) of each code spelled out: "A B twelve" -> "AB12", "x y four two" ->
-    "XY42". A code has two or more letters, or a letter and a number."""
+    "XY42". A code has two or more letters, or a letter and a number. Codes written as one word
+    of letters and digits ("KM7", "L-25", as a recogniser may write them) count too, as written."""
     runs = {start: (end, value, n) for start, end, value, n in number_spans(text)}
     out: list[tuple[int, int, str]] = []
     pieces: list[str] = []
@@ -204,7 +208,18 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
         close()
         pieces, strong, letters, begin, end = [], 0, 0, -1, -1
     close()
-    return out
+    written = [
+        (m.start(), m.end(), m.group())
+        for m in _WRITTEN_CODE.finditer(text)
+        if all(m.end() <= a or m.start() >= b for a, b, _ in out)
+    ]
+    return sorted(out + written)
+
+
+# One word of letters and digits, both present: "KM7", "L-25", "ab12"; not "10th" or "5pm".
+_WRITTEN_CODE = re.compile(
+    r"\b(?!\d+(?:st|nd|rd|th|am|pm)\b)(?=[A-Za-z-]*\d)(?=[\d-]*[A-Za-z])[A-Za-z\d]+(?:-[A-Za-z\d]+)*\b"
+)
 
 
 _SOUNDEX = {

@@ -1,4 +1,4 @@
-"""Speech to text for committed input audio: pocketsphinx when importable, else a placeholder."""
+"""Speech to text for input audio: Whisper or pocketsphinx when installed, else a placeholder."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import importlib
 import importlib.util
 import logging
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
 from console.dsp import Samples
 
-from .ear import Listening, Recogniser
+from .ear import Recogniser
+from .listening import Listening, Recognising
+from .whisper import WhisperRecogniser
+from .whisper import available as whisper_available
 
 log = logging.getLogger(__name__)
 
@@ -44,42 +48,64 @@ class PlaceholderTranscriber:
         return placeholder(len(samples) / rate)
 
 
-class PocketSphinxTranscriber:
-    """pocketsphinx's bundled US English acoustic model with a language model built from the
-    session (ear.py); `listen` gives a connection its own streaming recogniser."""
+class Recognisers:
+    """A transcriber made of synchronous recognisers: one per connection, each on its own
+    thread, and one shared for clips heard without a session's vocabulary."""
 
-    name = "pocketsphinx"
-    _shared: Recogniser | None = None
-    _lock = threading.Lock()
+    def __init__(self, name: str, recogniser: Callable[[], Recognising]) -> None:
+        self.name, self.recogniser = name, recogniser
+        self._shared: Recognising | None = None
+        self._lock = threading.Lock()
 
     def transcribe(self, samples: Samples, rate: int) -> str:
-        """A clip heard without a session's vocabulary (everyday words, numbers, codes)."""
         with self._lock:
             try:
-                if PocketSphinxTranscriber._shared is None:
-                    PocketSphinxTranscriber._shared = Recogniser()
-                return PocketSphinxTranscriber._shared.clip(samples, rate)
+                if self._shared is None:
+                    self._shared = self.recogniser()
+                self._shared.begin()
+                self._shared.feed(samples, rate)
+                return self._shared.end()
             except Exception as exc:  # a broken model must not take the session down
-                log.warning("pocketsphinx failed: %s", exc)
+                log.warning("%s failed: %s", self.name, exc)
                 return ""
 
     def listen(self) -> Listening:
-        return Listening()
+        return Listening(self.recogniser, self.name)
 
     def warm_up(self) -> None:
-        """Read the dictionary and build the everyday model now, not on the first spoken turn."""
+        """Load the model now, not on the first spoken turn."""
         self.transcribe(np.zeros(0, dtype=np.float32), 16000)
 
 
+def whisper_transcriber() -> Recognisers:
+    """Whisper base (whisper.py): any phrasing, steered by the session's tools."""
+    return Recognisers("whisper", WhisperRecogniser)
+
+
+def pocketsphinx_transcriber() -> Recognisers:
+    """pocketsphinx's bundled US English acoustic model with a language model built from the
+    session (ear.py)."""
+    return Recognisers("pocketsphinx", Recogniser)
+
+
+_KINDS = ("auto", "whisper", "pocketsphinx", "placeholder")
+
+
 def make_transcriber(kind: str = "auto") -> Transcriber:
-    """ "auto": pocketsphinx if importable, else the placeholder; "pocketsphinx" insists."""
-    if kind not in ("auto", "pocketsphinx", "placeholder"):
-        raise ValueError(
-            f"unknown transcriber {kind!r}: expected auto, pocketsphinx or placeholder"
-        )
-    if kind != "placeholder":
+    """ "auto": Whisper if installed, else pocketsphinx, else the placeholder; a named one
+    insists on being installed."""
+    if kind not in _KINDS:
+        raise ValueError(f"unknown transcriber {kind!r}: expected {', '.join(_KINDS)}")
+    if kind in ("auto", "whisper"):
+        if whisper_available():
+            return whisper_transcriber()
+        if kind == "whisper":
+            raise RuntimeError(
+                "Whisper is not installed (pip install 'rtconsole[speech]' installs it)"
+            )
+    if kind in ("auto", "pocketsphinx"):
         if importlib.util.find_spec("pocketsphinx") is not None:
-            return PocketSphinxTranscriber()
+            return pocketsphinx_transcriber()
         if kind == "pocketsphinx":
             raise RuntimeError("pocketsphinx is not installed (pip install pocketsphinx)")
     return PlaceholderTranscriber()

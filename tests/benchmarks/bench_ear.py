@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import random
+import re
 import statistics
 import subprocess
 import time
@@ -21,7 +23,7 @@ import numpy as np
 
 from console.dsp import resample
 from console.engine import LocalEngine
-from console.engine.ear import Recogniser
+from console.engine.transcribe import Recognisers, make_transcriber
 from console.engine.voice import parse_wav
 from console.realtime.handoffs import realtime_handoff
 from console.realtime.wire_client import session_tools
@@ -35,6 +37,9 @@ VOICES = (
     ("en-gb-x-rp", "f4", 140),
 )
 PHRASES = 24
+# The recogniser measured: the engine's own choice (Whisper when installed); RTCONSOLE_EAR names
+# another ("pocketsphinx") to compare.
+EAR = os.environ.get("RTCONSOLE_EAR", "auto")
 SEED = 20261130
 
 _CITIES = ("Paris", "Tokyo", "Berlin", "Madrid", "Chicago", "Sydney", "Dublin", "Lisbon", "Seattle")
@@ -125,9 +130,44 @@ def speak(text: str, voice: tuple[str, str, int]) -> np.ndarray:
     return resample(samples, rate, 24000)
 
 
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def normalised(text: str) -> list[str]:
+    """Words as a WER counts them, on both sides alike (as Whisper's English normaliser does):
+    lower case, no punctuation, numbers as digits ("forty two", "42"), "$20" as "20 dollars",
+    codes as letters and a number ("AB12", "a b twelve": "a b 12")."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"\$(\d+)(?:\.00?)?\b", r"\1 dollars", text)
+    text = re.sub(r"\b([a-z]{1,3})(\d+)\b", lambda m: " ".join(m[1]) + " " + m[2], text)
+    words = re.findall(r"[a-z']+|\d+", text)
+    out: list[str] = []
+    for word in words:
+        if word in _UNITS:
+            unit = _UNITS.index(word)
+            if (
+                out
+                and unit < 10
+                and out[-1].isdigit()
+                and out[-1].endswith("0")
+                and len(out[-1]) == 2
+            ):
+                out[-1] = str(int(out[-1]) + unit)  # "forty" "two" -> 42
+            else:
+                out.append(str(unit))
+        elif word in _TENS:
+            out.append(str(20 + 10 * _TENS.index(word)))
+        else:
+            out.append(word)
+    return out
+
+
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(word edits, reference words)."""
-    ref, hyp = reference.lower().split(), hypothesis.lower().replace("-", " ").split()
+    """(word edits, reference words), after `normalised`."""
+    ref, hyp = normalised(reference), normalised(hypothesis)
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         prev, row[0] = row[0], i
@@ -243,7 +283,7 @@ async def _one(engine: LocalEngine, request: Request, speech: np.ndarray) -> Hea
 
 async def _run_all(items: list[tuple[Request, np.ndarray]], verbose: bool) -> list[Heard]:
     out = []
-    async with LocalEngine(voice="espeak", transcriber="pocketsphinx", pace=1.0) as engine:
+    async with LocalEngine(voice="espeak", transcriber=EAR, pace=1.0) as engine:
         for request, speech in items:
             heard = await _one(engine, request, speech)
             if verbose:
@@ -257,15 +297,19 @@ async def _run_all(items: list[tuple[Request, np.ndarray]], verbose: bool) -> li
 def _rtf(items: list[tuple[Request, np.ndarray]]) -> float:
     """CPU seconds of recognition per second of speech, with each agent's vocabulary."""
     agents = {a.name: a for a in _all_agents()}
+    ear = make_transcriber(EAR)
+    assert isinstance(ear, Recognisers)
     cpu = audio = 0.0
     for request, speech in items:
-        recogniser = Recogniser()
+        recogniser = ear.recogniser()
         agent = agents[request.agent]
         recogniser.adapt(
             str(agent.instructions),
             session_tools(agent.tools, [realtime_handoff(h) for h in agent.handoffs]),
         )
-        recogniser.clip(speech[:2400], 24000)  # builds the decoder outside the timing
+        recogniser.begin()  # builds the decoder outside the timing
+        recogniser.feed(speech[:2400], 24000)
+        recogniser.end()
         started = time.process_time()
         recogniser.begin()
         for i in range(0, len(speech), 480):

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from console.engine.ear import Recogniser
+from console.engine.listening import Recognising
 from console.engine.policy import Call, Heard, PolicyInput, Say, default_policy
 from console.engine.routing import AgentMap
+from console.engine.transcribe import Recognisers, make_transcriber
 from console.realtime.handoffs import realtime_handoff
 from console.realtime.wire_client import session_tools
 
@@ -168,15 +169,15 @@ def judge(request: Request, output: list[dict[str, Any]]) -> str:
     return "asked" if not calls else "wrong"
 
 
-def hear_all(items: list[tuple[Request, np.ndarray]]) -> list[str]:
+def hear_all(items: list[tuple[Request, np.ndarray]], ear: Recognisers) -> list[str]:
     """Each request's transcript, by a recogniser adapted to its agent (after Triage's)."""
     agents = {a.name: a for a in _all_agents()}
-    recognisers: dict[str, Recogniser] = {}
+    recognisers: dict[str, Recognising] = {}
     heard = []
     for request, speech in items:
         recogniser = recognisers.get(request.agent)
         if recogniser is None:
-            recogniser = recognisers[request.agent] = Recogniser()
+            recogniser = recognisers[request.agent] = ear.recogniser()
             if request.agent != "Triage":
                 triage = agents["Triage"]
                 recogniser.adapt(str(triage.instructions), _tools(triage))
@@ -190,8 +191,9 @@ def hear_all(items: list[tuple[Request, np.ndarray]]) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    """`-q` summary only; `--rounds N` more requests; `--save F` / `--load F` keep the transcripts
-    in a JSON file, to try policy changes without hearing the clips again."""
+    """`-q` summary only; `--rounds N` more requests; `--ear whisper|pocketsphinx` (default: the
+    engine's own choice); `--save F` / `--load F` keep the transcripts in a JSON file, to try
+    policy changes without hearing the clips again."""
     verbose = "-q" not in argv
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else ROUNDS
     chosen = requests(rounds=rounds)
@@ -201,7 +203,9 @@ def main(argv: list[str]) -> None:
             heard = json.load(f)
     else:
         items = [(r, speak(r.text, voice_of(i))) for i, r in enumerate(chosen)]
-        heard = hear_all(items)
+        ear = make_transcriber(argv[argv.index("--ear") + 1] if "--ear" in argv else "auto")
+        assert isinstance(ear, Recognisers), "no recogniser installed"
+        heard = hear_all(items, ear)
     if "--save" in argv:
         with open(argv[argv.index("--save") + 1], "w", encoding="utf-8") as f:
             json.dump(heard, f)

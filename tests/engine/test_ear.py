@@ -12,9 +12,10 @@ import pytest
 
 from console.engine import LocalEngine
 from console.engine.conversation import Conversation
-from console.engine.ear import Listening, Recogniser
+from console.engine.ear import Recogniser
+from console.engine.listening import Listening
 from console.engine.policy import HOLDING_LINE
-from console.engine.transcribe import PocketSphinxTranscriber
+from console.engine.transcribe import pocketsphinx_transcriber
 
 from .support import Client, chunks, drive, silence_pcm, speech_pcm, tone
 from .test_routing import BILLING, TRIAGE
@@ -145,7 +146,7 @@ class _Recording(Listening):
     """A real Listening that also notes when audio was handed to it."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(Recogniser, "pocketsphinx")
         self.fed_ms = 0.0
 
     def feed(self, samples: Any, rate: int) -> None:
@@ -170,7 +171,7 @@ def test_speech_is_recognised_while_it_arrives() -> None:
     assert stopped, "the VAD found the end of the speech"
     # Nearly all of the speech was with the recogniser before the turn ended.
     assert fed_before_stop >= len(speech) / 48 - 100
-    events = drive(conv, transcriber=PocketSphinxTranscriber())
+    events = drive(conv, transcriber=pocketsphinx_transcriber())
     listening.close()
     heard = next(
         e for e in events if e["type"] == "conversation.item.input_audio_transcription.completed"

@@ -37,6 +37,8 @@ BOOKING = {
         ("twelve three", [12, 3]),
         ("$35.50 and 7", [35.5, 7]),
         ("a couple of them", [2]),
+        ("$1,500 now", [1500]),
+        ("Refund $90.00.00.25.", [90]),  # a recogniser's odd digits: one number, no crash
     ],
 )
 def test_number_words_and_digits(text: str, values: list[float]) -> None:
@@ -49,6 +51,14 @@ def test_spelled_codes() -> None:
     assert [c for _, _, c in spelled_codes("k nine")] == ["K9"]
     # An article before a word is not a code, nor is a lone letter.
     assert spelled_codes("I want a refund of twenty dollars") == []
+
+
+def test_codes_written_as_one_word() -> None:
+    # As a recogniser (or a caller) writes them: letters and digits together.
+    assert [c for _, _, c in spelled_codes("the reference is KM7.")] == ["KM7"]
+    assert [c for _, _, c in spelled_codes("order L-25 and a b twelve")] == ["L25", "AB12"]
+    # Ordinals, clock times and amounts are no codes.
+    assert spelled_codes("on the 10th at 5pm, $25") == []
 
 
 def test_numbers_are_said_as_a_caller_says_them() -> None:

