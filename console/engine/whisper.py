@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import re
 import threading
 from importlib import resources
@@ -27,8 +26,6 @@ from console.dsp import Resampler, Samples
 from .pause import Change, PauseWatch
 from .spoken_values import identifier_words
 from .vocabulary import value_kind
-
-log = logging.getLogger(__name__)
 
 RATE = 16000  # Whisper hears 16 kHz
 # The wheels holding the model: (package, files in its data folder).
@@ -44,9 +41,9 @@ _TAIL = 3 * RATE
 _TOKENS_PER_SECOND = 8
 _MIN_TOKENS = 16
 # Below this mean log-probability per token the decoder was guessing: on hiss, hum or a tone it
-# makes up a sentence (often from the prompt: "Get weather."), with about -2 to -5; words score
-# above -1.
-_GUESSING = -1.2
+# makes up a sentence (often from the prompt: "Get weather."), with about -2.2 to -5; words in
+# the hardest espeak-ng voices score about -1.4, most above -1.
+_GUESSING = -1.8
 _PROMPT_TOKENS = 100
 
 
@@ -80,7 +77,9 @@ class _Model:
             "whisper-base",
             device="cpu",
             compute_type="int8",
-            intra_threads=2,
+            # One thread: a request's decode takes 100-200 ms on it, as fast as on two when
+            # anything else runs, and leaves a core to the audio callbacks and the console.
+            intra_threads=1,
             files={"model.bin": model, **files},
         )
         del model
@@ -128,7 +127,11 @@ class _Model:
         text = self.tokenizer.decode(tokens).strip()
         if result.scores[0] < _GUESSING:
             return ""
-        return without_repeats(text)
+        return _HYPHENED_CODE.sub(r"\1\2", without_repeats(text))
+
+
+# A code the decoder wrote with a hyphen ("JW-25") was said as letters and a number: "JW25".
+_HYPHENED_CODE = re.compile(r"\b([A-Z]{1,3})-(\d+)\b")
 
 
 def without_repeats(text: str) -> str:
@@ -136,7 +139,8 @@ def without_repeats(text: str) -> str:
     sentences = re.split(r"(?<=[.?!])\s+", text)
     kept: list[str] = []
     for sentence in sentences:
-        if kept and _bare(sentence) == _bare(kept[-1]):
+        # The same sentence again, or again until the token limit cut it short.
+        if kept and _bare(kept[-1]).startswith(_bare(sentence)):
             continue
         kept.append(sentence)
     return " ".join(kept)

@@ -156,6 +156,8 @@ def test_a_sentence_said_over_and_over_is_said_once() -> None:
     assert without_repeats("Hello there. Hello there. Hello there.") == "Hello there."
     assert without_repeats("Stop. Stop? Go.") == "Stop. Go."
     assert without_repeats("one two two three") == "one two two three"
+    # Said again until the token limit cut it short.
+    assert without_repeats("Is it cold in Oslo? Is it cold in") == "Is it cold in Oslo?"
 
 
 def test_auto_prefers_whisper_and_a_named_ear_must_be_installed(
