@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from console.dsp import resample
 from console.engine import LocalEngine
 from console.engine import transcribe as transcribe_module
 from console.engine.transcribe import make_transcriber
-from console.engine.whisper import WhisperRecogniser, prompt_for, without_repeats
+from console.engine.whisper import (
+    WhisperRecogniser,
+    _joined_model,
+    _Model,
+    _model_files,
+    prompt_for,
+    without_repeats,
+)
 
 from .support import Client, chunks, silence_pcm, speech_pcm
 from .test_ear import RESEARCH_TOOL, _say, _transcript
@@ -177,3 +186,29 @@ async def test_the_transcript_event_carries_whisper_s_text(whisper_engine: Local
     events = await _say(client, [], "hello, thank you very much")
     await client.close()
     assert _transcript(events) == "Hello, thank you very much."  # as Whisper writes it
+
+
+def test_the_model_is_joined_once_into_a_private_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = _joined_model()
+    assert folder is not None and folder.is_relative_to(tmp_path)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    files = _model_files()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
+    assert (folder / "model.bin").read_bytes() == files["model.bin"]
+    written = (folder / "model.bin").stat().st_mtime_ns
+    assert _joined_model() == folder
+    assert (folder / "model.bin").stat().st_mtime_ns == written  # not written again
+
+
+def test_a_cache_that_cannot_be_written_leaves_the_model_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert _joined_model() is None
+    speech = resample(_samples(speech_pcm("what is the weather in Paris")), 24000, 16000)
+    assert "weather" in _Model().transcribe(speech, []).lower()
