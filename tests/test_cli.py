@@ -324,14 +324,29 @@ def test_no_devices_in_a_real_terminal_shows_text_mode_and_no_native_noise(
 def test_a_named_device_that_is_not_there_lists_the_devices(
     pulse: PulseServer, flag: str, value: str, direction: str
 ) -> None:
-    from console.audio.devices import list_devices
+    from console.audio.pulse import list_pulse_devices
 
     result = rtconsole(flag, value, env=pulse.env)
     line = assert_one_line_error(result, flag, value, f"{direction} devices:", "rtconsole devices")
-    there = [d for d in list_devices() if d.supports(direction)]  # type: ignore[arg-type]
+    # The sound server's sources or sinks, as `rtconsole devices` names them.
+    there = list_pulse_devices(direction)  # type: ignore[arg-type]
     assert there, "the null sink gives devices in both directions"
     for device in there:
-        assert repr(device.name) in line
+        assert f"{device.index} {device.label!r}" in line
+
+
+def test_devices_named_as_the_sound_server_names_them_pass_the_check(
+    pulse: PulseServer,
+) -> None:
+    from console.audio.pulse import list_pulse_devices
+    from console.cli import build_parser
+    from console.launch.console_app import check_choices, settings_from
+
+    source = next(d for d in list_pulse_devices("input"))
+    sink = next(d for d in list_pulse_devices("output"))
+    for spec in ((source.description, sink.description), (source.name, sink.name)):
+        args = build_parser().parse_args(["--input-device", spec[0], "--output-device", spec[1]])
+        check_choices(settings_from(args), args)  # no error: the stream opens these
 
 
 def test_a_named_device_with_no_devices_at_all_is_an_error(tmp_path: Path) -> None:
