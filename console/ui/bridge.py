@@ -271,6 +271,7 @@ class SessionBridge:
         self._frame_interval = frame_interval
         self._deltas_posted = float("-inf")
         self._turn_mark: float | None = None
+        self._held_at: float | None = None  # when a tool began to run or wait for approval
         self.audio_clock: Callable[[], float | None] | None = None
         """Mic audio sent so far in ms (the audio layer's), to place the end of the user's
         speech in time from the server's ``audio_end_ms``; None in text mode."""
@@ -340,7 +341,24 @@ class SessionBridge:
     def mark_turn_start(self) -> None:
         """A response is awaited from now (input ended, or a tool's output went back): start
         the latency clock."""
-        self._turn_mark = self._timer()
+        self._turn_mark, self._held_at = self._timer(), None
+
+    def _hold_clock(self) -> None:
+        """A tool runs or waits for the operator: that time is not the agent's latency."""
+        if self._turn_mark is not None and self._held_at is None:
+            self._held_at = self._timer()
+
+    def _resume_clock(self) -> None:
+        """A tool's output went back. The turn's clock goes on from where the user's input
+        ended, leaving the tool's run and the approval wait out; when the tool's start went
+        unseen, the new response is timed from now, never with the operator's wait in it."""
+        if self._turn_mark is None:
+            return  # the turn's first output came already (a holding line): its figure stands
+        if self._held_at is not None:
+            self._turn_mark += self._timer() - self._held_at
+            self._held_at = None
+        else:
+            self.mark_turn_start()
 
     def input_ended(self) -> None:
         """The user's input ended now (text sent, push-to-talk released, audio committed): the
@@ -401,7 +419,7 @@ class SessionBridge:
     def _first_output(self, kind: str) -> None:
         if self._turn_mark is not None:
             elapsed = (self._timer() - self._turn_mark) * 1000.0
-            self._turn_mark = None
+            self._turn_mark = self._held_at = None
             self.post(self.LatencyMeasured(elapsed, kind))
 
     # -- translation -----------------------------------------------------------------------------
@@ -468,16 +486,17 @@ class SessionBridge:
                 self.agent = agent_name(target)
                 self.post(self.HandoffTaken(agent_name(source), self.agent))
             case ev.RealtimeToolStart(agent=agent, tool=tool, arguments=arguments, call_id=call):
+                self._hold_clock()
                 self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
                 self.refresh_approvals()
             case ev.RealtimeToolEnd(agent=agent, tool=tool, output=output, call_id=call):
                 self.post(self.ToolEnded(agent_name(agent), tool_name(tool), str(output), call))
                 self.refresh_approvals()
-                # The output starts a new response: time that one, not the operator's wait.
-                self.mark_turn_start()
+                self._resume_clock()
             case ev.RealtimeToolApprovalRequired(
                 agent=agent, tool=tool, arguments=arguments, call_id=call
             ):
+                self._hold_clock()
                 self.post(self.ApprovalRequested(
                     agent_name(agent), tool_name(tool), arguments, str(call)
                 ))

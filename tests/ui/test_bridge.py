@@ -133,6 +133,43 @@ def test_after_a_tool_the_latency_of_the_new_response_leaves_out_the_approval_wa
     assert abs(latency.milliseconds - 200.0) < 1e-6
 
 
+def test_a_turn_s_latency_runs_from_the_user_s_input_leaving_the_tool_out() -> None:
+    bridge, posted, clock = make()
+    clock.now = 10.0
+    bridge.mark_turn_start()  # the user asked the weather; the first response is a call
+    clock.now = 10.3
+    bridge.handle(ev.RealtimeToolStart(TRIAGE, refund_order, "{}", INFO, call_id="c1"))
+    clock.now = 10.33  # the tool ran 30 ms
+    bridge.handle(ev.RealtimeToolEnd(TRIAGE, refund_order, "done", INFO, call_id="c1"))
+    clock.now = 10.4
+    bridge.handle(delta("It is sunny"))  # the follow-up's first words: 70 ms after the output
+    [latency] = [m for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
+    assert abs(latency.milliseconds - 370.0) < 1e-6
+
+
+def test_an_approval_wait_is_left_out_and_a_holding_line_s_figure_stands() -> None:
+    bridge, posted, clock = make()
+    clock.now = 10.0
+    bridge.mark_turn_start()
+    clock.now = 10.2
+    bridge.handle(ev.RealtimeToolApprovalRequired(TRIAGE, refund_order, "c1", "{}", INFO))
+    clock.now = 40.0  # approved half a minute later
+    bridge.handle(ev.RealtimeToolStart(TRIAGE, refund_order, "{}", INFO, call_id="c1"))
+    bridge.handle(ev.RealtimeToolEnd(TRIAGE, refund_order, "done", INFO, call_id="c1"))
+    clock.now = 40.1
+    bridge.handle(delta("Refunded"))
+    clock.now = 50.0
+    bridge.mark_turn_start()  # the next turn: a holding line comes first, then a tool
+    clock.now = 50.15
+    bridge.handle(delta("One moment"))
+    bridge.handle(ev.RealtimeToolApprovalRequired(TRIAGE, refund_order, "c2", "{}", INFO))
+    clock.now = 60.0
+    bridge.handle(ev.RealtimeToolEnd(TRIAGE, refund_order, "done", INFO, call_id="c2"))
+    bridge.handle(delta("Done"))
+    figures = [m.milliseconds for m in posted if isinstance(m, SessionBridge.LatencyMeasured)]
+    assert [round(f) for f in figures] == [300, 150]
+
+
 def test_every_event_goes_straight_to_the_audio_sink() -> None:
     received: list[Any] = []
     bridge = SessionBridge(lambda m: None, audio_sink=received.append)
