@@ -395,6 +395,7 @@ class Conversation:
             self.store.transcripts,
             agents=self.agents,
             holding_line=self.holding_line,
+            truncated=self.store.truncated,
         )
         return decide(inp, self.cursor)
 

@@ -11,7 +11,7 @@ from .arguments import extract_arguments
 from .meanings import evidence, names_agent
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
-from .spoken_values import identifier_words
+from .spoken_values import identifier_words, tokens
 from .vocabulary import KNOWN_VALUES, PLACES, value_kind
 
 GREETING = "Hello! This is the rtconsole local engine. Say or type something and I will answer."
@@ -60,6 +60,7 @@ class Heard:
     text: str = ""
     tool_name: str = ""
     request: str = ""  # for "tool": what the user asked before the call
+    cut_in: bool = False  # for "user": said over a reply, which was cut short for it
 
 
 @dataclass
@@ -70,6 +71,7 @@ class PolicyInput:
     transcripts: dict[str, str] = field(default_factory=dict)  # item id -> what the engine heard
     agents: AgentMap = field(default_factory=AgentMap)  # the other agents' tools, as learnt
     holding_line: str | None = HOLDING_LINE
+    truncated: set[str] = field(default_factory=set)  # ids of replies the client cut short
 
 
 def message_text(item: dict[str, Any], transcripts: dict[str, str]) -> str:
@@ -107,7 +109,12 @@ def latest_input(inp: PolicyInput) -> Heard:
             # A response asked for while a call runs (a holding message): not a new request.
             return Heard("pending", "", str(item.get("name", "")))
         if item.get("type") == "message" and item.get("role") == "user":
-            return Heard("user", message_text(item, inp.transcripts))
+            before = inp.items[index - 1] if index else {}
+            # A reply the server cancelled, or one the client truncated where playback stopped.
+            cut_in = before.get("role") == "assistant" and (
+                before.get("status") == "incomplete" or before.get("id") in inp.truncated
+            )
+            return Heard("user", message_text(item, inp.transcripts), cut_in=cut_in)
     return Heard("none")
 
 
@@ -338,6 +345,10 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     if scores and scores[0] >= ASK:
         # Two actions weigh the same: ask which one rather than guess.
         return [_offer(functions)]
+    if heard.cut_in and len(tokens(text)) <= 2:
+        # A word or two said over a reply, asking for nothing there is to do: most likely
+        # "stop", "wait" or "no" heard through the reply's echo. Silence, as for "stop".
+        return []
     return [Say(echo_sentence(heard.text))]
 
 

@@ -60,6 +60,30 @@ def test_stop_gets_no_reply_at_all() -> None:
     assert _decide("stop the refund of order 42, 5 dollars", BILLING) != []
 
 
+def test_a_word_said_over_a_reply_that_it_cut_short_gets_silence() -> None:
+    cut = {
+        "type": "message", "role": "assistant", "status": "incomplete",
+        "content": [{"type": "output_audio", "transcript": "The weather in Oslo is"}],
+    }
+    finished = {**cut, "status": "completed"}
+
+    def after(reply: dict[str, Any], text: str) -> list[Any]:
+        return decide(PolicyInput([reply, _user(text)], TRIAGE), ScenarioCursor(None))
+
+    # "stop" heard through the reply's echo as something else: no "You said" back.
+    assert after(cut, "Tau.") == []
+    assert after(cut, "no way") == []
+    # Said after a reply that finished, the same words are a turn of their own; unless the
+    # client truncated that reply where its playback stopped.
+    assert after(finished, "Tau.") == [Say('You said: "Tau."')]
+    played = {**finished, "id": "a1"}
+    truncated = PolicyInput([played, _user("Tau.")], TRIAGE, truncated={"a1"})
+    assert decide(truncated, ScenarioCursor(None)) == []
+    # A request that cuts in is still acted on.
+    [call] = after(cut, "what is the weather in Rome")
+    assert isinstance(call, Call) and call.name == "get_weather"
+
+
 def test_holding_line_before_a_call_that_needs_approval() -> None:
     said, call = _decide("refund order 42, 20 dollars", BILLING)
     assert said == Say(HOLDING_LINE)
