@@ -48,7 +48,6 @@ class MainScreen(Screen[None]):
         agents: Iterable[Any],
         levels: LevelSource,
         now: Callable[[], datetime],
-        frame_rate: float,
         blink: bool,
         on_rendered: Callable[[list[float]], None] | None = None,
         footer_note: Widget | None = None,
@@ -62,7 +61,8 @@ class MainScreen(Screen[None]):
         self.graph = HandoffGraph(agents, id="graph")
         self.approvals = ApprovalQueue(id="approvals")
         self.history = HistoryTree(id="history")
-        self.meters = Meters(levels, frame_rate=min(frame_rate, 30.0), id="meters")
+        # Read on the app's frame clock (RtConsoleApp.on_frame), with the transcript's updates.
+        self.meters = Meters(levels, frame_rate=0.0, id="meters")
         self.status = StatusBar(id="status")
         self.side_tabs = Tabs(*(Tab(title, id=f"tab-{pane}") for pane, title in SIDE_TABS),
                               id="side-tabs")

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from ..wrap import wrap_spans
 from .framed_rows import FramedRows
 from .growth import grow_rows
+from .quiet_scrollbar import move_scrollbar
 
 EntryKind = Literal["user", "assistant", "tool", "handoff", "error", "system"]
 LABEL_WIDTH = 10
@@ -305,6 +306,14 @@ class TranscriptView(ScrollView, can_focus=True):
         if self._content_width() > 0 and self._width != self._content_width():
             self._rebuild()
             self._refresh_size()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView's, except that the scrollbar is repainted only when its thumb moves on
+        # screen: following a stream scrolls at every new row.
+        if self.show_vertical_scrollbar:
+            move_scrollbar(self.vertical_scrollbar, position=new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
 
     def on_mount(self) -> None:
         # Entries hold words and kinds; the strips are a cache of them in the current theme's
