@@ -32,6 +32,10 @@ NARROW_HEIGHT = 30
 SIDE_TABS = (("graph", "Agents"), ("approvals", "Approvals"), ("history", "History"))
 
 
+def _narrow(width: int, height: int) -> bool:
+    return width < NARROW_WIDTH or height < NARROW_HEIGHT
+
+
 class MainScreen(Screen[None]):
     """Holds the panes; the widgets are attributes so the app reaches them even under a modal."""
 
@@ -72,6 +76,9 @@ class MainScreen(Screen[None]):
         self._waiting = 0
 
     def compose(self) -> ComposeResult:
+        # Narrow or not from the start: set at the first resize, the class would restyle every
+        # pane once more before the first frame.
+        self.set_class(_narrow(self.app.size.width, self.app.size.height), "-narrow")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield self.transcript
@@ -100,8 +107,7 @@ class MainScreen(Screen[None]):
         self.input.focus()
 
     def on_resize(self, event: Resize) -> None:
-        narrow = event.size.width < NARROW_WIDTH or event.size.height < NARROW_HEIGHT
-        self.set_class(narrow, "-narrow")
+        self.set_class(_narrow(event.size.width, event.size.height), "-narrow")
 
     @on(Tabs.TabActivated, "#side-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
