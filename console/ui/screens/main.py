@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Tab, Tabs
 
@@ -23,6 +25,7 @@ from ..widgets.handoff_graph import HandoffGraph
 from ..widgets.history_tree import HistoryTree
 from ..widgets.message_input import MessageInput
 from ..widgets.meters import Meters
+from ..widgets.plain_containers import Column, PlainLines, Row
 from ..widgets.status_bar import StatusBar
 from ..widgets.transcript import TranscriptView
 
@@ -74,16 +77,17 @@ class MainScreen(Screen[None]):
         for pane in (self.graph, self.approvals, self.history):
             pane.add_class("side-pane")
         self._waiting = 0
+        self._plain = PlainLines(self, super().render_lines)
 
     def compose(self) -> ComposeResult:
         # Narrow or not from the start: set at the first resize, the class would restyle every
         # pane once more before the first frame.
         self.set_class(_narrow(self.app.size.width, self.app.size.height), "-narrow")
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
+        with Row(id="body"):
+            with Column(id="left"):
                 yield self.transcript
                 yield self.input
-            with Vertical(id="side"):
+            with Column(id="side"):
                 yield self.side_tabs
                 yield self.graph
                 yield self.approvals
@@ -96,6 +100,10 @@ class MainScreen(Screen[None]):
         with Horizontal(id="footer-row"):
             yield self.footer_note
             yield FittedFooter(id="footer")
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The screen's own lines are background under the panes: drawn once per size and look.
+        return self._plain.lines(crop)
 
     def on_mount(self) -> None:
         self.transcript.border_title = "Transcript"
