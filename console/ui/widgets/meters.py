@@ -176,7 +176,7 @@ class Meters(Widget):
             self.border_title = title  # repaints the whole pane, border and all
             self.refresh()
         else:
-            # Only the bars moved (30 times a second while anyone speaks): the two content rows,
+            # Only the bars moved (many times a second while anyone speaks): the two content rows,
             # not the border and its title, which cost more to draw than the bars.
             self.refresh(self.content_size.region)
 
