@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from console.realtime import events as ev
-
 
 @dataclass(frozen=True, slots=True)
 class RuleDecision:
@@ -35,6 +33,8 @@ class DecisionWatch:
         self._started: set[str] = set()
 
     def observe(self, event: Any) -> RuleDecision | None:
+        from console.realtime import events as ev  # at the first event, not at startup
+
         match event:
             case ev.RealtimeToolApprovalRequired(call_id=call_id):
                 self._asked[call_id] = self._clock()

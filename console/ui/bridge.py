@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from console.journal.redact import Redactor
-from console.realtime import events as ev
 from console.realtime.error_detail import ErrorDetail
-from console.realtime.events import RealtimeSessionEvent
 
 from .audit import DecisionWatch
 from .timeline import TurnFigures, TurnTimeline
 from .tokens import TokenCount, from_usage_event
 from .widgets.approvals import PendingApproval
+
+if TYPE_CHECKING:
+    from console.realtime.events import RealtimeSessionEvent
 
 log = logging.getLogger("console.ui.bridge")
 
@@ -425,6 +426,10 @@ class SessionBridge:
     # -- translation -----------------------------------------------------------------------------
 
     def handle(self, event: RealtimeSessionEvent) -> None:
+        # The session's event classes are imported with the first event: the console's first
+        # frame does not wait for them (the module is cached after that).
+        from console.realtime import events as ev
+
         self.events_seen += 1
         if self.audio_sink is not None:
             # Every event, unbuffered: audio drives playback, and the audio settings events tell

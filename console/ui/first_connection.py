@@ -4,12 +4,13 @@ backoff that Ctrl+R cuts short."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from textual.message import Message
 
-from console.realtime.reconnect import ReconnectPolicy
+if TYPE_CHECKING:
+    from console.realtime.reconnect import ReconnectPolicy
 
 OPENAI_HOST = "api.openai.com"
 

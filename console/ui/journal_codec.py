@@ -25,18 +25,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter
 from textual.message import Message
 
 from console.journal.record_names import canonical
-from console.realtime.items import RealtimeItem
 
 from .bridge import SessionBridge
 from .listener import ConsoleListener
 from .reducer import HISTORY_TAIL
 from .widgets.approvals import PendingApproval
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 PENDING_FIELDS = tuple(f.name for f in dataclass_fields(PendingApproval))
 
@@ -109,6 +110,11 @@ def _params(cls: type[Message]) -> tuple[str, ...]:
 
 @cache
 def _item_adapter() -> TypeAdapter[Any]:
+    # Imported when the first item is journaled or replayed, not with the console.
+    from pydantic import TypeAdapter
+
+    from console.realtime.items import RealtimeItem
+
     return TypeAdapter(RealtimeItem)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from console.journal.summary import LABELS, MEASURES, percentile
 
-from .timeline import TurnFigures
 from .tokens import TokenCount
+
+if TYPE_CHECKING:
+    from .timeline import TurnFigures
 
 __all__ = ["LABELS", "MEASURES", "MetricsBook", "StageBudgets", "figure", "percentile"]
 

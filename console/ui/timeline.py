@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.journal.summary import STAGES
-from console.realtime import events as ev
 
 from .tokens import TokenCount, from_usage_event
 
@@ -82,6 +81,8 @@ class TurnTimeline:
 
     def observe(self, event: Any) -> TurnFigures | None:
         """Note what ``event`` says about the turn; the figures of a turn it finished."""
+        from console.realtime import events as ev  # at the first event, not at startup
+
         match event:
             case ev.RealtimeUserTranscript():
                 self._mark("transcript")

@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Tab, Tabs
 
@@ -23,6 +25,7 @@ from ..widgets.handoff_graph import HandoffGraph
 from ..widgets.history_tree import HistoryTree
 from ..widgets.message_input import MessageInput
 from ..widgets.meters import Meters
+from ..widgets.plain_containers import Column, PlainLines, Row
 from ..widgets.status_bar import StatusBar
 from ..widgets.transcript import TranscriptView
 
@@ -30,6 +33,10 @@ NARROW_WIDTH = 110
 """Below this many columns (or NARROW_HEIGHT rows) the side panes become tabs."""
 NARROW_HEIGHT = 30
 SIDE_TABS = (("graph", "Agents"), ("approvals", "Approvals"), ("history", "History"))
+
+
+def _narrow(width: int, height: int) -> bool:
+    return width < NARROW_WIDTH or height < NARROW_HEIGHT
 
 
 class MainScreen(Screen[None]):
@@ -48,7 +55,6 @@ class MainScreen(Screen[None]):
         agents: Iterable[Any],
         levels: LevelSource,
         now: Callable[[], datetime],
-        frame_rate: float,
         blink: bool,
         on_rendered: Callable[[list[float]], None] | None = None,
         footer_note: Widget | None = None,
@@ -62,7 +68,8 @@ class MainScreen(Screen[None]):
         self.graph = HandoffGraph(agents, id="graph")
         self.approvals = ApprovalQueue(id="approvals")
         self.history = HistoryTree(id="history")
-        self.meters = Meters(levels, frame_rate=min(frame_rate, 30.0), id="meters")
+        # Read on the app's frame clock (RtConsoleApp.on_frame), with the transcript's updates.
+        self.meters = Meters(levels, frame_rate=0.0, id="meters")
         self.status = StatusBar(id="status")
         self.side_tabs = Tabs(*(Tab(title, id=f"tab-{pane}") for pane, title in SIDE_TABS),
                               id="side-tabs")
@@ -70,13 +77,17 @@ class MainScreen(Screen[None]):
         for pane in (self.graph, self.approvals, self.history):
             pane.add_class("side-pane")
         self._waiting = 0
+        self._plain = PlainLines(self, super().render_lines)
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
+        # Narrow or not from the start: set at the first resize, the class would restyle every
+        # pane once more before the first frame.
+        self.set_class(_narrow(self.app.size.width, self.app.size.height), "-narrow")
+        with Row(id="body"):
+            with Column(id="left"):
                 yield self.transcript
                 yield self.input
-            with Vertical(id="side"):
+            with Column(id="side"):
                 yield self.side_tabs
                 yield self.graph
                 yield self.approvals
@@ -90,6 +101,10 @@ class MainScreen(Screen[None]):
             yield self.footer_note
             yield FittedFooter(id="footer")
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The screen's own lines are background under the panes: drawn once per size and look.
+        return self._plain.lines(crop)
+
     def on_mount(self) -> None:
         self.transcript.border_title = "Transcript"
         self.graph.border_title = "Agents"
@@ -100,8 +115,7 @@ class MainScreen(Screen[None]):
         self.input.focus()
 
     def on_resize(self, event: Resize) -> None:
-        narrow = event.size.width < NARROW_WIDTH or event.size.height < NARROW_HEIGHT
-        self.set_class(narrow, "-narrow")
+        self.set_class(_narrow(event.size.width, event.size.height), "-narrow")
 
     @on(Tabs.TabActivated, "#side-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:

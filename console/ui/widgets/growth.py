@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
+from .quiet_scrollbar import move_scrollbar
+
 
 def grow_rows(view: ScrollView, size: Size, *, follow: bool = False) -> None:
     """Set ``view.virtual_size`` to ``size``. With ``follow``, a view at its end stays there.
@@ -24,10 +26,13 @@ def grow_rows(view: ScrollView, size: Size, *, follow: bool = False) -> None:
         # At this layout an anchored view is kept at its end by Textual itself.
         view.virtual_size = size
         return
-    at_end = view.is_vertical_scroll_end
+    following = follow and view.is_vertical_scroll_end
     view.set_reactive(ScrollView.virtual_size, size)
     if view.show_vertical_scrollbar:
-        view.vertical_scrollbar.window_virtual_size = size.height
-    if follow and at_end:
+        # The bar's window and, when following, where the scroll below puts it: set together,
+        # so a thumb that ends where it was is not repainted.
+        position = view.max_scroll_y if following else None
+        move_scrollbar(view.vertical_scrollbar, virtual_size=size.height, position=position)
+    if following:
         # What the anchor does at a layout; scrolling to the end keeps the anchor.
         view.scroll_end(animate=False, immediate=True, x_axis=False)

@@ -170,9 +170,15 @@ class Meters(Widget):
             self._changed()
 
     def _changed(self) -> None:
-        self.border_title = f"Audio · {self.state}"
+        title = f"Audio · {self.state}"
         self._strips = None
-        self.refresh()
+        if title != self.border_title:
+            self.border_title = title  # repaints the whole pane, border and all
+            self.refresh()
+        else:
+            # Only the bars moved (many times a second while anyone speaks): the two content rows,
+            # not the border and its title, which cost more to draw than the bars.
+            self.refresh(self.content_size.region)
 
     def _row(self, label: str, db: float, state: str, muted: bool, width: int) -> Text:
         fraction = level_fraction(db)

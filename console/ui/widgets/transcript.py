@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
@@ -16,7 +16,9 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from ..wrap import wrap_spans
+from .framed_rows import FramedRows
 from .growth import grow_rows
+from .quiet_scrollbar import move_scrollbar
 
 EntryKind = Literal["user", "assistant", "tool", "handoff", "error", "system"]
 LABEL_WIDTH = 10
@@ -97,6 +99,8 @@ class TranscriptView(ScrollView, can_focus=True):
         """Set while a frame is drawn (see render_lines)."""
         self._heard: dict[str, int] = {}  # cuts of replies whose line is not here yet
         self.redact: Callable[[str], str] = str
+        self._framed = FramedRows(self, self._textual_lines)
+        """The finished lines, kept across scrolls (Textual's own cache is by screen line)."""
         """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
     # -- content ---------------------------------------------------------------------------------
@@ -204,16 +208,28 @@ class TranscriptView(ScrollView, can_focus=True):
             return
         count = len(self._rows)
         first = self._starts[index] if index < len(self._starts) else count
+        old = self._rows[first:]
         del self._rows[first:]
         del self._starts[index:]
         for position in range(index, len(self.entries)):
             self._starts.append(len(self._rows))
             self._rows.extend(self._wrap(self.entries[position]))
-        if len(self._rows) == count:
-            # The usual streamed delta: same number of rows, so redraw just the changed ones.
-            self.refresh_lines(first, count - first)
-        else:
-            self._refresh_size()
+        # Rows kept are the same Strip objects (an appended delta re-wraps the entry's last
+        # row alone): redraw from the first that changed. A long reply refreshed whole at every
+        # delta cost a repaint of most of the pane.
+        rows = self._rows
+        changed, last = first, min(len(rows), count)
+        for kept in old:
+            if changed >= last or rows[changed] is not kept:
+                break
+            changed += 1
+        if len(rows) != count:
+            # Rows added or gone: the scrollbar's window, and a scroll when following (that
+            # repaints the content itself); the border and the rest of the screen stay.
+            grow_rows(self, Size(self._width, len(rows)), follow=True)
+        end = max(len(rows), count)
+        if changed < end:
+            self.refresh_lines(changed, end - changed)
 
     def _rebuild(self) -> None:
         self._width = self._content_width()
@@ -291,6 +307,14 @@ class TranscriptView(ScrollView, can_focus=True):
             self._rebuild()
             self._refresh_size()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView's, except that the scrollbar is repainted only when its thumb moves on
+        # screen: following a stream scrolls at every new row.
+        if self.show_vertical_scrollbar:
+            move_scrollbar(self.vertical_scrollbar, position=new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
     def on_mount(self) -> None:
         # Entries hold words and kinds; the strips are a cache of them in the current theme's
         # colours. The theme signal comes after the stylesheet has been applied to every
@@ -306,22 +330,39 @@ class TranscriptView(ScrollView, can_focus=True):
             self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._pending and self._on_rendered is not None:
+            stamps, self._pending = self._pending, []
+            self._on_rendered(stamps)
         # What every line needs is costly to compute (styles, regions, the selection): look it
         # up once per frame instead of once per line.
         self._base_style = self.rich_style
         self._frame = self._frame_values()
+        styles = self.styles
+        # Whole-line effects are Textual's to draw (FramedRows draws plain lines only).
+        plain = (
+            not styles.tint.a and self.opacity == 1.0 and styles.text_opacity == 1.0
+            and not styles.has_rule("hatch") and not any(edge for edge, _ in styles.outline)
+        )
         try:
-            return super().render_lines(crop)
+            return self._framed.render(crop, styles.gutter, plain, self._row_source,
+                                       self.render_line)
         finally:
             self._frame = None
+
+    def _textual_lines(self, crop: Region) -> list[Strip]:
+        return super().render_lines(crop)
+
+    def _row_source(self, y: int) -> tuple[Hashable, object]:
+        (scroll_x, scroll_y), width, selection = self._frame or self._frame_values()
+        index = scroll_y + y
+        row = self._rows[index] if index < len(self._rows) else None
+        span = selection.get_span(index) if selection is not None else None
+        return (index, scroll_x, width, span, self._base_style), row
 
     def _frame_values(self) -> tuple[Offset, int, Selection | None]:
         return self.scroll_offset, self.scrollable_content_region.width, self.text_selection
 
     def render_line(self, y: int) -> Strip:
-        if self._pending and self._on_rendered is not None:
-            stamps, self._pending = self._pending, []
-            self._on_rendered(stamps)
         (scroll_x, scroll_y), width, selection = self._frame or self._frame_values()
         base = self._base_style
         index = scroll_y + y
