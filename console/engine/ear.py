@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from console.dsp import Samples, lowpass
+from console.dsp import Resampler, Samples
 
 from .pause import Change, PauseWatch
 from .vocabulary import corpus_for
@@ -127,38 +127,6 @@ def to_pcm(samples: Samples) -> bytes:
     return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
-class StreamResampler:
-    """`dsp.resample` for audio that comes in pieces: the low-pass filter runs across the joins
-    (filtering each 20 ms piece alone would click at every boundary, which the recogniser hears).
-    """
-
-    _TAPS = 63
-
-    def __init__(self, src_rate: int, dst_rate: int = RATE) -> None:
-        self.src, self.dst = src_rate, dst_rate
-        self._tail = np.zeros(0, dtype=np.float32)
-        self._base = 0  # input index of the tail's first sample
-        self._next = 0  # how many output samples were produced
-
-    def __call__(self, x: Samples) -> Samples:
-        if self.src == self.dst:
-            return x.astype(np.float32, copy=False)
-        half = self._TAPS // 2
-        data = np.concatenate([self._tail, x.astype(np.float32, copy=False)])
-        kernel = lowpass(0.45 * min(self.src, self.dst) / self.src, self._TAPS)
-        filtered = np.convolve(data, kernel, mode="same")
-        step = self.src / self.dst
-        limit = self._base + len(data) - half - 1  # beyond: the filter lacks future samples
-        count = max(0, int(np.ceil((limit - self._next * step) / step)))
-        positions = (self._next + np.arange(count)) * step - self._base
-        self._next += count
-        out = np.interp(positions, np.arange(len(data)), filtered).astype(np.float32)
-        keep = min(len(data), 2 * half + 2)
-        self._base += len(data) - keep
-        self._tail = data[len(data) - keep :]
-        return out
-
-
 class Recogniser:
     """Synchronous: one decoder, the vocabulary it was built for, and one utterance at a time."""
 
@@ -196,7 +164,7 @@ class Recogniser:
         self._decoder.set_cmn(Recogniser._cmn or CMN_PRIOR)
         self._decoder.start_utt()
         self._open = True
-        self._resampler: StreamResampler | None = None
+        self._resampler: Resampler | None = None
         self._pcm = bytearray()  # the utterance so far, to hear again if speech resumes
         self._pause = PauseWatch(RATE)
         self._early: str | None = None  # the transcript, finished during a pause
@@ -204,9 +172,9 @@ class Recogniser:
     def feed(self, samples: Samples, rate: int) -> None:
         if not (self._open and len(samples)):
             return
-        if self._resampler is None or self._resampler.src != rate:
-            self._resampler = StreamResampler(rate)
-        audio = self._resampler(samples)
+        if self._resampler is None or self._resampler.src_rate != rate:
+            self._resampler = Resampler(rate, RATE)
+        audio = self._resampler.filter(samples).astype(np.float32)
         step = self._pause.frame_samples
         for start in range(0, len(audio), step):
             self._frame(audio[start : start + step])
