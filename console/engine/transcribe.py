@@ -50,12 +50,31 @@ class PlaceholderTranscriber:
 
 class Recognisers:
     """A transcriber made of synchronous recognisers: one per connection, each on its own
-    thread, and one shared for clips heard without a session's vocabulary."""
+    thread, and one shared for clips heard without a session's vocabulary. When the first
+    cannot start (a model that does not load), ``fallback`` (name, recogniser) takes over."""
 
-    def __init__(self, name: str, recogniser: Callable[[], Recognising]) -> None:
-        self.name, self.recogniser = name, recogniser
+    def __init__(
+        self,
+        name: str,
+        recogniser: Callable[[], Recognising],
+        fallback: tuple[str, Callable[[], Recognising]] | None = None,
+    ) -> None:
+        self.name, self._make, self._fallback = name, recogniser, fallback
         self._shared: Recognising | None = None
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
+
+    def recogniser(self) -> Recognising:
+        with self._start_lock:
+            try:
+                return self._make()
+            except Exception as exc:
+                if self._fallback is None:
+                    raise
+                name, make = self._fallback
+                log.warning("%s could not start (%s); hearing with %s", self.name, exc, name)
+                self.name, self._make, self._fallback = name, make, None
+        return self._make()
 
     def transcribe(self, samples: Samples, rate: int) -> str:
         with self._lock:
@@ -79,7 +98,10 @@ class Recognisers:
 
 def whisper_transcriber() -> Recognisers:
     """Whisper base (whisper.py): any phrasing, steered by the session's tools."""
-    return Recognisers("whisper", WhisperRecogniser)
+    fallback = importlib.util.find_spec("pocketsphinx") is not None
+    return Recognisers(
+        "whisper", WhisperRecogniser, ("pocketsphinx", Recogniser) if fallback else None
+    )
 
 
 def pocketsphinx_transcriber() -> Recognisers:

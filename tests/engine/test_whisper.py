@@ -15,7 +15,8 @@ import pytest
 from console.dsp import resample
 from console.engine import LocalEngine
 from console.engine import transcribe as transcribe_module
-from console.engine.transcribe import make_transcriber
+from console.engine.ear import Recogniser
+from console.engine.transcribe import Recognisers, make_transcriber
 from console.engine.whisper import (
     WhisperRecogniser,
     _joined_model,
@@ -212,3 +213,21 @@ def test_a_cache_that_cannot_be_written_leaves_the_model_in_memory(
     assert _joined_model() is None
     speech = resample(_samples(speech_pcm("what is the weather in Paris")), 24000, 16000)
     assert "weather" in _Model().transcribe(speech, []).lower()
+
+
+def test_an_ear_that_cannot_start_hands_over_to_the_fallback() -> None:
+    def broken() -> WhisperRecogniser:
+        raise RuntimeError("model.bin: bad magic number")
+
+    ear = Recognisers("whisper", broken, ("pocketsphinx", Recogniser))
+    heard = ear.transcribe(_samples(speech_pcm("what is the weather in Paris")), 24000)
+    assert heard and ear.name == "pocketsphinx"  # pocketsphinx heard words
+    listening = ear.listen()
+    assert listening.hear(np.zeros(4800, dtype=np.float32), 24000).result(timeout=30) == ""
+    listening.close()
+    # Without a fallback, a recogniser that cannot start is heard as nothing, not a hang.
+    alone = Recognisers("whisper", broken)
+    assert alone.transcribe(_samples(speech_pcm("hello")), 24000) == ""
+    nothing = alone.listen()
+    assert nothing.hear(_samples(speech_pcm("hello")), 24000).result(timeout=30) == ""
+    nothing.close()
