@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from console.dsp import Resampler, Samples
+from console.dsp import Samples
 
+from .listening import Frames
 from .pause import Change, PauseWatch
 from .vocabulary import corpus_for
 
@@ -164,7 +165,7 @@ class Recogniser:
         self._decoder.set_cmn(Recogniser._cmn or CMN_PRIOR)
         self._decoder.start_utt()
         self._open = True
-        self._resampler: Resampler | None = None
+        self._frames = Frames(RATE)
         self._pcm = bytearray()  # the utterance so far, to hear again if speech resumes
         self._pause = PauseWatch(RATE)
         self._early: str | None = None  # the transcript, finished during a pause
@@ -172,12 +173,8 @@ class Recogniser:
     def feed(self, samples: Samples, rate: int) -> None:
         if not (self._open and len(samples)):
             return
-        if self._resampler is None or self._resampler.src_rate != rate:
-            self._resampler = Resampler(rate, RATE)
-        audio = self._resampler.filter(samples).astype(np.float32)
-        step = self._pause.frame_samples
-        for start in range(0, len(audio), step):
-            self._frame(audio[start : start + step])
+        for frame in self._frames(samples, rate):
+            self._frame(frame)
 
     def _frame(self, audio: Samples) -> None:
         pcm = to_pcm(audio)

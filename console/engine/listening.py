@@ -5,13 +5,31 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from console.dsp import Samples
+import numpy as np
+
+from console.dsp import Resampler, Samples
 
 log = logging.getLogger(__name__)
+
+
+class Frames:
+    """Audio of any rate, as it arrives, in 20 ms frames at the recogniser's ``rate``."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._resampler: Resampler | None = None
+
+    def __call__(self, samples: Samples, rate: int) -> Iterator[Samples]:
+        if self._resampler is None or self._resampler.src_rate != rate:
+            self._resampler = Resampler(rate, self.rate)
+        audio = self._resampler.filter(samples).astype(np.float32)
+        step = self.rate // 50
+        for start in range(0, len(audio), step):
+            yield audio[start : start + step]
 
 
 class Recognising(Protocol):

@@ -27,7 +27,6 @@ class Change(Enum):
 class PauseWatch:
     def __init__(self, rate: int) -> None:
         self.rate = rate
-        self.frame_samples = rate // 50
         self._peak = 0.0  # the loudest 20 ms so far (RMS)
         self._quiet = 0  # samples since the last loud 20 ms
         self._paused = False

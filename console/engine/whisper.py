@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from console.dsp import Resampler, Samples
+from console.dsp import Samples
 
+from .listening import Frames
 from .pause import Change, PauseWatch
 from .spoken_values import identifier_words
 from .vocabulary import value_kind
@@ -267,7 +268,7 @@ class WhisperRecogniser:
 
     def begin(self) -> None:
         self._open = True
-        self._resampler: Resampler | None = None
+        self._frames = Frames(RATE)
         self._audio: list[Samples] = []
         self._pause = PauseWatch(RATE)
         self._early: str | None = None  # the transcript, finished during a pause
@@ -275,12 +276,7 @@ class WhisperRecogniser:
     def feed(self, samples: Samples, rate: int) -> None:
         if not (self._open and len(samples)):
             return
-        if self._resampler is None or self._resampler.src_rate != rate:
-            self._resampler = Resampler(rate, RATE)
-        audio = self._resampler.filter(samples).astype(np.float32)
-        step = self._pause.frame_samples
-        for start in range(0, len(audio), step):
-            frame = audio[start : start + step]
+        for frame in self._frames(samples, rate):
             self._audio.append(frame)
             change = self._pause.frame(frame)
             if change is Change.RESUMED:
