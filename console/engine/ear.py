@@ -22,7 +22,7 @@ import numpy as np
 
 from console.dsp import Samples
 
-from .listening import Frames
+from .listening import Frames, ToolsHeard
 from .pause import Change, PauseWatch
 from .vocabulary import corpus_for
 
@@ -139,7 +139,7 @@ class Recogniser:
 
     def __init__(self) -> None:
         self._lines: list[str] = corpus_for("", [])
-        self._known: dict[str, dict[str, Any]] = {}  # every tool this connection has offered
+        self._tools = ToolsHeard()
         self._built: list[str] | None = None
         self._decoder: Any = None
         self._open = False
@@ -152,10 +152,8 @@ class Recogniser:
     def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
         """Expect requests for these tools, and still for those of agents met before (a caller
         may ask Billing about the weather after a refund)."""
-        current = {str(t.get("name")): t for t in tools if isinstance(t, dict)}
-        earlier = [t for name, t in self._known.items() if name not in current]
-        self._known.update(current)
-        self._lines = corpus_for(instructions, list(current.values())) + corpus_for("", earlier)
+        current, earlier = self._tools.offered(tools)
+        self._lines = corpus_for(instructions, current) + corpus_for("", earlier)
 
     def begin(self) -> None:
         if self._open:

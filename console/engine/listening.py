@@ -32,6 +32,23 @@ class Frames:
             yield audio[start : start + step]
 
 
+class ToolsHeard:
+    """Every tool a connection's sessions have offered: a caller may still ask for one of an
+    agent met before (the weather, put to Billing after a refund)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict[str, Any]] = {}
+
+    def offered(
+        self, tools: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(the session's tools now, those of earlier sessions that it no longer offers)."""
+        current = {str(t.get("name")): t for t in tools if isinstance(t, dict)}
+        earlier = [t for name, t in self._known.items() if name not in current]
+        self._known.update(current)
+        return list(current.values()), earlier
+
+
 class Recognising(Protocol):
     """A synchronous recogniser: adapted to the session, one utterance at a time."""
 

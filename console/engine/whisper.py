@@ -28,7 +28,7 @@ import numpy as np
 
 from console.dsp import Samples
 
-from .listening import Frames
+from .listening import Frames, ToolsHeard
 from .pause import Change, PauseWatch
 from .spoken_values import identifier_words
 from .vocabulary import value_kind
@@ -175,10 +175,10 @@ class _Model:
                 return_scores=True,
                 suppress_blank=True,
             )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-        text = self.tokenizer.decode(tokens).strip()
         if result.scores[0] < _GUESSING:
             return ""
+        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
+        text = self.tokenizer.decode(tokens).strip()
         return _HYPHENED_CODE.sub(r"\1\2", without_repeats(text))
 
 
@@ -198,6 +198,10 @@ def without_repeats(text: str) -> str:
     return " ".join(kept)
 
 
+def _bare(sentence: str) -> str:
+    return sentence.lower().strip(".?!, ")
+
+
 # What a value of each kind looks like written, as the tools expect it.
 _EXAMPLES = {
     "code": ("AB12", "CD34", "EF56"),
@@ -206,10 +210,6 @@ _EXAMPLES = {
     "date": ("Friday",),
     "place": ("London",),
 }
-
-
-def _bare(sentence: str) -> str:
-    return sentence.lower().strip(".?!, ")
 
 
 def prompt_for(tools: list[dict[str, Any]]) -> str:
@@ -252,16 +252,14 @@ class WhisperRecogniser:
     def __init__(self) -> None:
         self._model = _Model.get()
         self._prompt_text = ""
-        self._known: dict[str, dict[str, Any]] = {}
+        self._tools = ToolsHeard()
         self._prompt: list[int] = []
         self._open = False
 
     def adapt(self, instructions: str, tools: list[dict[str, Any]]) -> None:
-        current = {str(t.get("name")): t for t in tools if isinstance(t, dict)}
-        self._known.update(current)
+        current, earlier = self._tools.offered(tools)
         # The current agent's words last: nearest the speech, they weigh most.
-        earlier = [t for name, t in self._known.items() if name not in current]
-        parts = (prompt_for(earlier), prompt_for(list(current.values())))
+        parts = (prompt_for(earlier), prompt_for(current))
         text = " ".join(p for p in parts if p)
         if text != self._prompt_text:
             self._prompt_text, self._prompt = text, self._model.prompt(text)
