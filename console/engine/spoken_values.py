@@ -175,6 +175,15 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
         if pieces and (strong >= 1 and (letters >= 2 or len(pieces) > letters)):
             out.append((begin, end, "".join(pieces)))
 
+    def _before_number(word: str, at: int) -> bool:
+        """Letters written together, then the code's number: "FH 47", as a caller or a
+        recogniser may write it (capitals: "on 47" is no code)."""
+        gap = re.match(r"[\s-]*", text[at:])
+        return (
+            2 <= len(word) <= 3 and word.isalpha() and word.isupper()
+            and gap is not None and at + gap.end() in runs
+        )
+
     for m in _TOKEN.finditer(text):
         if m.start() < pos:
             continue
@@ -194,13 +203,15 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
             begin, end, pos = key, run_end, run_end
             continue
         low = word.lower()
-        if len(low) == 1 and low in _LETTERS:
+        if (len(low) == 1 and low in _LETTERS) or _before_number(word, m.end()):
             if not (pieces and contiguous):
                 close()
                 pieces, strong, letters, begin = [], 0, 0, m.start()
-            pieces.append(low.upper())
-            letters += 1
-            strong += low not in _WEAK_LETTERS or (word.isupper() and len(pieces) > 1)
+            pieces.extend(low.upper())
+            letters += len(low)
+            strong += len(low) > 1 or low not in _WEAK_LETTERS or (
+                word.isupper() and len(pieces) > 1
+            )
             end = pos = m.end()
             continue
         if re.fullmatch(r"[A-Za-z]*\d[A-Za-z\d-]*", word):

@@ -61,6 +61,14 @@ def test_codes_written_as_one_word() -> None:
     assert spelled_codes("on the 10th at 5pm, $25") == []
 
 
+def test_codes_written_as_letters_then_their_number() -> None:
+    assert [c for _, _, c in spelled_codes("refund order FH 47 please")] == ["FH47"]
+    assert [c for _, _, c in spelled_codes("booking JW twenty five")] == ["JW25"]
+    # Only capitals, and only before a number: words and abbreviations alone stay words.
+    assert spelled_codes("refund on 47 dollars") == []
+    assert spelled_codes("I am in the US now") == []
+
+
 def test_numbers_are_said_as_a_caller_says_them() -> None:
     assert spoken_number(42) == "forty two"
     assert spoken_number(1500) == "one thousand five hundred"
