@@ -51,6 +51,9 @@ _MIN_TOKENS = 16
 # the hardest espeak-ng voices score about -1.4, most above -1.
 _GUESSING = -1.8
 _PROMPT_TOKENS = 100
+# Five hypotheses kept while writing the words: on the tuning set a fifth fewer words wrong than
+# one (WER 29 % -> 23 % over 180 requests).
+_BEAM = 5
 
 
 def available() -> bool:
@@ -159,24 +162,27 @@ class _Model:
         return [self.tokenizer.sot_prev, *tokens]
 
     def transcribe(self, audio: Samples, prompt: list[int]) -> str:
-        """Text of 16 kHz mono speech ("" when it holds no words)."""
+        """Text of 16 kHz mono speech ("" when it holds no words).
+
+        A greedy decode first tells speech from a guess (its score is calibrated for that; a
+        beam search finds confident-looking sentences in noise too); then the beam search writes
+        the words."""
         features = self.features(np.pad(audio, (0, _TAIL)), padding=0)[None]
         seconds = len(audio) / RATE
-        limit = len(prompt) + _MIN_TOKENS + int(seconds * _TOKENS_PER_SECOND)
+        start = [prompt + list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]]
+        options = {
+            "max_length": len(prompt) + _MIN_TOKENS + int(seconds * _TOKENS_PER_SECOND),
+            "return_scores": True,
+            "suppress_blank": True,
+        }
         with self.lock:
             encoded = self.model.encode(
                 self.ctranslate2.StorageView.from_array(np.ascontiguousarray(features))
             )
-            result = self.model.generate(
-                encoded,
-                [prompt + list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]],
-                beam_size=1,
-                max_length=limit,  # counts the prompt's tokens too
-                return_scores=True,
-                suppress_blank=True,
-            )[0]
-        if result.scores[0] < _GUESSING:
-            return ""
+            greedy = self.model.generate(encoded, start, beam_size=1, **options)[0]
+            if greedy.scores[0] < _GUESSING:
+                return ""
+            result = self.model.generate(encoded, start, beam_size=_BEAM, **options)[0]
         tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
         text = self.tokenizer.decode(tokens).strip()
         return _HYPHENED_CODE.sub(r"\1\2", without_repeats(text))

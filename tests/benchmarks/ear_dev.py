@@ -38,6 +38,7 @@ VOICES = (
 )
 SEED = 4242
 ROUNDS = 3
+PADDING_S = 0.3  # the server VAD's prefix_padding_ms
 _CITIES = ("London", "Rome", "Boston", "Toronto", "Denver", "Vienna", "Oslo", "Athens", "Miami")
 _TOPICS = ("renewable energy", "machine learning", "coffee", "electric bikes", "the economy")
 _DATES = ("thursday", "next friday", "sunday", "the tenth of may", "this weekend")
@@ -184,6 +185,8 @@ def hear_all(items: list[tuple[Request, np.ndarray]], ear: Recognisers) -> list[
             agent = agents[request.agent]
             recogniser.adapt(str(agent.instructions), _tools(agent))
         recogniser.begin()
+        # What the engine hears of an utterance starts with the VAD's padding before the speech.
+        speech = np.concatenate([np.zeros(int(24000 * PADDING_S), speech.dtype), speech])
         for i in range(0, len(speech), 480):
             recogniser.feed(speech[i : i + 480], 24000)
         heard.append(recogniser.end())
