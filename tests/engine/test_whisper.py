@@ -113,8 +113,11 @@ def test_hiss_hum_and_silence_are_heard_as_nothing() -> None:
     for amplitude in (0.2, 0.02, 0.002):
         hiss = rng.normal(0, amplitude, 24000).astype(np.float32)
         assert recogniser.clip(np.concatenate([quiet, hiss, quiet]), 24000) == "", amplitude
-    tone = 0.3 * np.sin(np.arange(48000) * 2 * np.pi * 440 / 24000).astype(np.float32)
-    assert recogniser.clip(tone, 24000) == ""
+    rumble = np.cumsum(rng.normal(0, 0.01, 36000)).astype(np.float32) / 30  # brown noise
+    assert recogniser.clip(np.concatenate([quiet, rumble, quiet]), 24000) == ""
+    for hertz in (50, 440, 1500):  # mains hum, tones
+        tone = 0.3 * np.sin(np.arange(48000) * 2 * np.pi * hertz / 24000).astype(np.float32)
+        assert recogniser.clip(tone, 24000) == "", hertz
     assert recogniser.clip(np.zeros(48000, dtype=np.float32), 24000) == ""
 
 
