@@ -57,6 +57,8 @@ _DATE = re.compile(
 
 
 _TAIL = re.compile(r"(?:\s+(?:for me|please|thanks|thank you|right now|now))+$", re.IGNORECASE)
+# Words that join a subject's parts: what an action acts on goes on past them.
+_WITHIN_TOPIC = ("of", "and", "in")
 # Words a recogniser writes for a letter said alone ("see" for C): in a code, before its number.
 _LETTER_NAMES = {
     **dict.fromkeys(("be", "bee"), "b"),
@@ -183,6 +185,31 @@ class _Words:
             if phrase:
                 out.append(" ".join(phrase))
         return out
+
+    def after_action(self) -> str | None:
+        """What the request's action word acts on: "could you investigate renewable energy" ->
+        "renewable energy", whatever stands before it ("Code you investigate ...", as a
+        recogniser may write "could")."""
+        words = list(re.finditer(r"[\w'\u2019-]+|[^\w\s]", self.text))
+        actions = [i for i, m in enumerate(words) if stem(m.group().lower()) in self.context]
+        if not actions:
+            return None
+        phrase: list[str] = []
+        for nxt in words[actions[-1] + 1 : actions[-1] + 8]:
+            low = nxt.group().lower()
+            if not re.match(r"\w", low) or not self.free(nxt.start(), nxt.end()) or numbers(low):
+                break
+            if phrase and low in _WITHIN_TOPIC:  # "the history of jazz", "wind farms in Denmark"
+                phrase.append(nxt.group())
+                continue
+            if low in _PREPOSITIONS or self.ignorable(low):
+                if phrase:
+                    break
+                continue
+            phrase.append(nxt.group())
+        while phrase and phrase[-1].lower() in _WITHIN_TOPIC:
+            phrase.pop()
+        return " ".join(phrase) or None
 
     def after_preposition(self) -> list[str]:
         out = []
@@ -323,6 +350,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         places = KNOWN_VALUES["place"].finditer(words.text)
         known = [m for m in places if words.free(m.start(), m.end())]
         value = known[0].group() if known else None
+    if value is None and kind == "topic" and required:
+        value = words.after_action()
     if value is None and not shaped:
         # An optional string takes only what is clearly meant for it: its name, or a quote.
         found = words.candidates() if required else words.quoted()

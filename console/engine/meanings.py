@@ -146,3 +146,10 @@ def names_agent(text: str, agent: str) -> bool:
         {stem(w) for w in identifier_words(agent)} - _HANDOFF_WORDS - {stem(w) for w in STOP_WORDS}
     )
     return bool(own & {stem(w) for w in tokens(text)})
+
+
+def names_tool(text: str, name: str) -> bool:
+    """A word of the tool's own name was said exactly ("research ..." for ``research``), not
+    only words related to it or a value it takes."""
+    own = {stem(w) for w in identifier_words(name) if w not in _PLAIN_VERBS | STOP_WORDS}
+    return bool(own & {stem(w) for w in tokens(text)})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arguments import extract_arguments
-from .meanings import evidence, names_agent
+from .meanings import evidence, names_agent, names_tool
 from .routing import HANDOFF_PREFIX, AgentMap
 from .scenario import ScenarioCursor
 from .spoken_values import identifier_words, tokens
@@ -241,8 +241,11 @@ def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Outp
 
 
 def _ranked(tools: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any]]]:
-    ranked = ((_tool_evidence(t, text), i, t) for i, t in enumerate(tools))
-    return sorted(ranked, key=lambda s: (-s[0], s[1]))
+    """Best first; of two that fit as well, the one the request names ("research wind turbines
+    in Denmark" is research, though wind and a country also point at the weather)."""
+    ranked = [(_tool_evidence(t, text), i, t) for i, t in enumerate(tools)]
+    named = {i: names_tool(text, str(t.get("name", ""))) for _, i, t in ranked}
+    return sorted(ranked, key=lambda s: (-s[0], not named[s[1]], s[1]))
 
 
 def _best_tool(tools: list[dict[str, Any]], text: str) -> tuple[int, dict[str, Any] | None]:

@@ -200,6 +200,11 @@ CHANGE = {
         ("please look into the economy", "research", {"task": "the economy"}),
         ("could you find out about solar panels", "research", {"task": "solar panels"}),
         ("reschedule booking Q X nine to friday", "change_booking", {"new_date": "friday"}),
+        # What the action word acts on, whatever stands before it ("could", misheard).
+        ("Code you investigate renewable energy.", "research", {"task": "renewable energy"}),
+        ("please research the history of jazz", "research", {"task": "the history of jazz"}),
+        # The tool named wins a tie with one that words around a place point at.
+        ("research wind turbines in Denmark", "research", {"task": "wind turbines in Denmark"}),
     ],
 )
 def test_everyday_words_for_a_tool_call_it(text: str, name: str, arguments: dict[str, Any]) -> None:
