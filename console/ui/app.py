@@ -228,7 +228,7 @@ class RtConsoleApp(App[int]):
             on_rendered=on_rendered, footer_note=footer_note,
         )
         self.binder = Binder(self.main)
-        self.figures = SessionFigures(lambda: self.state.status.usage)
+        self.figures = SessionFigures(lambda: self.state)
         for pane in (self.main.transcript, self.main.history, self.main.approvals):
             pane.redact = self.redactor.text
         self.theme_names = self._register_themes(theme_dirs)
@@ -291,7 +291,7 @@ class RtConsoleApp(App[int]):
             self.recorder.record(event, agent=state.agent, streamed=self.bridge.streamed)
         self.binder.show(state)
         if isinstance(event, Message):
-            self.binder.follow(event, self.figures)
+            self.binder.follow(event)
 
     def _session_event(self, message: Message) -> None:
         """Every message of the bridge and the listener (registered below for each type)."""
@@ -522,8 +522,17 @@ class RtConsoleApp(App[int]):
         self._session_command("cancel tool", lambda s: s.cancel_tool_call(running[0]))
 
     def action_show_metrics(self) -> None:
-        if not isinstance(self.screen, MetricsScreen):
-            self.push_screen(MetricsScreen(self.figures, self.config.budgets))
+        if isinstance(self.screen, MetricsScreen):
+            return
+        view = MetricsScreen(
+            self.state.figures, lambda: self.state.status.usage, self.config.budgets)
+        self.binder.metrics = view
+
+        def closed(_: None) -> None:
+            if self.binder.metrics is view:
+                self.binder.metrics = None
+
+        self.push_screen(view, closed)
 
     def action_always_rules(self) -> None:
         wrapper = getattr(self.session, "context_wrapper", None)
