@@ -208,7 +208,6 @@ class RtConsoleApp(App[int]):
             self.post_message,
             timer=timer,
             audio_sink=audio.on_session_event if audio is not None else None,
-            agent=first_agent,
             frame_interval=1.0 / frame_rate if frame_rate > 0 else 0.0,
         )
         self.bridge.pricer = lambda tokens: self.config.prices.cost(self.backend.model, tokens)
