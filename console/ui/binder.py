@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .state import Cleared, ConsoleState, Heard, Line, Stream, Transcript
@@ -24,8 +25,7 @@ class Binder:
         self._shown: ConsoleState | None = None
         self._log: list[object] | None = None
         self._applied = 0
-        self.metrics: MetricsScreen | None = None
-        """The metrics view while it is open (the app sets and clears it)."""
+        self._metrics: MetricsScreen | None = None
 
     def show(self, state: ConsoleState) -> None:
         main, shown = self._main, self._shown
@@ -46,8 +46,19 @@ class Binder:
             self._transcribe(state.transcript)
         if shown is None or state.history is not shown.history:
             main.history.history = state.history
-        if self.metrics is not None and (shown is None or state.figures is not shown.figures):
-            self.metrics.book = state.figures
+        if self._metrics is not None and (shown is None or state.figures is not shown.figures):
+            self._metrics.book = state.figures
+
+    def bind_metrics(self, view: MetricsScreen) -> Callable[[object], None]:
+        """Hand ``view`` (a metrics view, shown with the state's ``figures``) each new slice
+        until the returned callback is called (the view's dismissal)."""
+        self._metrics = view
+
+        def unbind(_: object) -> None:
+            if self._metrics is view:
+                self._metrics = None
+
+        return unbind
 
     def _transcribe(self, transcript: Transcript) -> None:
         view = self._main.transcript
