@@ -31,7 +31,8 @@ class MetricsScreen(Screen[None]):
         Binding("escape", "close", "Back", id="metrics_close"),
     ]
 
-    book: reactive[MetricsBook] = reactive(MetricsBook, always_update=False, init=False)
+    book: reactive[MetricsBook] = reactive(MetricsBook, always_update=False, init=False,
+                                           repaint=False)
 
     def __init__(
         self, book: MetricsBook, usage: Callable[[], TokenLedger], budgets: StageBudgets

@@ -54,7 +54,8 @@ class HistoryTree(Tree[str]):
     the one shown touches only the items whose entry changed (and the turns newly labelled);
     one that does not (a new session's) is drawn anew."""
 
-    history: reactive[History] = reactive(History, always_update=False, init=False)
+    history: reactive[History] = reactive(History, always_update=False, init=False, repaint=False)
+    """Drawn by ``watch_history``, line by line: a new slice repaints only what changed."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
