@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .reducer import HISTORY_TAIL
 from .state import Cleared, ConsoleState, Heard, Line, Stream, Transcript
 
 if TYPE_CHECKING:
     from textual.message import Message
 
     from .screens.main import MainScreen
-    from .session_figures import SessionFigures
+    from .screens.metrics import MetricsScreen
     from .widgets.transcript import EntryKind
 
 
@@ -25,6 +25,7 @@ class Binder:
         self._shown: ConsoleState | None = None
         self._log: list[object] | None = None
         self._applied = 0
+        self._metrics: MetricsScreen | None = None
 
     def show(self, state: ConsoleState) -> None:
         main, shown = self._main, self._shown
@@ -43,6 +44,21 @@ class Binder:
                 main.meters.show_devices(voice.microphone, voice.speaker)
         if shown is None or state.transcript is not shown.transcript:
             self._transcribe(state.transcript)
+        if shown is None or state.history is not shown.history:
+            main.history.history = state.history
+        if self._metrics is not None and (shown is None or state.figures is not shown.figures):
+            self._metrics.book = state.figures
+
+    def bind_metrics(self, view: MetricsScreen) -> Callable[[object], None]:
+        """Hand ``view`` (a metrics view, shown with the state's ``figures``) each new slice
+        until the returned callback is called (the view's dismissal)."""
+        self._metrics = view
+
+        def unbind(_: object) -> None:
+            if self._metrics is view:
+                self._metrics = None
+
+        return unbind
 
     def _transcribe(self, transcript: Transcript) -> None:
         view = self._main.transcript
@@ -65,25 +81,10 @@ class Binder:
                 view.clear()
         self._applied = transcript.length
 
-    def follow(self, message: Message, figures: SessionFigures) -> None:
-        """What the session holds itself and the console only shows: its history (the tree),
-        each turn's figures (the metrics book, the tree's turn labels) and when deltas came."""
-        from .bridge import SessionBridge as B
-        from .session_figures import turn_summary
+    def follow(self, message: Message) -> None:
+        """What a message says beyond the state: when a reply's deltas came (the transcript
+        pane reports them once drawn, for the latency benchmark)."""
+        from .bridge import SessionBridge
 
-        tree = self._main.history
-        if isinstance(message, B.HistoryChanged):
-            if message.full:
-                tree.sync(message.items)
-            else:
-                for item in message.items[-HISTORY_TAIL:]:
-                    tree.upsert(item)
-        elif isinstance(message, B.ItemAdded):
-            tree.upsert(message.item)
-        elif isinstance(message, B.TranscriptStreamed):
-            # When each delta came: the pane reports them once drawn (the latency benchmark).
+        if isinstance(message, SessionBridge.TranscriptStreamed):
             self._main.transcript.arrived(message.arrivals)
-        elif isinstance(message, B.TurnMeasured):
-            turn = message.figures
-            figures.turn(turn, message.cost)
-            tree.show_turn_figures(turn.number, turn_summary(turn, message.cost))

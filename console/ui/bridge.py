@@ -65,7 +65,10 @@ class SessionBridge:
             self.status = status
 
     class TranscriptStreamed(Message):
-        """Coalesced assistant deltas for one item, with the arrival time of each delta."""
+        """Coalesced assistant deltas for one item, with the arrival time of each delta.
+        ``agent`` is empty from the bridge: the reducer labels a reply with the agent current
+        when its first deltas came (the console state holds the current agent); journals keep
+        the label given, and replay passes it back."""
 
         def __init__(self, item_id: str, agent: str, text: str, arrivals: list[float]) -> None:
             super().__init__()
@@ -251,17 +254,14 @@ class SessionBridge:
         *,
         timer: Callable[[], float] = time.perf_counter,
         audio_sink: Callable[[RealtimeSessionEvent], None] | None = None,
-        agent: str = "",
         history_interval: float = 0.25,
         frame_interval: float = 1 / 60,
     ) -> None:
         self._post_now = post
         self._timer = timer
         self.audio_sink = audio_sink
-        self.agent = agent
         self._deltas: dict[str, list[str]] = {}
         self._arrivals: dict[str, list[float]] = {}
-        self._agents: dict[str, str] = {}
         self.streamed: set[str] = set()
         """Items whose text arrived as deltas (the transcript builds those from the deltas)."""
         self._history: Sequence[Any] | None = None
@@ -413,9 +413,8 @@ class SessionBridge:
         self._deltas, self._arrivals = {}, {}
         self._deltas_posted = self._timer()
         for item_id, chunks in deltas.items():
-            self._post_now(self.TranscriptStreamed(
-                item_id, self._agents.get(item_id, self.agent), "".join(chunks), arrivals[item_id]
-            ))
+            self._post_now(
+                self.TranscriptStreamed(item_id, "", "".join(chunks), arrivals[item_id]))
 
     def _first_output(self, kind: str) -> None:
         if self._turn_mark is not None:
@@ -485,11 +484,9 @@ class SessionBridge:
             case ev.RealtimeHistoryAdded(item=item):
                 self.post(self.ItemAdded(item))
             case ev.RealtimeAgentChanged(agent=agent):
-                self.agent = agent_name(agent)
-                self.post(self.AgentStarted(self.agent))
+                self.post(self.AgentStarted(agent_name(agent)))
             case ev.RealtimeHandoffEvent(from_agent=source, to_agent=target):
-                self.agent = agent_name(target)
-                self.post(self.HandoffTaken(agent_name(source), self.agent))
+                self.post(self.HandoffTaken(agent_name(source), agent_name(target)))
             case ev.RealtimeToolStart(agent=agent, tool=tool, arguments=arguments, call_id=call):
                 self._hold_clock()
                 self.post(self.ToolStarted(agent_name(agent), tool_name(tool), arguments, call))
@@ -541,9 +538,7 @@ class SessionBridge:
         self._post_figures(figures)
 
     def _delta(self, item_id: str, delta: str) -> None:
-        if item_id not in self.streamed:
-            self.streamed.add(item_id)
-            self._agents[item_id] = self.agent
+        self.streamed.add(item_id)
         now = self._timer()
         self._deltas.setdefault(item_id, []).append(delta)
         self._arrivals.setdefault(item_id, []).append(now)

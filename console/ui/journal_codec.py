@@ -137,8 +137,9 @@ class MessageEncoder:
     ) -> dict[str, Any] | None:
         """``{"type", "fields"[, "bridge"]}`` for ``message``, or None if it is not replayable.
 
-        ``agent`` and ``streamed`` are the bridge's current agent and streamed item ids; item
-        messages keep the part of them their handler reads under ``bridge``."""
+        ``agent`` is the console state's current agent (a reply's deltas are labelled with it)
+        and ``streamed`` the bridge's streamed item ids; item messages keep them under
+        ``bridge``."""
         name = type_name(message)
         if name is None:
             return None
@@ -151,7 +152,10 @@ class MessageEncoder:
             fields = {"item": self._item(message.item, force=True)}
             ids = [message.item.item_id]
         elif isinstance(message, SessionBridge.TranscriptStreamed):
-            fields = {"item_id": message.item_id, "agent": message.agent, "text": message.text}
+            # The label the reducer gave the reply (the current agent), unless the message
+            # carried its own (a replayed journal's).
+            fields = {"item_id": message.item_id, "agent": message.agent or agent,
+                      "text": message.text}
             return {"type": name, "fields": fields}
         elif isinstance(message, SessionBridge.ApprovalsChanged):
             pending = [asdict(approval) for approval in message.pending]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
@@ -57,17 +57,17 @@ class StageSummary:
     worst: float
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class MetricsBook:
-    """The turns of a session in order, and what the metrics view shows of them."""
+    """The turns of a session in order, and what the metrics view shows of them: the console
+    state's ``figures`` slice (``add`` returns a new book; a turn ends a few times a minute)."""
 
-    turns: list[TurnFigures] = field(default_factory=list)
-    costs: list[float | None] = field(default_factory=list)
+    turns: tuple[TurnFigures, ...] = ()
+    costs: tuple[float | None, ...] = ()
     """Each turn's cost, as priced when it ended (None: no price applied)."""
 
-    def add(self, turn: TurnFigures, cost: float | None = None) -> None:
-        self.turns.append(turn)
-        self.costs.append(cost)
+    def add(self, turn: TurnFigures, cost: float | None = None) -> MetricsBook:
+        return MetricsBook((*self.turns, turn), (*self.costs, cost))
 
     def series(self, measure: str) -> list[float | None]:
         return [figure(turn, measure) for turn in self.turns]

@@ -1,9 +1,11 @@
 """The one reducer: session events and operator actions in, the console's next state out.
 
 ``reduce(state, event)`` is pure (it returns a new ``ConsoleState``; slices that did not change
-are the same objects) and O(1) per event: the transcript is an append-only log the state shares
-(see ``state.Transcript``). Live, the app reduces every message of the bridge and the listener
-and every operator action; replay reduces the same events decoded from the journal.
+are the same objects) and O(1) per delta: the transcript is an append-only log the state shares
+(see ``state.Transcript``); the history is copied only by the history's own events, a few times
+a second at most (see ``history.History``). Live, the app reduces every message of the bridge
+and the listener and every operator action; replay reduces the same events decoded from the
+journal.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from .history import item_text
+from .session_figures import turn_summary
 from .state import (
     STATUS_FIELDS,
     Clear,
@@ -34,7 +38,6 @@ from .state import (
 )
 from .tokens import TokenCount
 from .widgets.approvals import short_arguments
-from .widgets.history_tree import item_text
 
 Reduction = Callable[[ConsoleState, Any], ConsoleState]
 
@@ -86,7 +89,8 @@ def _system(text: str, kind: str = "system") -> Line:
 def _lines(state: ConsoleState, *ops: LineOp) -> ConsoleState:
     # The path every delta takes: built directly (``replace`` costs several times more).
     return ConsoleState(
-        state.status, state.approvals, state.transcript.then(*ops), state.voice, state.keys)
+        state.status, state.approvals, state.transcript.then(*ops), state.voice, state.keys,
+        state.history, state.figures)
 
 
 def _status(state: ConsoleState, **changes: Any) -> ConsoleState:
@@ -235,11 +239,27 @@ streams; a full pass comes at turn end)."""
 
 
 def _history(state: ConsoleState, event: Any) -> ConsoleState:
-    return _typed(state, event.items if event.full else event.items[-HISTORY_TAIL:])
+    # A partial history names only its tail: the rest did not change while a reply streamed.
+    shown = event.items if event.full else event.items[-HISTORY_TAIL:]
+    history = state.history.sync(shown) if event.full else state.history.upsert(shown)
+    if history is not state.history:
+        state = replace(state, history=history)
+    return _typed(state, shown)
 
 
 def _item_added(state: ConsoleState, event: Any) -> ConsoleState:
+    history = state.history.upsert((event.item,))
+    if history is not state.history:
+        state = replace(state, history=history)
     return _typed(state, (event.item,))
+
+
+def _turn_measured(state: ConsoleState, event: Any) -> ConsoleState:
+    turn = event.figures
+    return replace(
+        state, figures=state.figures.add(turn, event.cost),
+        history=state.history.measured(turn.number, turn_summary(turn, event.cost)),
+    )
 
 
 def _turn_ended(state: ConsoleState, event: Any) -> ConsoleState:
@@ -368,8 +388,9 @@ def _reductions() -> dict[type, Reduction]:
         B.ApprovalsChanged: _approvals, B.ApprovalRequested: _approval_requested,
         B.ErrorReported: _error, B.DecidedByRule: _decided_by_rule,
         B.GuardrailTripped: _guardrail, B.HistoryChanged: _history, B.ItemAdded: _item_added,
-        B.TurnEnded: _turn_ended, B.LatencyMeasured: _latency, B.Interrupted: _interrupted,
-        B.Notice: _notice, B.UserSpeechChanged: _speech, B.TurnStarted: _turn_started,
+        B.TurnEnded: _turn_ended, B.TurnMeasured: _turn_measured, B.LatencyMeasured: _latency,
+        B.Interrupted: _interrupted, B.Notice: _notice, B.UserSpeechChanged: _speech,
+        B.TurnStarted: _turn_started,
         L.CountdownTicked: _countdown, L.SubagentStarted: _subagent_started,
         L.SubagentFinished: _subagent_finished,
     }

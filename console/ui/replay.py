@@ -25,6 +25,7 @@ from console.journal.store import JournalError, read_records
 
 from .app import BackendInfo, RtConsoleApp
 from .bridge import SessionBridge
+from .commands import palette_action
 from .journal_codec import MessageDecoder, record_type
 from .journaling import JOURNAL_SCHEMA_KEY, action_of
 from .state import Agents, DecisionTaken
@@ -335,7 +336,7 @@ class ReplayApp(RtConsoleApp, inherit_bindings=False):
         # Textual's own (quit, keys, screenshot...), then the player's; none of the live ones.
         yield from App.get_system_commands(self, screen)
         for action, title, help_text in COMMANDS:
-            yield SystemCommand(title, help_text, self._palette_action(action))
+            yield SystemCommand(title, help_text, palette_action(self.run_action, action))
 
     def _read_only(self) -> None:
         self.notify(READ_ONLY, timeout=2)

@@ -11,24 +11,30 @@ from console.journal import JournalWriter
 from .bridge import SessionBridge
 from .journal_codec import MessageEncoder
 from .journaling import graph_meta
+from .reducer import reduce
+from .state import Agents, ConsoleState, Status
 from .widgets.handoff_graph import build_graph
 
 
 class ConsoleTap:
-    """The console's bridge and journal encoding without the app: each session event becomes
-    the messages the panes would have handled, written as the records replay re-posts. Fits
-    ``console.scenarios.tap.JournalTap``."""
+    """The console's bridge, reducer and journal encoding without the app: each session event
+    becomes the messages the panes would have handled, reduced into the state the console would
+    have had (which says who the current agent is) and written as the records replay re-posts.
+    Fits ``console.scenarios.tap.JournalTap``."""
 
     def __init__(self, journal: JournalWriter, agents: Sequence[Any], backend: str) -> None:
         self.journal = journal
         self.agents = list(agents)
         self.backend = backend
         self._encoder = MessageEncoder()
-        self.bridge = SessionBridge(self._write, agent=str(getattr(agents[0], "name", "")))
+        first = str(getattr(agents[0], "name", ""))
+        self.state = ConsoleState(status=Status(agents=Agents(current=first)))
+        self.bridge = SessionBridge(self._write)
 
     def _write(self, message: Any) -> None:
+        self.state = reduce(self.state, message)
         record = self._encoder.encode(
-            message, agent=self.bridge.agent, streamed=self.bridge.streamed
+            message, agent=self.state.agent, streamed=self.bridge.streamed
         )
         if record is not None:
             self.journal.event(record.pop("type"), **record)
@@ -38,7 +44,7 @@ class ConsoleTap:
     def start(self) -> None:
         self.journal.meta(
             version=console.__version__,
-            agent=self.bridge.agent,
+            agent=self.state.agent,
             graph=graph_meta(build_graph(self.agents)),
             status={"backend": self.backend, "model": "", "recording": False,
                     "audio": "scenario"},
@@ -53,7 +59,7 @@ class ConsoleTap:
     def decision(self, tool: str, arguments: str, call_id: str, decision: str) -> None:
         self.bridge.flush()
         self.journal.decision(
-            by="scenario", call_id=call_id, tool=tool, agent=self.bridge.agent,
+            by="scenario", call_id=call_id, tool=tool, agent=self.state.agent,
             arguments=arguments, decision="rejected" if decision == "reject" else "approved",
             always=decision == "always",
         )

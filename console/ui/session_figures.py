@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .metrics import MetricsBook
-from .timeline import TurnFigures
 from .tokens import format_cost
 
 if TYPE_CHECKING:
+    from .metrics import MetricsBook
+    from .state import ConsoleState
+    from .timeline import TurnFigures
     from .tokens import TokenLedger
 
 
@@ -25,30 +26,21 @@ def turn_summary(figures: TurnFigures, cost: float | None) -> str:
 
 
 class SessionFigures:
-    """The turns' figures, fed by the bridge's ``TurnMeasured`` (live and in replay alike), and
-    the session's usage as the console state holds it (``usage`` reads it); views ``watch``
-    for new turns."""
+    """The session's numbers as the console state holds them, read-only: each turn's figures
+    (``book``, the state's ``figures`` slice) and the tokens and cost (``ledger``)."""
 
-    def __init__(self, usage: Callable[[], TokenLedger]) -> None:
-        self._usage = usage
-        self.book = MetricsBook()
-        self._watchers: list[Callable[[], None]] = []
+    def __init__(self, state: Callable[[], ConsoleState]) -> None:
+        self._state = state
+
+    @property
+    def book(self) -> MetricsBook:
+        return self._state().figures
 
     @property
     def ledger(self) -> TokenLedger:
         """The session's tokens (``total``), cost and responses so far."""
-        return self._usage()
-
-    def turn(self, figures: TurnFigures, cost: float | None) -> None:
-        self.book.add(figures, cost)
-        for watcher in list(self._watchers):
-            watcher()
+        return self._state().status.usage
 
     def total_text(self) -> str:
         """``1234 tokens · $0.0123`` (empty before the first response)."""
-        return self._usage().text()
-
-    def watch(self, watcher: Callable[[], None]) -> Callable[[], None]:
-        """Call ``watcher`` after each new turn; returns what stops it."""
-        self._watchers.append(watcher)
-        return lambda: self._watchers.remove(watcher)
+        return self.ledger.text()

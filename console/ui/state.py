@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .history import History
+from .metrics import MetricsBook
 from .tokens import TokenLedger
 from .widgets.approvals import PendingApproval
 
@@ -182,7 +184,7 @@ class Voice:
 
 @dataclass(frozen=True, slots=True)
 class ConsoleState:
-    """Everything the console shows that is not the session's own history or the levels."""
+    """Everything the console shows but the levels."""
 
     status: Status = field(default_factory=Status)
     approvals: tuple[PendingApproval, ...] = ()
@@ -190,6 +192,10 @@ class ConsoleState:
     transcript: Transcript = field(default_factory=Transcript)
     voice: Voice = field(default_factory=Voice)
     keys: Keys = field(default_factory=Keys)
+    history: History = field(default_factory=History)
+    """The history tree's slice: the session's items by turn, each measured turn's label."""
+    figures: MetricsBook = field(default_factory=MetricsBook)
+    """Each finished turn's figures (the metrics view's slice)."""
 
     @property
     def agent(self) -> str:

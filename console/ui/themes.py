@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 import tomllib
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_THEME = "rtconsole-dark"
 
@@ -90,6 +94,31 @@ def load_themes(dirs: list[Path]) -> tuple[list[Theme], list[str]]:
                 continue
             themes[theme.name] = theme
     return list(themes.values()), problems
+
+
+def install_themes(
+    app: App[Any], dirs: Sequence[Path] | None, wanted: str
+) -> tuple[list[str], list[str]]:
+    """Register the themes of ``dirs`` (None: the shipped ones and the user's) with ``app`` and
+    switch it to ``wanted`` (the default if no such theme): the names registered, in order,
+    and what went wrong, to be said once the console is up."""
+    if dirs is None:
+        dirs = [*builtin_theme_dirs(), user_theme_dir()]
+    themes, problems = load_themes(list(dirs))
+    for theme in themes:
+        app.register_theme(theme)
+    if wanted not in app.available_themes:
+        problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+        wanted = DEFAULT_THEME
+    app.theme = wanted
+    return [theme.name for theme in themes], problems
+
+
+def next_theme(names: Sequence[str], current: str) -> str:
+    """The theme after ``current`` in ``names``, round and round."""
+    names = list(names) or [current]
+    position = names.index(current) if current in names else -1
+    return names[(position + 1) % len(names)]
 
 
 def variable_defaults(theme: Theme) -> dict[str, str]:

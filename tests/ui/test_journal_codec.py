@@ -154,3 +154,12 @@ def test_records_named_session_while_schema_2_was_new_decode_too() -> None:
         "agent": "Triage", "tool": "get_weather", "arguments": "{}", "call_id": "c1"}})
     assert decoded is not None and isinstance(decoded.message, B.ToolStarted)
     assert not [name for name in MESSAGE_TYPES if name.startswith("session.")]
+
+
+def test_a_streamed_reply_is_written_with_the_label_the_console_state_gave_it() -> None:
+    # The bridge does not know the agent: the app passes the state's current one.
+    live = MessageEncoder().encode(B.TranscriptStreamed("a1", "", "Hi", []), agent="Billing")
+    assert through_json(live)["fields"] == {"item_id": "a1", "agent": "Billing", "text": "Hi"}
+    replayed = MessageEncoder().encode(B.TranscriptStreamed("a1", "Triage", "Hi", []),
+                                       agent="Billing")
+    assert through_json(replayed)["fields"]["agent"] == "Triage"  # a journal's own label

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console.realtime.items import AssistantMessageItem, InputText, UserMessageItem
+from console.realtime.items import AssistantAudio, AssistantMessageItem, InputText, UserMessageItem
 from console.ui.bridge import SessionBridge as B
 from console.ui.listener import ConsoleListener as L
 from console.ui.reducer import reduce
@@ -53,7 +53,7 @@ def test_reducing_returns_a_new_state_and_leaves_the_old_one_as_it_was() -> None
 
 def test_an_event_the_console_does_not_show_changes_nothing() -> None:
     assert reduce(START, object()) is START
-    assert reduce(START, B.TurnMeasured(1, {}, 0.0, 0.0, 1.0, {}, None)) is START
+    assert reduce(START, B.TurnStarted()) is START  # no countdown to stop
 
 
 def test_streamed_deltas_grow_one_line_in_constant_time() -> None:
@@ -191,3 +191,65 @@ def test_the_transcript_log_shares_its_prefix() -> None:
     two = one.then(*run(Say("b")).transcript.ops)
     assert one.log is two.log and [op.text for op in two.ops] == ["a", "b"]  # type: ignore[union-attr]
     assert len(one.ops) == 1 and empty.ops == []
+
+
+def said(item_id: str, text: str, status: str = "completed") -> AssistantMessageItem:
+    return AssistantMessageItem(
+        item_id=item_id, status=status, content=[AssistantAudio(transcript=text)])  # type: ignore[arg-type]
+
+
+def typed(item_id: str, text: str) -> UserMessageItem:
+    return UserMessageItem(item_id=item_id, content=[InputText(text=text)])
+
+
+def measured(number: int, total_ms: float) -> B.TurnMeasured:
+    return B.TurnMeasured(number, {"first_audio": total_ms / 2}, 0.0, 0.0, total_ms, {}, None)
+
+
+def turns(state: ConsoleState) -> list[tuple[int, str]]:
+    return [(entry.turn, item_id) for item_id, entry in state.history.entries.items()]
+
+
+def test_the_history_is_the_items_by_turn_replaced_only_by_its_own_events() -> None:
+    greeting, question, reply = said("a0", "Hello"), typed("u1", "weather?"), said("a1", "Sun")
+    state = run(B.ItemAdded(greeting), B.HistoryChanged([greeting, question], False))
+    assert turns(state) == [(1, "a0"), (2, "u1")]  # each user input starts a turn
+    # Deltas never touch the history (it is not copied per delta).
+    streamed = run(B.TranscriptStreamed("a1", "", "Sun", []), state=state)
+    assert streamed.history is state.history
+    # A history that changed nothing the tree shows leaves the slice (and the state) as it was.
+    assert run(B.HistoryChanged([greeting, question], False), state=state) is state
+    state = run(B.HistoryChanged([greeting, question, reply], False), state=state)
+    assert turns(state) == [(1, "a0"), (2, "u1"), (2, "a1")]
+    entry = state.history.entries["a0"]
+    longer = said("a1", "Sunny all day")
+    grown = run(B.HistoryChanged([greeting, question, longer], False), state=state)
+    assert grown.history.entries["a0"] is entry  # unchanged items keep their entries
+    assert grown.history.entries["a1"].item is longer and grown.history.entries["a1"].turn == 2
+    # A full pass is the whole history: an item deleted from it leaves the slice.
+    full = run(B.HistoryChanged([question, longer], True), state=grown)
+    assert turns(full) == [(2, "u1"), (2, "a1")] and full.history.items == [question, longer]
+
+
+def test_turn_figures_are_the_books_and_label_the_turn_they_measured() -> None:
+    state = run(B.ItemAdded(said("a0", "Hello")), measured(1, 412.4))
+    (turn,) = state.figures.turns
+    assert turn.number == 1 and turn.total_ms == 412.4 and state.figures.costs == (None,)
+    assert state.history.labels == {1: "412 ms"}
+    # A response after its turn was measured starts its own turn; figures may come first.
+    state = run(measured(3, 75.0), B.ItemAdded(said("a1", "Anything else?")), state=state)
+    assert turns(state) == [(1, "a0"), (2, "a1")] and state.history.labels[3] == "75 ms"
+    assert [t.number for t in state.figures.turns] == [1, 3]
+    before = state.figures
+    assert run(B.Notice("x"), state=state).figures is before  # untouched by other events
+
+
+def test_a_reply_is_labelled_with_the_agent_current_when_it_began() -> None:
+    state = run(
+        B.TranscriptStreamed("a1", "", "Let me ", []), B.HandoffTaken("Triage", "Billing"),
+        B.TranscriptStreamed("a1", "", "transfer you.", []),
+        B.TranscriptStreamed("a2", "", "Billing here.", []),
+    )
+    assert [(label, text) for kind, label, text in state.transcript.lines()
+            if kind == "assistant"] == [("Triage", "Let me transfer you."),
+                                        ("Billing", "Billing here.")]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from console.journal import JournalWriter
 from console.journal.store import read_records
+from console.realtime.items import AssistantAudio, AssistantMessageItem, InputText, UserMessageItem
 from console.ui.bridge import SessionBridge as B
 from console.ui.listener import ConsoleListener as L
+from console.ui.screens.metrics import MetricsScreen
 from console.ui.widgets.approvals import PendingApproval
 
 from .conftest import FIXED_NOW, make_app
@@ -41,6 +43,43 @@ async def test_widgets_hold_the_states_slices_not_copies() -> None:
         assert "muted" in main.meters.state
         await pilot.press("f8")
         assert not app.muted and not main.status.muted and main.status.facts is app.state.status
+
+
+async def test_the_history_tree_and_the_metrics_view_hold_the_states_slices() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.main.history
+        question = UserMessageItem(item_id="u1", content=[InputText(text="weather?")])
+        reply = AssistantMessageItem(item_id="a1", status="in_progress",
+                                     content=[AssistantAudio(transcript="Sun")])
+        app.post_message(B.ItemAdded(question))
+        app.post_message(B.HistoryChanged([question, reply], False))
+        await wait_for(pilot, lambda: tree.item_ids == ["u1", "a1"])
+        assert tree.history is app.state.history
+        nodes = [tree._item_nodes["u1"], tree._item_nodes["a1"]]
+        # The reply grows in place: the new slice extends the old, so the tree upserts it.
+        reply.content[0].transcript = "Sunny all day"  # type: ignore[union-attr]
+        app.post_message(B.HistoryChanged([question, reply], False))
+        app.post_message(B.TurnMeasured(1, {"first_audio": 300.0}, 0.0, 0.0, 840.0, {}, None))
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 1)
+        assert tree.history is app.state.history
+        assert [tree._item_nodes["u1"], tree._item_nodes["a1"]] == nodes  # not rebuilt
+        assert "Sunny all day" in str(nodes[1].label)
+        assert [str(n.label) for n in tree.root.children] == ["Turn 1 · 840 ms"]
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, MetricsScreen))
+        view = app.screen
+        assert isinstance(view, MetricsScreen)
+        assert view.book is view.table.book is app.state.figures is app.figures.book
+        app.post_message(B.TurnMeasured(2, {}, 0.0, 0.0, 90.0, {}, None))
+        await wait_for(pilot, lambda: len(view.book.turns) == 2)
+        assert view.book is view.table.book is app.state.figures
+        assert "2 turns" in str(view.title_line.render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MetricsScreen))
+        app.post_message(B.TurnMeasured(3, {}, 0.0, 0.0, 95.0, {}, None))
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 3)
+        assert len(view.book.turns) == 2  # a closed view is no longer bound
 
 
 async def test_the_transcript_pane_shows_the_states_lines() -> None:

@@ -155,7 +155,7 @@ def test_the_book_summarises_each_measure_and_budgets_flag_slow_ones() -> None:
         line.observe(audio())
         done = line.observe(raw(me.RealtimeModelTurnEndedEvent()))
         assert done is not None
-        book.add(done)
+        book = book.add(done)
     rows = {row.measure: row for row in book.summary()}
     assert set(rows) == {"first_audio", "total"}
     first = rows["first_audio"]

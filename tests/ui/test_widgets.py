@@ -23,6 +23,7 @@ from console.ui.widgets.meters import bar, level_fraction
 from console.ui.widgets.status_bar import StatusBar
 
 from .conftest import make_app
+from .test_app_local import wait_for
 
 
 async def test_transcript_streams_in_place_and_wraps() -> None:
@@ -251,18 +252,24 @@ async def test_history_turns_carry_the_figures_of_the_turn_they_measured() -> No
         def said(item_id: str, text: str) -> AssistantMessageItem:
             return AssistantMessageItem(item_id=item_id, content=[AssistantAudio(transcript=text)])
 
-        tree.upsert(said("a0", "Hello, how can I help?"))
-        app.post_message(B.TurnMeasured(1, {"response": 5.0}, 0.0, 0.0, 412.4, {}, 0.0))
-        await pilot.pause()
-        tree.upsert(UserMessageItem(item_id="u1", content=[InputText(text="weather?")]))
-        tree.upsert(said("a1", "Sunny."))
-        tree.show_turn_figures(2, "900 ms")
-        tree.upsert(said("a2", "Anything else?"))  # a response no input started
-        tree.show_turn_figures(4, "75 ms")  # before its turn is in the tree
-        tree.upsert(UserMessageItem(item_id="u2", content=[InputText(text="no")]))
-        tokens = {"text_in": 120, "audio_in": 30, "text_out": 40}
-        app.post_message(B.TurnMeasured(3, {}, 0.0, 0.0, 20.0, tokens, 0.0123))
-        await pilot.pause()
+        def measured(number: int, total_ms: float, tokens: dict[str, int] | None = None,
+                     cost: float | None = None) -> B.TurnMeasured:
+            return B.TurnMeasured(number, {}, 0.0, 0.0, total_ms, tokens or {}, cost)
+
+        for message in (
+            B.ItemAdded(said("a0", "Hello, how can I help?")),
+            B.TurnMeasured(1, {"response": 5.0}, 0.0, 0.0, 412.4, {}, 0.0),
+            B.ItemAdded(UserMessageItem(item_id="u1", content=[InputText(text="weather?")])),
+            B.ItemAdded(said("a1", "Sunny.")),
+            measured(2, 900.0),
+            B.ItemAdded(said("a2", "Anything else?")),  # a response no input started
+            measured(4, 75.0),  # before its turn is in the tree
+            B.ItemAdded(UserMessageItem(item_id="u2", content=[InputText(text="no")])),
+            measured(3, 20.0, {"text_in": 120, "audio_in": 30, "text_out": 40}, 0.0123),
+        ):
+            app.post_message(message)
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 4)
+        assert tree.history is app.state.history
         labels = [str(node.label) for node in tree.root.children]
         assert labels == [
             "Turn 1 · 412 ms",  # no usage: neither tokens nor a cost

@@ -8,16 +8,18 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..metrics import StageBudgets
-from ..session_figures import SessionFigures
+from ..metrics import MetricsBook, StageBudgets
+from ..tokens import TokenLedger
 from ..widgets.latency_table import LatencyTable
 
 
 class MetricsScreen(Screen[None]):
-    """Follows the session: each finished turn redraws it while it is open."""
+    """Shows its slice of the console state, ``book`` (the app's binder hands it each new one
+    while the view is open): each finished turn redraws it."""
 
     DEFAULT_CSS = """
     MetricsScreen { background: $background; }
@@ -29,14 +31,21 @@ class MetricsScreen(Screen[None]):
         Binding("escape", "close", "Back", id="metrics_close"),
     ]
 
-    def __init__(self, figures: SessionFigures, budgets: StageBudgets) -> None:
+    book: reactive[MetricsBook] = reactive(MetricsBook, always_update=False, init=False,
+                                           repaint=False)
+
+    def __init__(
+        self, book: MetricsBook, usage: Callable[[], TokenLedger], budgets: StageBudgets
+    ) -> None:
         super().__init__(id="metrics-screen")
-        self.figures = figures
-        self.table = LatencyTable(figures, budgets, id="latency")
-        self._unwatch: Callable[[], None] | None = None
+        self.set_reactive(MetricsScreen.book, book)
+        self._usage = usage
+        """The session's tokens and cost now (the title says them with each turn)."""
+        self.table = LatencyTable(book, budgets, id="latency")
+        self.title_line = Static(self._title(), id="metrics-title", markup=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="metrics-title", markup=False)
+        yield self.title_line
         yield Static(
             "Milestones count from the end of the user's input; tool runs and approval waits "
             "are kept apart. ! marks a figure over its budget ([budgets] in the config).",
@@ -46,21 +55,14 @@ class MetricsScreen(Screen[None]):
             yield self.table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self._unwatch = self.figures.watch(self._turn_added)
-
-    def on_unmount(self) -> None:
-        if self._unwatch is not None:
-            self._unwatch()
-
     def _title(self) -> str:
-        turns = len(self.figures.book.turns)
-        total = self.figures.total_text() or "no usage reported yet"
+        turns = len(self.book.turns)
+        total = self._usage().text() or "no usage reported yet"
         return f"Where the time goes: {turns} turn{'' if turns == 1 else 's'} · {total}"
 
-    def _turn_added(self) -> None:
-        self.query_one("#metrics-title", Static).update(self._title())
-        self.table.refresh(layout=True)
+    def watch_book(self, book: MetricsBook) -> None:
+        self.title_line.update(self._title())
+        self.table.book = book
 
     def action_close(self) -> None:
         self.dismiss()

@@ -7,8 +7,13 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from ..history import Entry, History, item_text, part_text, signature
+
+__all__ = ["HistoryTree", "item_children", "item_label", "item_text", "part_text", "signature"]
 
 LABEL_LIMIT = 70
 
@@ -16,24 +21,6 @@ LABEL_LIMIT = 70
 def _clip(text: str, limit: int = LABEL_LIMIT) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def part_text(part: Any) -> str:
-    return str(getattr(part, "text", None) or getattr(part, "transcript", None) or "")
-
-
-def item_text(item: Any) -> str:
-    return " ".join(t for t in (part_text(p) for p in getattr(item, "content", ()) or ()) if t)
-
-
-def signature(item: Any) -> tuple[Any, ...]:
-    """Cheap fingerprint of what the tree shows, so unchanged items cost no widget work."""
-    if getattr(item, "type", None) == "function_call":
-        return ("call", item.name, item.status, len(item.arguments), item.output)
-    parts = tuple(
-        (getattr(p, "type", ""), len(part_text(p))) for p in getattr(item, "content", ()) or ()
-    )
-    return ("msg", getattr(item, "role", ""), getattr(item, "status", None), parts)
 
 
 def item_label(item: Any, redact: Callable[[str], str] = str) -> Text:
@@ -63,7 +50,12 @@ def item_children(item: Any, redact: Callable[[str], str] = str) -> Iterable[str
 
 
 class HistoryTree(Tree[str]):
-    """Follows history_updated/added incrementally: only new or changed items touch the tree."""
+    """Shows its slice of the console state, ``history`` (a reactive): a new slice that extends
+    the one shown touches only the items whose entry changed (and the turns newly labelled);
+    one that does not (a new session's) is drawn anew."""
+
+    history: reactive[History] = reactive(History, always_update=False, init=False, repaint=False)
+    """Drawn by ``watch_history``, line by line: a new slice repaints only what changed."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -72,15 +64,9 @@ class HistoryTree(Tree[str]):
         self.show_root = False
         self.guide_depth = 2
         self._item_nodes: dict[str, TreeNode[str]] = {}
-        self._signatures: dict[str, tuple[Any, ...]] = {}
-        self._turn: TreeNode[str] | None = None
-        self._turns = 0
         self._turn_nodes: dict[int, TreeNode[str]] = {}
-        self._figures: dict[int, str] = {}
-        """Each measured turn's figures by the timeline's number (a turn not in the tree yet
-        gets them when it comes)."""
         self._widest = 0
-        """The widest item label so far, in cells."""
+        """The widest label so far, in cells."""
         self.redact: Callable[[str], str] = str
         """Hides known secrets in what is shown (the app gives its redactor's ``text``)."""
 
@@ -88,28 +74,61 @@ class HistoryTree(Tree[str]):
     def item_ids(self) -> list[str]:
         return list(self._item_nodes)
 
+    # A tree used on its own (tests) changes its slice through these; the console binds it.
+
     def sync(self, items: Sequence[Any]) -> None:
         """Bring the tree in line with the whole history (deleted items go, changed ones update)."""
-        seen = set()
-        for item in items:
-            seen.add(item.item_id)
-            self.upsert(item)
-        for gone in [item_id for item_id in self._item_nodes if item_id not in seen]:
-            self.remove_item(gone)
+        self.history = self.history.sync(items)
 
     def upsert(self, item: Any) -> None:
-        item_id = item.item_id
-        sig = signature(item)
-        node = self._item_nodes.get(item_id)
-        if node is not None and self._signatures.get(item_id) == sig:
-            return
-        self._signatures[item_id] = sig
+        self.history = self.history.upsert((item,))
+
+    def remove_item(self, item_id: str) -> None:
+        self.history = self.history.without((item_id,))
+
+    def clear_history(self) -> None:
+        self.history = History()
+
+    def show_turn_figures(self, number: int, text: str) -> None:
+        """Turn ``number`` (``TurnMeasured.number``) was measured: its node says ``text``."""
+        self.history = self.history.measured(number, text)
+
+    # -- drawing the slice -------------------------------------------------------------------
+
+    def watch_history(self, shown: History, history: History) -> None:
+        if history.turns < shown.turns:
+            # Not a successor of what is shown (turns only ever open): start again.
+            self.clear()
+            self._item_nodes.clear()
+            self._turn_nodes.clear()
+            self._widest = 0
+            shown = History()
+        added = 0
+        for item_id, entry in history.entries.items():
+            before = shown.entries.get(item_id)
+            if before is entry:
+                continue
+            added += before is None
+            self._show(item_id, entry, history)
+        if len(shown.entries) + added > len(history.entries):
+            for gone in [i for i in shown.entries if i not in history.entries]:
+                node = self._item_nodes.pop(gone, None)
+                if node is not None:
+                    node.remove()
+        if history.labels is not shown.labels:
+            for number, label in history.labels.items():
+                node = self._turn_nodes.get(number)
+                if node is not None and shown.labels.get(number) != label:
+                    self._label_turn(number, node, label)
+
+    def _show(self, item_id: str, entry: Entry, history: History) -> None:
+        item = entry.item
         label = item_label(item, self.redact)
         wider = label.cell_len > self._widest
         self._widest = max(self._widest, label.cell_len)
+        node = self._item_nodes.get(item_id)
         if node is None:
-            parent = self._turn_for(item)
-            node = parent.add(label, data=item_id, expand=False)
+            node = self._turn(entry.turn, history).add(label, data=item_id, expand=False)
             self._item_nodes[item_id] = node
             for child in item_children(item, self.redact):
                 node.add_leaf(child)
@@ -131,46 +150,19 @@ class HistoryTree(Tree[str]):
             for child in children:
                 node.add_leaf(child)
 
-    def remove_item(self, item_id: str) -> None:
-        node = self._item_nodes.pop(item_id, None)
-        self._signatures.pop(item_id, None)
-        if node is not None:
-            node.remove()
-
-    def clear_history(self) -> None:
-        self.clear()
-        self._item_nodes.clear()
-        self._signatures.clear()
-        self._turn = None
-        self._turns = 0
-        self._turn_nodes.clear()
-        self._figures.clear()
-        self._widest = 0
-
-    def show_turn_figures(self, number: int, text: str) -> None:
-        """Turn ``number`` (``TurnMeasured.number``) was measured: its node says ``text``."""
-        self._figures[number] = text
+    def _turn(self, number: int, history: History) -> TreeNode[str]:
         node = self._turn_nodes.get(number)
-        if node is not None:
-            self._label_turn(number, node)
+        if node is None:
+            node = self.root.add(f"Turn {number}", expand=True)
+            self._turn_nodes[number] = node
+            label = history.labels.get(number)
+            if label:
+                self._label_turn(number, node, label)
+        return node
 
-    def _label_turn(self, number: int, node: TreeNode[str]) -> None:
-        figures = self._figures.get(number)
+    def _label_turn(self, number: int, node: TreeNode[str], figures: str) -> None:
         label = f"Turn {number}" + (f" · {figures}" if figures else "")
         node.set_label(label)
         if cell_len(label) > self._widest:
             self._widest = cell_len(label)
-            self.root.expand()  # have the lines measured again (see ``upsert``)
-
-    def _turn_for(self, item: Any) -> TreeNode[str]:
-        # Numbered as the console's turn timeline numbers ``TurnMeasured``: a turn starts with
-        # each user input, or with a response that came when no turn was open (a greeting, or
-        # one after the last turn was measured), so figures land on the turn they measured.
-        user = getattr(item, "role", None) == "user"
-        if user or self._turn is None or self._turns in self._figures:
-            self._turns += 1
-            self._turn = self.root.add(f"Turn {self._turns}", expand=True)
-            self._turn_nodes[self._turns] = self._turn
-            if self._turns in self._figures:
-                self._label_turn(self._turns, self._turn)
-        return self._turn
+            self.root.expand()  # have the lines measured again (see ``_show``)

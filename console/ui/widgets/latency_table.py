@@ -8,10 +8,10 @@ from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..metrics import LABELS, MEASURES, StageBudgets, figure
-from ..session_figures import SessionFigures
+from ..metrics import LABELS, MEASURES, MetricsBook, StageBudgets, figure
 from ..tokens import format_cost
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -36,7 +36,7 @@ def bars(values: list[float | None], top: float) -> list[tuple[str, bool]]:
 
 
 class LatencyTable(Widget):
-    """Reads the session's figures on each render; ``refresh()`` after a turn redraws it.
+    """Draws its slice of the console state, ``book`` (a reactive: a new book redraws it).
 
     A figure over its stage's budget is drawn in the slow style and marked ``!``, so it shows
     without colour too."""
@@ -52,12 +52,14 @@ class LatencyTable(Widget):
         "latency--head", "latency--slow", "latency--bar", "latency--dim"
     }
 
+    book: reactive[MetricsBook] = reactive(MetricsBook, always_update=False, layout=True)
+
     def __init__(
-        self, figures: SessionFigures, budgets: StageBudgets, *, id: str | None = None
+        self, book: MetricsBook, budgets: StageBudgets, *, id: str | None = None
     ) -> None:
         super().__init__(id=id)
-        self.figures = figures
         self.budgets = budgets
+        self.set_reactive(LatencyTable.book, book)
 
     def _cell(self, measure: str, value: float | None) -> Text:
         if value is not None and self.budgets.over(measure, value):
@@ -65,7 +67,7 @@ class LatencyTable(Widget):
         return Text(milliseconds(value))
 
     def render(self) -> Group:
-        book = self.figures.book
+        book = self.book
         head = self.get_component_rich_style("latency--head")
         dim = self.get_component_rich_style("latency--dim")
         if not book.turns:
@@ -80,7 +82,7 @@ class LatencyTable(Widget):
         for name in ("p50", "p95", "worst", "budget"):
             table.add_column(name, justify="right")
         table.add_column("per turn")
-        book = self.figures.book
+        book = self.book
         for row in book.summary():
             budget = getattr(self.budgets, row.measure, None)
             chart = Text()
@@ -98,7 +100,7 @@ class LatencyTable(Widget):
         return table
 
     def _turns(self, head: Style, dim: Style) -> Table:
-        book = self.figures.book
+        book = self.book
         table = Table(box=None, header_style=head, pad_edge=False, expand=False)
         table.add_column("turn", justify="right")
         for measure in MEASURES:
