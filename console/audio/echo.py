@@ -164,6 +164,11 @@ class EchoCanceller:
         at = self._person_at
         return at is not None and self.frames_captured - at <= PERSON_HOLD_FRAMES
 
+    def plainly_echo(self) -> bool:
+        """The mic's last 100 ms are a copy of what the speaker played (likeness >= 0.9)."""
+        value = self.likeness.likeness()
+        return value is not None and value >= CLEAR_ECHO
+
     def echo_heard(self) -> bool | None:
         """Whether what the mic heard over the last 400 ms was plainly the speaker's echo (True:
         median likeness >= 0.9) or plainly unlike it, a person (False: < 0.6); None if it heard

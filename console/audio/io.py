@@ -275,7 +275,8 @@ class AudioIO:
     def _hold_mic(self, chunk: CapturedChunk) -> bool:
         """Whether a mic chunk must not reach the server: the agent may be heard and either we
         are in half duplex, or AEC3 is not trusted (still learning the room, or the speaker ran
-        dry in the last 2 s) and it left sound in the chunk that is not a person's. A person is
+        dry in the last 2 s) and it left sound in the chunk that is not a person's, or AEC3 is
+        trusted and left sound that is plainly a copy of what was played. A person is
         a voice unlike anything the speaker played and louder than its echo can be
         (``EchoLikeness``): judging what the mic hears, instead of holding it until AEC3
         converges, lets a person talk over the very first reply while its echo stays out."""
@@ -299,8 +300,12 @@ class AudioIO:
         # path moves and AEC3 leaks while it finds it again); unsure meanwhile.
         unsure = not canceller.ready or self._realigning()
         canceller.judging = self._echo_tail and unsure
-        if not canceller.judging or chunk.rms_db < QUIET_DB:
+        if not self._echo_tail or chunk.rms_db < QUIET_DB:
             return False
+        if not unsure:
+            # Trusted, yet sound is left where the echo may be coming: a person, or a moment of
+            # AEC3 letting the echo through. What plainly matches what was played is the echo.
+            return canceller.plainly_echo()
         return not canceller.person_heard()
 
     def _realigning(self) -> bool:

@@ -74,6 +74,24 @@ def test_the_agents_voice_is_removed_even_past_aec3s_own_reach(
     assert 10 * np.log10(power(out[talk]) / power(near[: talk.stop - start] * 0.5)) > -6
 
 
+def test_what_plainly_copies_what_was_played_is_told_from_a_person(tmp_path: Path) -> None:
+    # The audio layer holds such a chunk even when AEC3 is trusted: a moment of AEC3 letting
+    # the echo through must not reach the server as speech.
+    far = espeak(tmp_path, "The weather in Paris is sunny with a light breeze today.", "far")
+    near = espeak(tmp_path, "Stop, I have another question about my order.", "near")
+    delay = RATE * 3 // 10
+    echo = np.concatenate((np.zeros(delay), far))[: len(far)] * 10 ** (-12 / 20)
+    n = min(len(far), len(near))
+    for mic, expected in ((echo, True), (near * 0.5, False)):
+        canceller, verdicts = EchoCanceller(), []
+        for i in range(0, n - 480, 480):
+            canceller.render(far[i : i + 480].astype(np.int16))
+            canceller.capture(mic[i : i + 480].astype(np.int16))
+            if power(mic[i : i + 480]) > 1000:
+                verdicts.append(canceller.plainly_echo())
+        assert verdicts.count(expected) > 0.9 * len(verdicts), (expected, verdicts)
+
+
 def test_noise_suppression_alone_quiets_a_steady_noise_and_keeps_the_voice(
     tmp_path: Path,
 ) -> None:
