@@ -33,7 +33,6 @@ from .reducer import reduce
 from .screens.always_rules import AlwaysRulesScreen
 from .screens.main import MainScreen
 from .screens.metrics import MetricsScreen
-from .session_figures import SessionFigures
 from .session_runner import BackendInfo, SessionLike, SessionOpener, SessionRunner
 from .state import (
     Agents,
@@ -165,7 +164,6 @@ class RtConsoleApp(App[int]):
             on_rendered=on_rendered, footer_note=footer_note,
         )
         self.binder = Binder(self.main)
-        self.figures = SessionFigures(lambda: self.state)
         for pane in (self.main.transcript, self.main.history, self.main.approvals):
             pane.redact = self.redactor.text
         self.theme_names, problems = install_themes(self, theme_dirs, self.config.theme)

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .tokens import format_cost
+
+if TYPE_CHECKING:
+    from .timeline import TurnFigures
+
+
+def turn_summary(figures: TurnFigures, cost: float | None) -> str:
+    """A measured turn's label: ``842 ms · 312 in / 95 out · $0.0031``, the whole turn, then its
+    tokens and cost once usage came (a turn without usage shows its time alone)."""
+    parts = [f"{figures.total_ms:.0f} ms"]
+    if figures.tokens.total:
+        parts.append(f"{figures.tokens.input} in / {figures.tokens.output} out")
+        if cost is not None:
+            parts.append(format_cost(cost))
+    return " · ".join(parts)
 
 
 def part_text(part: Any) -> str:

@@ -15,8 +15,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from .history import item_text
-from .session_figures import turn_summary
+from .history import item_text, turn_summary
 from .state import (
     STATUS_FIELDS,
     Clear,

@@ -150,7 +150,7 @@ async def test_spoken_question_makes_a_turn_and_the_answer_plays_with_the_meter_
         assert port.audio.stats().underruns == 0
         # The turn's timeline reached every milestone, playout last of all (this app's timer is
         # fixed, so the figures themselves are zeros: test_timeline checks the arithmetic).
-        (turn,) = app.figures.book.turns
+        (turn,) = app.state.figures.turns
         assert list(turn.stages) == [
             "transcript", "response", "first_text", "first_audio", "playout"
         ]

@@ -69,11 +69,11 @@ async def run_session(path: Path) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await connect(pilot, app)
         await say(pilot, "Hello there")
-        await wait_for(pilot, lambda: len(app.figures.book.turns) == 1)
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 1)
         await say(pilot, "what is the weather in Paris")
-        await wait_for(pilot, lambda: len(app.figures.book.turns) == 2)
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 2)
         await say(pilot, "I need billing help")
-        await wait_for(pilot, lambda: len(app.figures.book.turns) == 3)
+        await wait_for(pilot, lambda: len(app.state.figures.turns) == 3)
         await wait_for(pilot, lambda: "You are now talking to billing" in lines(app))
         await app.close_session()
 
@@ -117,7 +117,7 @@ async def test_replay_brings_back_the_figures(tmp_path: Path, utc: Any) -> None:
         await pilot.pause()
         replay.play_all()
         await pilot.pause()
-        book = replay.figures.book
+        book = replay.state.figures
         assert [turn.number for turn in book.turns] == [1, 2, 3]
         assert book.turns[1].tool_ms > 0 and all(cost for cost in book.costs)
         summary = json.loads(export(path, "json"))["session"]

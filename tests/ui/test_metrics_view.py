@@ -10,9 +10,9 @@ from console.launch.backend import open_session
 from console.ui.app import RtConsoleApp
 from console.ui.config import ConsoleConfig
 from console.ui.demo_agents import DEMO_RUN_CONFIG, demo_agents
+from console.ui.history import turn_summary
 from console.ui.metrics import StageBudgets
 from console.ui.screens.metrics import MetricsScreen
-from console.ui.session_figures import turn_summary
 
 from .conftest import make_app
 from .test_app_local import LOCAL, connect, lines, say, wait_for
@@ -48,7 +48,7 @@ async def three_turns(pilot: Pilot[Any]) -> None:
     await connect(pilot, app)
     for number, text in enumerate(TURNS, start=1):
         await say(pilot, text)
-        await wait_for(pilot, lambda n=number: len(app.figures.book.turns) == n)
+        await wait_for(pilot, lambda n=number: len(app.state.figures.turns) == n)
     await wait_for(pilot, lambda: "The get weather tool says" in lines(app))
     await pilot.press("f3")
     await pilot.pause()
@@ -59,14 +59,14 @@ async def test_three_turns_are_measured_priced_and_shown() -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await three_turns(pilot)
         assert isinstance(app.screen, MetricsScreen)
-        book = app.figures.book
+        book = app.state.figures
         assert [turn.number for turn in book.turns] == [1, 2, 3]
         for turn in book.turns:
             assert turn.stages["response"] <= turn.stages["first_text"] <= turn.total_ms
             assert turn.tokens.input > 0 and turn.tokens.output > 0
         assert book.turns[1].tool_ms > 0 and not book.turns[0].tool_ms
         # The session's tokens are the turns' tokens, and the status bar says so with a cost.
-        assert app.figures.ledger.total == book.tokens
+        assert app.state.status.usage.total == book.tokens
         assert all(cost is not None and cost > 0 for cost in book.costs)
         assert app.main.status.usage.startswith(f"{book.tokens.total} tokens · $")
         # The History pane's turns carry the same figures, each on the turn it measured.

@@ -75,16 +75,16 @@ async def _live_session(pilot: Pilot[Any], app: RtConsoleApp) -> None:
     # Each reply's turn ends before the next line is said: a line said while the reply still
     # streams starts a turn its remaining deltas then count for (the timeline's rule), and the
     # session would have a different number of turns from run to run.
-    await wait_for(pilot, lambda: len(app.figures.book.turns) == 1)
+    await wait_for(pilot, lambda: len(app.state.figures.turns) == 1)
     await say(pilot, "I need billing help")
     await wait_for(pilot, lambda: "You are now talking to billing" in lines(app))
-    await wait_for(pilot, lambda: len(app.figures.book.turns) == 2)
+    await wait_for(pilot, lambda: len(app.state.figures.turns) == 2)
     await say(pilot, "refund order 42 amount 20")
     await wait_for(pilot, lambda: bool(app.main.approvals.pending))
     await pilot.press("ctrl+y")
     await wait_for(pilot, lambda: "The refund order tool says: refunded $" in lines(app))
     await wait_for(pilot, lambda: _settled(app))
-    await wait_for(pilot, lambda: len(app.figures.book.turns) == 3)  # the last turn measured
+    await wait_for(pilot, lambda: len(app.state.figures.turns) == 3)  # the last turn measured
     await pilot.pause(0.3)
 
 

@@ -70,7 +70,7 @@ async def test_the_history_tree_and_the_metrics_view_hold_the_states_slices() ->
         await wait_for(pilot, lambda: isinstance(app.screen, MetricsScreen))
         view = app.screen
         assert isinstance(view, MetricsScreen)
-        assert view.book is view.table.book is app.state.figures is app.figures.book
+        assert view.book is view.table.book is app.state.figures
         app.post_message(B.TurnMeasured(2, {}, 0.0, 0.0, 90.0, {}, None))
         await wait_for(pilot, lambda: len(view.book.turns) == 2)
         assert view.book is view.table.book is app.state.figures

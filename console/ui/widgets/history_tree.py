@@ -11,9 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..history import Entry, History, item_text, part_text, signature
-
-__all__ = ["HistoryTree", "item_children", "item_label", "item_text", "part_text", "signature"]
+from ..history import Entry, History, item_text, part_text
 
 LABEL_LIMIT = 70
 
