@@ -189,7 +189,21 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
             continue
         word = m.group()
         gap = text[end : m.start()] if end >= 0 else ""
-        contiguous = end >= 0 and re.fullmatch(r"[\s,-]*", gap) is not None
+        # Letters may be written as initials: "L.S. 90".
+        joins = r"\.?[\s,-]*" if pieces and pieces[-1].isalpha() else r"[\s,-]*"
+        contiguous = end >= 0 and re.fullmatch(joins, gap) is not None
+        glued = re.match(r"\d+\b", text[m.end() :])
+        if glued and word.isupper() and len(word) <= 3:
+            # Capitals and digits written as one word ends a code: "J8" after "L." is LJ8.
+            if not (pieces and contiguous):
+                close()
+                pieces, strong, letters, begin = [], 0, 0, m.start()
+            pieces.extend([*word, glued.group()])
+            strong, letters = strong + 1, letters + len(word)
+            end = pos = m.end() + glued.end()
+            close()
+            pieces, strong, letters, begin, end = [], 0, 0, -1, -1
+            continue
         if m.start() in runs or (word.startswith("$") and m.start() + 1 in runs):
             key = m.start() if m.start() in runs else m.start() + 1
             run_end, value, _ = runs[key]

@@ -4,8 +4,8 @@ Whisper hears what callers say far better than a small n-gram model can: any phr
 voice, numbers written as numbers ("$20", "42"). It is slow where it pads every clip to 30 s
 (1.3 s a request here); here the encoder sees the clip and 3 s of silence, and a spoken request
 takes 150-300 ms of one core (a beam search of five writes the words). The decoder is steered by
-a prompt made from the session's agent (its tools' names and values), so "refund order AB12"
-comes out spelled as the tools expect.
+a prompt made from the session's agent (its tools' names, parameters and allowed values), so
+the tools' words come out spelled as the tools spell them.
 
 The model files come from PyPI wheels (OpenAI's Whisper base, MIT, converted for faster-whisper),
 model.bin in two halves; they are joined once into the user's cache.
@@ -32,7 +32,6 @@ from console.dsp import Samples
 from .listening import Frames, ToolsHeard
 from .pause import Change, PauseWatch
 from .spoken_values import identifier_words
-from .vocabulary import value_kind
 
 RATE = 16000  # Whisper hears 16 kHz
 # The wheels holding the model: (package, files in its data folder).
@@ -215,22 +214,16 @@ def _bare(sentence: str) -> str:
     return sentence.lower().strip(".?!, ")
 
 
-# What a value of each kind looks like written, as the tools expect it.
-_EXAMPLES = {
-    "code": ("AB12", "CD34", "EF56"),
-    "money": ("$20",),
-    "number": ("3",),
-    "date": ("Friday",),
-    "place": ("London",),
-}
-
-
 def prompt_for(tools: list[dict[str, Any]]) -> str:
-    """What callers of these tools say, written as the tools expect it: a sentence per tool with
-    its name, its parameters and an example of each value ("Refund order: order ID AB12, amount
-    $20."), so names, codes and amounts come out spelled that way."""
+    """What callers of these tools talk about: a sentence per tool with its name, its parameters
+    and the values an enum allows ("Refund order: order id, amount."), so the tools' words come
+    out spelled as the tools spell them.
+
+    No example values: the decoder copies them into requests that said something else. With
+    "order id AB12" in the prompt it wrote "order id AB47" for "order g j forty seven" (3 of 40
+    codes on the tuning set, each a refund on an order nobody named), and a booking's example
+    date for the date said. Without them as many requests are understood."""
     sentences = []
-    codes = 0
     for tool in tools:
         if not isinstance(tool, dict):
             continue
@@ -240,16 +233,10 @@ def prompt_for(tools: list[dict[str, Any]]) -> str:
         for param, schema in properties.items():
             if not isinstance(schema, dict):
                 continue
-            kind = value_kind(str(param), schema)
             words = " ".join(identifier_words(str(param)))
-            if kind == "enum":
-                parts.append(f"{words} {' or '.join(str(v) for v in schema['enum'])}")
-            elif kind in _EXAMPLES:
-                examples = _EXAMPLES[kind]
-                parts.append(f"{words} {examples[codes % len(examples)]}")
-                codes += kind == "code"
-            else:
-                parts.append(words)
+            if isinstance(schema.get("enum"), list):
+                words += " " + " or ".join(str(v) for v in schema["enum"])
+            parts.append(words)
         if name:
             sentences.append(
                 f"{name.capitalize()}: {', '.join(parts)}." if parts else f"{name.capitalize()}."

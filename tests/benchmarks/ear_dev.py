@@ -43,7 +43,8 @@ _CITIES = ("London", "Rome", "Boston", "Toronto", "Denver", "Vienna", "Oslo", "A
 _TOPICS = ("renewable energy", "machine learning", "coffee", "electric bikes", "the economy")
 _DATES = ("thursday", "next friday", "sunday", "the tenth of may", "this weekend")
 _NUMBERS = {8: "eight", 25: "twenty five", 30: "thirty", 47: "forty seven", 90: "ninety"}
-_LETTERS = ["a", "f", "g", "h", "j", "l", "n", "s", "v", "w"]
+# Not "a": espeak-ng says it as the article ("uh"), which no listener would take for a letter.
+_LETTERS = ["e", "f", "g", "h", "j", "l", "n", "s", "v", "w"]
 # Requests no tool fits: the right action is a reply in words, never a call.
 _OFF_DOMAIN = (
     "what time is it",

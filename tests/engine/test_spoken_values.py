@@ -69,6 +69,16 @@ def test_codes_written_as_letters_then_their_number() -> None:
     assert spelled_codes("I am in the US now") == []
 
 
+def test_codes_written_as_initials_or_split_by_a_hyphen() -> None:
+    # How a recogniser writes spelled letters: initials with stops, or letters glued to digits.
+    assert [c for _, _, c in spelled_codes("booking L.S. 90 to May")] == ["LS90"]
+    assert [c for _, _, c in spelled_codes("order J.E. ninety")] == ["JE90"]
+    assert [c for _, _, c in spelled_codes("move booking L.J8 this weekend")] == ["LJ8"]
+    assert [c for _, _, c in spelled_codes("order H-M90 please")] == ["HM90"]
+    # A stop ends a sentence as well: a lone capital then a number is no code.
+    assert spelled_codes("Take plan A. 5 people") == []
+
+
 def test_numbers_are_said_as_a_caller_says_them() -> None:
     assert spoken_number(42) == "forty two"
     assert spoken_number(1500) == "one thousand five hundred"

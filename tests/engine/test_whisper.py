@@ -5,6 +5,7 @@ the transcript is ready during the pause after speech."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -93,11 +94,17 @@ async def test_spoken_requests_become_actions(
     assert (call["name"], got) == (name, want), _transcript(events)
 
 
-def test_the_prompt_spells_values_as_the_tools_expect() -> None:
-    prompt = prompt_for([*BILLING, BOOKING_TOOL])
-    assert "Refund order: order id AB12, amount $20." in prompt
-    assert "Change booking: booking id CD34, new date Friday." in prompt
+def test_the_prompt_names_the_tools_words_and_no_example_values() -> None:
+    units = {"type": "string", "enum": ["celsius", "fahrenheit"]}
+    forecast = {"type": "function", "name": "get_forecast",
+                "parameters": {"type": "object", "properties": {"units": units}}}  # fmt: skip
+    prompt = prompt_for([*BILLING, BOOKING_TOOL, forecast])
+    assert "Refund order: order id, amount." in prompt
+    assert "Change booking: booking id, new date." in prompt
+    # No example values, which the decoder would copy into what it hears.
+    assert not re.search(r"\d|Friday", prompt)
     assert "Transfer to triage." in prompt
+    assert "Get forecast: units celsius or fahrenheit." in prompt  # what an enum allows
     assert prompt_for([{"type": "function"}, "not a tool"]) == ""  # type: ignore[list-item]
 
 
