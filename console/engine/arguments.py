@@ -85,6 +85,8 @@ _LETTER_NAMES = {
 _NAMED_LETTERS = re.compile(
     r"((?:(?:" + "|".join(_LETTER_NAMES) + r"|[a-z])\s+){1,3})(?=\w)", re.IGNORECASE
 )
+# Two or three letters without a vowel (nor "y"): no word, so letters of a code.
+_NO_VOWELS = re.compile(r"([b-df-hj-np-tv-xz]{2,3})\b[\s-]*", re.IGNORECASE)
 # A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
 # before a tens or teens word is far more often the preposition than a digit of a code.
 _HOMOPHONE = {"four": "for", "two": "to"}
@@ -242,7 +244,7 @@ class _Words:
         for begin, end, code in spelled_codes(self.text):
             if begin == start:
                 return begin, end, code
-        named = self.letters_by_name(start)
+        named = self.letters_by_name(start) or self.letters_not_a_word(start)
         if named is not None:
             return named
         digits, end = "", start
@@ -266,6 +268,17 @@ class _Words:
             return None
         letters = [_LETTER_NAMES.get(w, w) for w in heard.group(1).lower().split()]
         return start, number[1], "".join(letters).upper() + str(int(number[2]))
+
+    def letters_not_a_word(self, start: int) -> tuple[int, int, str] | None:
+        """Letters no English word is made of, then a number, right after a code's label: "order
+        gj 47" -> "GJ47", as a recogniser writes a code it heard as letters but not as capitals."""
+        letters = _NO_VOWELS.match(self.text, start)
+        if letters is None:
+            return None
+        number = next((n for n in number_spans(self.text) if n[0] == letters.end()), None)
+        if number is None or number[2] != int(number[2]):
+            return None
+        return start, number[1], letters.group(1).upper() + str(int(number[2]))
 
     def named(self, name: str) -> str | None:
         """The words right after the parameter's own name: "city of Paris", "name is Ada"; for an

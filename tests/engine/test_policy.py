@@ -79,6 +79,8 @@ def test_numbers_enums_refs_and_optional_strings() -> None:
         # Letters a recogniser wrote as the words they sound like, before the code's number.
         ("refund order see are fourteen, twenty dollars", {"order_id": "CR14", "amount": 20.0}),
         ("refund twenty dollars on order be you twelve", {"order_id": "BU12", "amount": 20.0}),
+        # Letters that make no word, written small, before the code's number.
+        ("Please refund order gj 47 for $25.", {"order_id": "GJ47", "amount": 25.0}),
     ],
 )
 def test_identifiers_take_one_token_and_their_digits_are_not_amounts(

@@ -125,6 +125,11 @@ def test_hiss_hum_and_silence_are_heard_as_nothing() -> None:
     for hertz in (50, 440, 1500):  # mains hum, tones
         tone = 0.3 * np.sin(np.arange(48000) * 2 * np.pi * hertz / 24000).astype(np.float32)
         assert recogniser.clip(tone, 24000) == "", hertz
+    clicks = np.zeros(48000, dtype=np.float32)
+    clicks[::2400] = 0.9  # a keyboard, ten keys a second
+    assert recogniser.clip(clicks, 24000) == ""
+    chord = sum(np.sin(np.arange(48000) * 2 * np.pi * f / 24000) for f in (262, 330, 392))
+    assert recogniser.clip((0.2 * chord).astype(np.float32), 24000) == ""  # music
     assert recogniser.clip(np.zeros(48000, dtype=np.float32), 24000) == ""
 
 
@@ -170,6 +175,18 @@ def test_speech_after_a_pause_is_heard_with_what_came_before() -> None:
     assert "weather" in heard and "paris" in heard
     assert heard.index("weather") < heard.index("paris")
     assert model.decodes == 2  # once at the pause, once for the whole utterance
+
+
+def test_a_long_request_said_fast_is_written_whole() -> None:
+    # The token limit grows with the speech: four words a second still fit.
+    text = (
+        "please refund order forty two for twenty dollars and then move my booking for the "
+        "trip to Lisbon from Friday to next Monday morning"
+    )
+    pcm = speech_pcm(text, wpm=240)
+    assert len(text.split()) / (len(pcm) / 48000) > 3.5  # words a second
+    heard = WhisperRecogniser().clip(_samples(pcm), 24000).lower()
+    assert heard.rstrip(".").endswith("monday morning"), heard
 
 
 def test_a_sentence_said_over_and_over_is_said_once() -> None:
