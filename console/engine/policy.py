@@ -340,12 +340,14 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
         return [_call(tool or functions[0], text)]
     # Weaker evidence is still acted on when nothing else has as much: a question back is
     # for a tie between actions (or a value that was not said, which `_act` asks for).
-    scores = sorted([s for s, _, _ in ranked] + [s for s, _, _ in elsewhere], reverse=True)
-    if scores and scores[0] >= ASK and (len(scores) == 1 or scores[0] > scores[1]):
-        if tool is not None and score == scores[0]:
-            return _act(tool, text, inp.holding_line)
+    # As above, the agent's own tool wins a tie with another agent's.
+    own, away = [s for s, _, _ in ranked], [s for s, _, _ in elsewhere]
+    best_away = away[0] if away else 0
+    if tool is not None and ASK <= score >= best_away and (len(own) == 1 or score > own[1]):
+        return _act(tool, text, inp.holding_line)
+    if ASK <= best_away > score and (len(away) == 1 or best_away > away[1]):
         return [_call(elsewhere[0][2], text)]
-    if scores and scores[0] >= ASK:
+    if max(score, best_away) >= ASK:
         # Two actions weigh the same: ask which one rather than guess.
         return [_offer(functions)]
     if heard.cut_in and len(tokens(text)) <= 2:

@@ -108,6 +108,17 @@ def test_learnt_agents_route_a_request_to_the_agent_with_the_tool() -> None:
     assert call == Call("transfer_to_triage", "{}")
 
 
+def test_the_agent_s_own_tool_wins_a_tie_with_another_agent_s() -> None:
+    # Travel has a weather tool, and so has Triage behind its handoff: a misheard request that
+    # names only a city ("how hot is it in London" heard as "wait in London") is Travel's own.
+    travel = [WEATHER_TOOL, _handoff("Triage", "Greets callers and routes them.")]
+    agents = AgentMap()
+    agents.learn(TRIAGE, None)
+    agents.learn(travel, "transfer_to_travel")
+    [call] = _decide("Wait in London, please.", travel, agents=agents)
+    assert call == Call("get_weather", json.dumps({"city": "London"}))
+
+
 def _update(conv: Conversation, tools: list[Any]) -> None:
     conv.handle({"type": "session.update", "session": {"type": "realtime", "tools": tools}})
 
