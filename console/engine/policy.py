@@ -216,6 +216,13 @@ def _handoff_evidence(tool: dict[str, Any], text: str) -> int:
     return evidence(text, name, str(tool.get("description") or ""), handoff=True)
 
 
+def _reach(handoff: dict[str, Any], text: str, agents: AgentMap) -> int:
+    """How well the agent a handoff leads to fits: its description, or its tools if known."""
+    return max(
+        _handoff_evidence(handoff, text), _best_tool(agents.tools_behind(handoff["name"]), text)[0]
+    )
+
+
 def _call(tool: dict[str, Any], text: str, missing: list[str] | None = None) -> Call:
     name = str(tool.get("name", ""))
     arguments = extract_arguments(
@@ -262,18 +269,24 @@ def _offer(functions: list[dict[str, Any]]) -> Say:
     return Say(f"Sorry, I am not sure what you need. I can {listed}. Which would you like?")
 
 
-def _reply_to_handoff(
-    heard: Heard, tools: list[dict[str, Any]], holding: str | None
-) -> list[Output]:
-    """A new agent picks up the request that brought the caller here, if it has the tool."""
+def _reply_to_handoff(heard: Heard, tools: list[dict[str, Any]], inp: PolicyInput) -> list[Output]:
+    """A new agent picks up the request that brought the caller here, if it has the tool, or
+    hands it on to the agent that has (Billing sent a booking here, to Triage: on to Travel)."""
     plain = [t for t in tools if not str(t.get("name", "")).startswith(HANDOFF_PREFIX)]
     score, tool = _best_tool(plain, heard.request)
     if tool is not None and score >= ACT:
-        outputs = _act(tool, heard.request, holding)
+        outputs = _act(tool, heard.request, inp.holding_line)
         if isinstance(outputs[0], Say) and len(outputs) == 1:  # it asks for a missing value
             agent = _humanise(heard.tool_name[len(HANDOFF_PREFIX) :])
             return [Say(f"You are now talking to {agent}. {outputs[0].text}")]
         return outputs
+    onward = sorted(
+        (-_reach(t, heard.request, inp.agents), i, t)
+        for i, t in enumerate(tools)
+        if str(t.get("name", "")).startswith(HANDOFF_PREFIX)
+    )
+    if onward and -onward[0][0] >= max(ACT, score + 1):
+        return [_call(onward[0][2], heard.request)]
     return [Say(tool_sentence(heard.tool_name, heard.text))]
 
 
@@ -292,7 +305,7 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
         functions = []
     if heard.kind == "tool":
         if heard.tool_name.startswith(HANDOFF_PREFIX):
-            return _reply_to_handoff(heard, functions, inp.holding_line)
+            return _reply_to_handoff(heard, functions, inp)
         return [Say(tool_sentence(heard.tool_name, heard.text))]
     if heard.kind == "pending":
         return [Say(holding_sentence(heard.tool_name))]
@@ -318,13 +331,16 @@ def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
     score, tool = (ranked[0][0], ranked[0][2]) if ranked else (0, None)
     if tool_choice == "required" and tool is not None and score > 0:
         return [_call(tool, text)]
-    # Another agent fits better: by its description ("invoices" for Billing) or by a tool of
-    # its learnt from earlier handoffs (a weather question put to Billing goes back to Triage).
+    # Another agent fits better: by its description ("invoices" for Billing), by a tool of its
+    # learnt from earlier handoffs (a weather question put to Billing goes back to Triage), or
+    # by an agent it hands on to (a booking put to Billing goes to Triage, for Travel).
     elsewhere = [
         (
             max(
-                _handoff_evidence(t, text),
-                _best_tool(inp.agents.tools_behind(t["name"]), text)[0],
+                [
+                    _reach(t, text, inp.agents),
+                    *(_reach(h, text, inp.agents) for h in inp.agents.onward(t["name"], tools)),
+                ]
             ),
             i,
             t,

@@ -3,7 +3,8 @@
 The protocol only shows the current agent's tools. When a handoff (`transfer_to_billing`) is
 followed by a session.update, the new tools are Billing's; the tools of the first agent are
 named when another agent offers a handoff back to an agent not met under another name. So the
-policy can send a caller on to the agent that has the tool for a request.
+policy can send a caller on to the agent that has the tool for a request, or towards it: Billing
+sends a booking to Triage, whose handoff to Travel says it handles bookings.
 """
 
 from __future__ import annotations
@@ -45,3 +46,22 @@ class AgentMap:
             for t in self._named.get(handoff, [])
             if not str(t.get("name")).startswith(HANDOFF_PREFIX)
         ]
+
+    def onward(self, handoff: str, here: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The handoffs the agent `handoff` leads to offers, but those known to lead back to the
+        agent whose tools are `here`. None while that agent was not met by a handoff (a client
+        that changed the tools itself): any of them might lead back."""
+        back = _names(here)
+        met = [*self._named.values(), *([self._first] if self._first is not None else [])]
+        if not any(_names(tools) == back for tools in met):
+            return []
+        return [
+            t
+            for t in self._named.get(handoff, [])
+            if str(t.get("name")).startswith(HANDOFF_PREFIX)
+            and _names(self._named.get(str(t.get("name")), [])) != back
+        ]
+
+
+def _names(tools: list[dict[str, Any]]) -> set[str]:
+    return {str(t.get("name")) for t in tools}

@@ -192,13 +192,14 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
         # Letters may be written as initials: "L.S. 90".
         joins = r"\.?[\s,-]*" if pieces and pieces[-1].isalpha() else r"[\s,-]*"
         contiguous = end >= 0 and re.fullmatch(joins, gap) is not None
-        glued = re.match(r"\d+\b", text[m.end() :])
-        if glued and word.isupper() and len(word) <= 3:
-            # Capitals and digits written as one word ends a code: "J8" after "L." is LJ8.
+        glued = re.match(r"(\.?)(\d+)\b", text[m.end() :])
+        if glued and word.isupper() and len(word) <= 3 and not (glued[1] and not pieces):
+            # Capitals and digits written as one word end a code: "J8" after "L." is LJ8, and
+            # so is "L.J.8".
             if not (pieces and contiguous):
                 close()
                 pieces, strong, letters, begin = [], 0, 0, m.start()
-            pieces.extend([*word, glued.group()])
+            pieces.extend([*word, glued[2]])
             strong, letters = strong + 1, letters + len(word)
             end = pos = m.end() + glued.end()
             close()

@@ -119,6 +119,19 @@ def test_the_agent_s_own_tool_wins_a_tie_with_another_agent_s() -> None:
     assert call == Call("get_weather", json.dumps({"city": "London"}))
 
 
+def test_onward_handoffs_are_known_only_where_the_way_back_is() -> None:
+    triage = [*TRIAGE, _handoff("Travel", "Bookings, trips and date changes.")]
+    agents = AgentMap()
+    agents.learn(triage, None)
+    # Billing's tools set by the client, no handoff seen: Triage's handoffs may lead back here.
+    agents.learn(BILLING, None)
+    assert agents.tools_behind("transfer_to_triage") == [WEATHER_TOOL]
+    assert agents.onward("transfer_to_triage", BILLING) == []
+    agents.learn(BILLING, "transfer_to_billing")
+    onward = agents.onward("transfer_to_triage", BILLING)
+    assert [t["name"] for t in onward] == ["transfer_to_travel"]  # not back to Billing
+
+
 def _update(conv: Conversation, tools: list[Any]) -> None:
     conv.handle({"type": "session.update", "session": {"type": "realtime", "tools": tools}})
 
@@ -158,3 +171,42 @@ def test_after_a_refund_the_caller_is_not_stuck_in_billing() -> None:
     [weather] = _respond(conv)
     assert weather["type"] == "function_call" and weather["name"] == "get_weather"
     assert json.loads(weather["arguments"]) == {"city": "Paris"}
+
+
+CHANGE_BOOKING = {
+    "type": "function",
+    "name": "change_booking",
+    "description": "Move a booking to a new date.",
+    "parameters": {
+        "type": "object",
+        "properties": {"booking_id": {"type": "string"}, "new_date": {"type": "string"}},
+        "required": ["booking_id", "new_date"],
+    },
+}
+
+
+def test_a_request_for_an_agent_two_handoffs_away_reaches_it() -> None:
+    """Billing has no way to Travel but through Triage, whose handoff to Travel names bookings."""
+    triage = [*TRIAGE, _handoff("Travel", "Bookings, trips and date changes.")]
+    travel = [CHANGE_BOOKING, _handoff("Triage", "Greets callers and routes them.")]
+    conv = Conversation()
+    _update(conv, triage)
+    conv.handle({"type": "conversation.item.create", "item": _user("I want a refund")})
+    [to_billing] = _respond(conv)
+    _update(conv, BILLING)
+    _output(conv, to_billing, "{}")
+    _respond(conv)
+
+    said = "please move my booking AB12 to Friday"
+    conv.handle({"type": "conversation.item.create", "item": _user(said)})
+    [to_triage] = _respond(conv)
+    assert to_triage["name"] == "transfer_to_triage"
+    _update(conv, triage)
+    _output(conv, to_triage, "{}")
+    [to_travel] = _respond(conv)  # Triage hands the request on, without asking again
+    assert to_travel["name"] == "transfer_to_travel"
+    _update(conv, travel)
+    _output(conv, to_travel, "{}")
+    [change] = _respond(conv)
+    assert change["name"] == "change_booking"
+    assert json.loads(change["arguments"]) == {"booking_id": "AB12", "new_date": "Friday"}

@@ -75,6 +75,7 @@ def test_codes_written_as_initials_or_split_by_a_hyphen() -> None:
     assert [c for _, _, c in spelled_codes("order J.E. ninety")] == ["JE90"]
     assert [c for _, _, c in spelled_codes("move booking L.J8 this weekend")] == ["LJ8"]
     assert [c for _, _, c in spelled_codes("order H-M90 please")] == ["HM90"]
+    assert [c for _, _, c in spelled_codes("my booking J.W.25 to Friday")] == ["JW25"]
     # A stop ends a sentence as well: a lone capital then a number is no code.
     assert spelled_codes("Take plan A. 5 people") == []
 
