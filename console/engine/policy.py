@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .arguments import extract_arguments
@@ -60,6 +60,9 @@ class Heard:
     text: str = ""
     tool_name: str = ""
     request: str = ""  # for "tool": what the user asked before the call
+    # for "user": the request whose missing values the reply before asked for ("I want a
+    # refund" before "To refund order, I need the amount"), which this may answer
+    asked: str = ""
     cut_in: bool = False  # for "user": said over a reply, which was cut short for it
 
 
@@ -114,8 +117,37 @@ def latest_input(inp: PolicyInput) -> Heard:
             cut_in = before.get("role") == "assistant" and (
                 before.get("status") == "incomplete" or before.get("id") in inp.truncated
             )
-            return Heard("user", message_text(item, inp.transcripts), cut_in=cut_in)
+            text = message_text(item, inp.transcripts)
+            return Heard("user", text, cut_in=cut_in, asked=_asked(inp, index))
     return Heard("none")
+
+
+def _ask(tool_name: str, missing: list[str]) -> str:
+    wanted = " and the ".join(_humanise(m) for m in missing)
+    return f"To {_humanise(tool_name)}, I need the {wanted}. What is it?"
+
+
+_ASKED = re.compile(r"\bTo [\w ]+, I need the [\w ]+\. What is it\?$")
+
+
+def _asked(inp: PolicyInput, index: int, depth: int = 3) -> str:
+    """The request whose missing values the last reply before the user's message at `index`
+    asked for, with the answers already given to earlier such questions; "" if it asked none."""
+    replies = (
+        j for j in range(index - 1, -1, -1) if inp.items[j].get("type") == "message"
+    )
+    j = next(replies, None)
+    if j is None or inp.items[j].get("role") != "assistant" or depth == 0:
+        return ""
+    if not _ASKED.search(message_text(inp.items[j], inp.transcripts).strip()):
+        return ""
+    for k in range(j - 1, -1, -1):
+        item = inp.items[k]
+        if item.get("type") == "message" and item.get("role") == "user":
+            earlier = _asked(inp, k, depth - 1)
+            text = message_text(item, inp.transcripts).strip()
+            return f"{earlier} {text}" if earlier else text
+    return ""
 
 
 def _humanise(name: str) -> str:
@@ -240,8 +272,7 @@ def _act(tool: dict[str, Any], text: str, holding_line: str | None) -> list[Outp
     missing: list[str] = []
     call = _call(tool, text, missing)
     if missing:
-        wanted = " and the ".join(_humanise(m) for m in missing)
-        return [Say(f"To {_humanise(call.name)}, I need the {wanted}. What is it?")]
+        return [Say(_ask(call.name, missing))]
     if holding_line and _APPROVAL.search(str(tool.get("description") or "")):
         return [Say(holding_line), call]
     return [call]
@@ -299,6 +330,19 @@ def is_stop(text: str) -> bool:
 
 
 def default_policy(heard: Heard, inp: PolicyInput) -> list[Output]:
+    outputs = _reply(heard, inp)
+    words_only = bool(outputs) and all(isinstance(o, Say) for o in outputs)
+    if heard.kind == "user" and heard.asked and words_only and outputs[0] != Say(HELLO):
+        # Nothing to do with these words alone: they may answer the question asked ("B C 12,
+        # twenty dollars" after "I need the order id and the amount").
+        answer = _reply(replace(heard, text=f"{heard.asked} {heard.text}", asked=""), inp)
+        asks = [o for o in answer if isinstance(o, Say) and _ASKED.search(o.text)]
+        if asks or any(isinstance(o, Call) for o in answer):
+            return answer
+    return outputs
+
+
+def _reply(heard: Heard, inp: PolicyInput) -> list[Output]:
     tools, tool_choice = inp.tools, inp.tool_choice
     functions = [t for t in tools if t.get("type", "function") == "function" and t.get("name")]
     if tool_choice == "none":

@@ -209,7 +209,10 @@ def spelled_codes(text: str) -> list[tuple[int, int, str]]:
             key = m.start() if m.start() in runs else m.start() + 1
             run_end, value, _ = runs[key]
             piece = str(int(value)) if value == int(value) else None
-            if piece is not None and pieces and contiguous:
+            # Digits said one by one go on a code ("x y four two"); a number after the code's
+            # own is another value ("B C 12, twenty dollars").
+            more = not any(p.isdigit() for p in pieces) or (value < 10 and "," not in gap)
+            if piece is not None and pieces and contiguous and more:
                 pieces.append(piece)
                 end, pos = run_end, run_end
                 continue

@@ -210,3 +210,40 @@ def test_a_request_for_an_agent_two_handoffs_away_reaches_it() -> None:
     [change] = _respond(conv)
     assert change["name"] == "change_booking"
     assert json.loads(change["arguments"]) == {"booking_id": "AB12", "new_date": "Friday"}
+
+
+def _say(conv: Conversation, text: str) -> list[dict[str, Any]]:
+    conv.handle({"type": "conversation.item.create", "item": _user(text)})
+    return _respond(conv)
+
+
+def _words(output: list[dict[str, Any]]) -> str:
+    return str(output[0]["content"][0]["transcript"])
+
+
+def test_an_answer_to_the_question_for_missing_values_completes_the_request() -> None:
+    conv = Conversation()
+    _update(conv, [REFUND_TOOL, WEATHER_TOOL])
+    asked = _words(_say(conv, "I want a refund"))
+    assert asked == "To refund order, I need the order id and the amount. What is it?"
+    # One value at a time: the question narrows, the request is kept.
+    narrower = _words(_say(conv, "twenty dollars"))
+    assert narrower == "To refund order, I need the order id. What is it?"
+    *_, call = _say(conv, "it's K M 7")
+    assert call["name"] == "refund_order"
+    assert json.loads(call["arguments"]) == {"order_id": "KM7", "amount": 20.0}
+    # A question answered by another request: that request.
+    _say(conv, "refund please")
+    [weather] = _say(conv, "what's the weather in Oslo")
+    assert weather["name"] == "get_weather"
+
+
+def test_the_answer_to_a_new_agent_s_question_completes_the_request() -> None:
+    conv = Conversation()
+    _update(conv, TRIAGE)
+    [to_billing] = _say(conv, "I want a refund")
+    _update(conv, BILLING)
+    _output(conv, to_billing, "{}")
+    assert "I need the order id and the amount" in _words(_respond(conv))
+    *_, call = _say(conv, "B C 12, twenty dollars")
+    assert json.loads(call["arguments"]) == {"order_id": "BC12", "amount": 20.0}

@@ -49,6 +49,9 @@ def test_spelled_codes() -> None:
     assert [c for _, _, c in spelled_codes("order A B twelve please")] == ["AB12"]
     assert [c for _, _, c in spelled_codes("booking x y z four two seven")] == ["XYZ427"]
     assert [c for _, _, c in spelled_codes("k nine")] == ["K9"]
+    # The code's number ends it: what follows is another value.
+    assert [c for _, _, c in spelled_codes("B C 12, twenty dollars")] == ["BC12"]
+    assert [c for _, _, c in spelled_codes("order x y 4 2 7")] == ["XY427"]
     # An article before a word is not a code, nor is a lone letter.
     assert spelled_codes("I want a refund of twenty dollars") == []
 
