@@ -56,6 +56,11 @@ _DATE = re.compile(
 )
 
 
+# When something is wanted, said after what it is about: no part of a name before it.
+_WHEN = re.compile(
+    rf"(?:{_DATE.pattern})|(?:right now|now|at the moment|this (?:morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
 _TAIL = re.compile(r"(?:\s+(?:for me|please|thanks|thank you|right now|now))+$", re.IGNORECASE)
 # Words that join a subject's parts: what an action acts on goes on past them.
 _WITHIN_TOPIC = ("of", "and", "in")
@@ -226,8 +231,8 @@ class _Words:
                 low = nxt.group().lower()
                 if not re.match(r"\w", low) or low in _PREPOSITIONS or numbers(low):
                     break
-                if not self.free(nxt.start(), nxt.end()):
-                    break
+                if not self.free(nxt.start(), nxt.end()) or _WHEN.match(self.text, nxt.start()):
+                    break  # a time ends a name: "in reykjavik right now"
                 if self.ignorable(low):
                     if phrase:
                         break
@@ -303,7 +308,8 @@ class _Words:
         label = r"\s+".join(map(re.escape, parts))
         found = re.search(rf"\b{label}\b{glue}({word}(?:\s+[A-Z]{word})*)", self.text, re.I)
         if found and found.group(1).lower() not in STOP_WORDS and not numbers(found.group(1)):
-            return found.group(1)
+            # "new york city this weekend": a time after the name's word is no value of it.
+            return None if _WHEN.match(found.group(1)) else found.group(1)
         return None
 
     def take(self, value: str) -> str:

@@ -207,15 +207,20 @@ async def until(condition: Callable[[], bool], what: str, limit_s: float = 30.0)
 T = TypeVar("T")
 
 
-async def clean_take(take: Callable[[], Awaitable[tuple[T, int]]], attempts: int = 10) -> T:
+async def clean_take(
+    take: Callable[[], Awaitable[tuple[T, int]]], attempts: int = 10, patience_s: float = 60.0
+) -> T:
     """The result of the first take of ``take`` whose playback PortAudio did not flag as an
     underflow (``take`` returns its result and the underflows it saw).
 
     A playback thread starved on a loaded machine lets the device run dry, and PortAudio flags
     that block: audio was lost between us and the sink, so the recording cannot be measured.
-    Such takes are played again; a real defect fails every take, flagged or not."""
+    Such takes are played again, ``attempts`` times and for ``patience_s`` at least (a machine
+    starved for a while cut ten takes in a row once, in a CI run); a real defect fails every
+    take, flagged or not."""
     flagged = []
-    for _ in range(attempts):
+    started = time.monotonic()
+    while len(flagged) < attempts or time.monotonic() - started < patience_s:
         result, underflows = await take()
         if not underflows:
             return result

@@ -52,6 +52,10 @@ def _decide(items: list[dict[str, Any]], tools: list[Any], choice: Any = "auto")
         ("what's the weather like in san francisco", {"city": "san francisco"}),
         ('Weather for "Rio de Janeiro", please', {"city": "Rio de Janeiro"}),
         ("Is it raining? Weather in the city of Oslo", {"city": "Oslo"}),
+        # A place the engine does not know ends where the time of the question starts.
+        ("weather in reykjavik right now", {"city": "reykjavik"}),
+        ("is it snowing in ouagadougou at the moment", {"city": "ouagadougou"}),
+        ("weather for kansas city this weekend", {"city": "kansas city"}),
     ],
 )
 def test_weather_questions_call_the_tool(text: str, expected: dict[str, str]) -> None:
