@@ -99,6 +99,12 @@ def _said(phrases: list[str], text: str, words: set[str]) -> int:
     return best
 
 
+def _pointed(words: list[str], text: str) -> bool:
+    """A related word said as listed, or its plural: not one that only shares its stem
+    ("training" is no train, "booked" no booking)."""
+    return any(re.search(rf"\b{re.escape(w)}s?\b", text) for w in words)
+
+
 def evidence(text: str, name: str, description: str, *, handoff: bool = False) -> int:
     """How strongly the request's words point at the tool (or, with `handoff`, the agent) `name`."""
     low = " ".join(tokens(text))
@@ -116,7 +122,7 @@ def evidence(text: str, name: str, description: str, *, handoff: bool = False) -
             score += same
         elif len(key) >= 5 and any(sounds_like(w) == sounds_like(key) for w in said if len(w) >= 5):
             score += SOUND  # misheard ("whether" for "weather")
-        elif _said(_RELATED_PHRASES.get(key, []), low, said):
+        elif _pointed(_RELATED_PHRASES.get(key, []), low):
             score += RELATED
     for key in about:
         # A handoff has nothing but its description to go by: its words count like a name's.
@@ -124,7 +130,7 @@ def evidence(text: str, name: str, description: str, *, handoff: bool = False) -
             score += NAME if handoff else DESCRIPTION
         elif same := _said(_SYNONYM_PHRASES.get(key, []), low, said):
             score += same if handoff else DESCRIPTION
-        elif _said(_RELATED_PHRASES.get(key, []), low, said):
+        elif _pointed(_RELATED_PHRASES.get(key, []), low):
             score += RELATED if handoff else DESCRIPTION
     return score
 

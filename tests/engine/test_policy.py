@@ -228,6 +228,20 @@ def test_one_word_of_a_description_fires_no_tool(text: str) -> None:
     assert not [o for o in outputs if isinstance(o, Call)]
 
 
+def test_a_related_word_counts_as_said_not_by_its_stem() -> None:
+    travel = {
+        "type": "function",
+        "name": "transfer_to_travel",
+        "description": "Handoff to the Travel agent to handle the request. Bookings and trips.",
+        "parameters": {"type": "object", "properties": {}},
+    }
+    [call] = _decide([_user("my trains were cancelled")], [WEATHER_TOOL, travel])
+    assert call == Call("transfer_to_travel", "{}")
+    # "training" is no train (a recogniser writes it for "raining", too).
+    outputs = _decide([_user("my training session was cancelled")], [WEATHER_TOOL, travel])
+    assert not [o for o in outputs if isinstance(o, Call)]
+
+
 def test_weak_evidence_is_acted_on_unless_two_actions_tie() -> None:
     # "sunny" points at the weather only, but nothing says where: ask for the city, never guess.
     [say] = _decide([_user("sunny")], [WEATHER_TOOL, RESEARCH])
