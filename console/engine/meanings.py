@@ -101,7 +101,7 @@ def _said(phrases: list[str], text: str, words: set[str]) -> int:
 
 def _pointed(words: list[str], text: str) -> bool:
     """A related word said as listed, or its plural: not one that only shares its stem
-    ("training" is no train, "booked" no booking)."""
+    ("training", which a recogniser writes for "raining", is no train)."""
     return any(re.search(rf"\b{re.escape(w)}s?\b", text) for w in words)
 
 
