@@ -268,22 +268,21 @@ class _Words:
         heard = _NAMED_LETTERS.match(self.text, start)
         if heard is None or not set(heard.group(1).lower().split()) & _LETTER_NAMES.keys():
             return None
-        number = next((n for n in number_spans(self.text) if n[0] == heard.end()), None)
-        if number is None or number[2] != int(number[2]):
-            return None
         letters = [_LETTER_NAMES.get(w, w) for w in heard.group(1).lower().split()]
-        return start, number[1], "".join(letters).upper() + str(int(number[2]))
+        return self._with_number(start, heard.end(), "".join(letters))
 
     def letters_not_a_word(self, start: int) -> tuple[int, int, str] | None:
         """Letters no English word is made of, then a number, right after a code's label: "order
         gj 47" -> "GJ47", as a recogniser writes a code it heard as letters but not as capitals."""
         letters = _NO_VOWELS.match(self.text, start)
-        if letters is None:
-            return None
-        number = next((n for n in number_spans(self.text) if n[0] == letters.end()), None)
+        return None if letters is None else self._with_number(start, letters.end(), letters[1])
+
+    def _with_number(self, start: int, at: int, letters: str) -> tuple[int, int, str] | None:
+        """The code `letters` make with the whole number that begins at `at`, if one does."""
+        number = next((n for n in number_spans(self.text) if n[0] == at), None)
         if number is None or number[2] != int(number[2]):
             return None
-        return start, number[1], letters.group(1).upper() + str(int(number[2]))
+        return start, number[1], letters.upper() + str(int(number[2]))
 
     def named(self, name: str) -> str | None:
         """The words right after the parameter's own name: "city of Paris", "name is Ada"; for an

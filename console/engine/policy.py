@@ -133,10 +133,8 @@ _ASKED = re.compile(r"\bTo [\w ]+, I need the [\w ]+\. What is it\?$")
 def _asked(inp: PolicyInput, index: int, depth: int = 3) -> str:
     """The request whose missing values the last reply before the user's message at `index`
     asked for, with the answers already given to earlier such questions; "" if it asked none."""
-    replies = (
-        j for j in range(index - 1, -1, -1) if inp.items[j].get("type") == "message"
-    )
-    j = next(replies, None)
+    messages = (j for j in range(index - 1, -1, -1) if inp.items[j].get("type") == "message")
+    j = next(messages, None)
     if j is None or inp.items[j].get("role") != "assistant" or depth == 0:
         return ""
     if not _ASKED.search(message_text(inp.items[j], inp.transcripts).strip()):

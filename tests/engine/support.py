@@ -39,6 +39,26 @@ WEATHER_TOOL = {
         "additionalProperties": False,
     },
 }
+CHANGE_BOOKING_TOOL = {
+    "type": "function",
+    "name": "change_booking",
+    "description": "Move a travel booking to another date.",
+    "parameters": {
+        "type": "object",
+        "properties": {"booking_id": {"type": "string"}, "new_date": {"type": "string"}},
+        "required": ["booking_id", "new_date"],
+    },
+}
+
+
+def handoff_tool(name: str, about: str) -> dict[str, Any]:
+    """A handoff as the SDK offers it: its default description, then what the agent is for."""
+    return {
+        "type": "function",
+        "name": f"transfer_to_{name.lower()}",
+        "description": f"Handoff to the {name} agent to handle the request. {about}",
+        "parameters": {"type": "object", "properties": {}},
+    }
 
 
 # -- the oracle ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from console.engine.arguments import extract_arguments
 from console.engine.policy import GREETING, Call, PolicyInput, Say, decide, tool_sentence
 from console.engine.scenario import ScenarioCursor
 
-from .support import WEATHER_TOOL
+from .support import CHANGE_BOOKING_TOOL, WEATHER_TOOL, handoff_tool
 
 BOOKING = {
     "type": "function",
@@ -187,16 +187,6 @@ RESEARCH = {
         "required": ["task"],
     },
 }
-CHANGE = {
-    "type": "function",
-    "name": "change_booking",
-    "description": "Move a travel booking to another date.",
-    "parameters": {
-        "type": "object",
-        "properties": {"booking_id": {"type": "string"}, "new_date": {"type": "string"}},
-        "required": ["booking_id", "new_date"],
-    },
-}
 
 
 @pytest.mark.parametrize(
@@ -214,7 +204,7 @@ CHANGE = {
     ],
 )
 def test_everyday_words_for_a_tool_call_it(text: str, name: str, arguments: dict[str, Any]) -> None:
-    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE])
+    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE_BOOKING_TOOL])
     [call] = [o for o in outputs if isinstance(o, Call)]
     assert call.name == name
     assert json.loads(call.arguments).items() >= arguments.items()
@@ -224,17 +214,12 @@ def test_everyday_words_for_a_tool_call_it(text: str, name: str, arguments: dict
     "text", ["this is my second turn", "the background music is nice", "can you study oslo"]
 )
 def test_one_word_of_a_description_fires_no_tool(text: str) -> None:
-    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE])
+    outputs = _decide([_user(text)], [WEATHER_TOOL, RESEARCH, CHANGE_BOOKING_TOOL])
     assert not [o for o in outputs if isinstance(o, Call)]
 
 
 def test_a_related_word_counts_as_said_not_by_its_stem() -> None:
-    travel = {
-        "type": "function",
-        "name": "transfer_to_travel",
-        "description": "Handoff to the Travel agent to handle the request. Bookings and trips.",
-        "parameters": {"type": "object", "properties": {}},
-    }
+    travel = handoff_tool("Travel", "Bookings and trips.")
     [call] = _decide([_user("my trains were cancelled")], [WEATHER_TOOL, travel])
     assert call == Call("transfer_to_travel", "{}")
     # "training" is no train (a recogniser writes it for "raining", too).
@@ -257,5 +242,5 @@ def test_weak_evidence_is_acted_on_unless_two_actions_tie() -> None:
 
 def test_a_code_is_never_made_of_ordinary_words() -> None:
     # A misheard booking code ("o music until") must not become booking_id: ask for it instead.
-    [say] = _decide([_user("change booking o music until may")], [CHANGE])
+    [say] = _decide([_user("change booking o music until may")], [CHANGE_BOOKING_TOOL])
     assert isinstance(say, Say) and "booking id" in say.text

@@ -11,7 +11,7 @@ from console.engine.policy import HELLO, HOLDING_LINE, Call, PolicyInput, Say, d
 from console.engine.routing import AgentMap
 from console.engine.scenario import ScenarioCursor
 
-from .support import WEATHER_TOOL, drive
+from .support import CHANGE_BOOKING_TOOL, WEATHER_TOOL, drive, handoff_tool
 
 REFUND_TOOL = {
     "type": "function",
@@ -25,17 +25,8 @@ REFUND_TOOL = {
 }
 
 
-def _handoff(name: str, about: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "name": f"transfer_to_{name.lower()}",
-        "description": f"Handoff to the {name} agent to handle the request. {about}",
-        "parameters": {"type": "object", "properties": {}},
-    }
-
-
-TRIAGE = [WEATHER_TOOL, _handoff("Billing", "Refunds, invoices and payments.")]
-BILLING = [REFUND_TOOL, _handoff("Triage", "Greets callers and routes them.")]
+TRIAGE = [WEATHER_TOOL, handoff_tool("Billing", "Refunds, invoices and payments.")]
+BILLING = [REFUND_TOOL, handoff_tool("Triage", "Greets callers and routes them.")]
 
 
 def _user(text: str) -> dict[str, Any]:
@@ -111,7 +102,7 @@ def test_learnt_agents_route_a_request_to_the_agent_with_the_tool() -> None:
 def test_the_agent_s_own_tool_wins_a_tie_with_another_agent_s() -> None:
     # Travel has a weather tool, and so has Triage behind its handoff: a misheard request that
     # names only a city ("how hot is it in London" heard as "wait in London") is Travel's own.
-    travel = [WEATHER_TOOL, _handoff("Triage", "Greets callers and routes them.")]
+    travel = [WEATHER_TOOL, handoff_tool("Triage", "Greets callers and routes them.")]
     agents = AgentMap()
     agents.learn(TRIAGE, None)
     agents.learn(travel, "transfer_to_travel")
@@ -120,7 +111,7 @@ def test_the_agent_s_own_tool_wins_a_tie_with_another_agent_s() -> None:
 
 
 def test_onward_handoffs_are_known_only_where_the_way_back_is() -> None:
-    triage = [*TRIAGE, _handoff("Travel", "Bookings, trips and date changes.")]
+    triage = [*TRIAGE, handoff_tool("Travel", "Bookings, trips and date changes.")]
     agents = AgentMap()
     agents.learn(triage, None)
     # Billing's tools set by the client, no handoff seen: Triage's handoffs may lead back here.
@@ -173,22 +164,12 @@ def test_after_a_refund_the_caller_is_not_stuck_in_billing() -> None:
     assert json.loads(weather["arguments"]) == {"city": "Paris"}
 
 
-CHANGE_BOOKING = {
-    "type": "function",
-    "name": "change_booking",
-    "description": "Move a booking to a new date.",
-    "parameters": {
-        "type": "object",
-        "properties": {"booking_id": {"type": "string"}, "new_date": {"type": "string"}},
-        "required": ["booking_id", "new_date"],
-    },
-}
 
 
 def test_a_request_for_an_agent_two_handoffs_away_reaches_it() -> None:
     """Billing has no way to Travel but through Triage, whose handoff to Travel names bookings."""
-    triage = [*TRIAGE, _handoff("Travel", "Bookings, trips and date changes.")]
-    travel = [CHANGE_BOOKING, _handoff("Triage", "Greets callers and routes them.")]
+    triage = [*TRIAGE, handoff_tool("Travel", "Bookings, trips and date changes.")]
+    travel = [CHANGE_BOOKING_TOOL, handoff_tool("Triage", "Greets callers and routes them.")]
     conv = Conversation()
     _update(conv, triage)
     conv.handle({"type": "conversation.item.create", "item": _user("I want a refund")})
