@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .meanings import synonyms
+from .sounds import letters, nearest, phonemes
 from .spoken_values import (
     STOP_WORDS,
     content_stems,
@@ -16,7 +17,7 @@ from .spoken_values import (
     stem,
     tokens,
 )
-from .vocabulary import KNOWN_VALUES, value_kind
+from .vocabulary import KNOWN_VALUES, PLACES, value_kind
 
 _PREPOSITIONS = (
     "in",
@@ -49,7 +50,7 @@ _DATE = re.compile(
     rf"\b(?:(?:next|this|coming)\s+)?(?:{_WEEKDAYS}|weekend|week)\b"
     rf"|\b(?:{_MONTHS})\s+(?:the\s+)?{_ORDINAL}\b"
     rf"|\bthe\s+{_ORDINAL}(?:\s+of\s+(?:{_MONTHS}))?\b"
-    rf"|\b{_ORDINAL}\s+of\s+(?:{_MONTHS})\b"
+    rf"|\b{_ORDINAL}\s+(?:of\s+)?(?:{_MONTHS})\b"
     r"|\b(?:today|tomorrow|tonight)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b",
     re.IGNORECASE,
@@ -92,6 +93,14 @@ _NAMED_LETTERS = re.compile(
 )
 # Two or three letters without a vowel (nor "y"): no word, so letters of a code.
 _NO_VOWELS = re.compile(r"([b-df-hj-np-tv-xz]{2,3})\b[\s-]*", re.IGNORECASE)
+# A word, or two, and what comes after it (a number, if they are a code's letters).
+_WORD_THEN = re.compile(r"([a-z]+)[\s,-]+", re.IGNORECASE)
+_TWO_WORDS_THEN = re.compile(r"([a-z]+[\s-]+[a-z]+)[\s,-]+", re.IGNORECASE)
+# How unlike letters' names (sounds.letters) words may sound and still be taken for them.
+_LIKE_LETTERS = 0.3
+# And a known place (sounds.nearest): "my army" is 0.25 from Miami; Bern, 0.32 from Berlin, is
+# a place of its own.
+_LIKE_PLACE = 0.26
 # A recogniser writes "for twenty dollars" as "four twenty dollars" as often as not; a unit right
 # before a tens or teens word is far more often the preposition than a digit of a code.
 _HOMOPHONE = {"four": "for", "two": "to"}
@@ -249,7 +258,11 @@ class _Words:
         for begin, end, code in spelled_codes(self.text):
             if begin == start:
                 return begin, end, code
-        named = self.letters_by_name(start) or self.letters_not_a_word(start)
+        named = (
+            self.letters_by_name(start)
+            or self.letters_not_a_word(start)
+            or self.letters_by_sound(start)
+        )
         if named is not None:
             return named
         digits, end = "", start
@@ -276,6 +289,23 @@ class _Words:
         gj 47" -> "GJ47", as a recogniser writes a code it heard as letters but not as capitals."""
         letters = _NO_VOWELS.match(self.text, start)
         return None if letters is None else self._with_number(start, letters.end(), letters[1])
+
+    def letters_by_sound(self, start: int) -> tuple[int, int, str] | None:
+        """A word or two that sound like letters said by name, then a number, right after a
+        code's label: "booking Katie 42" -> "KT42", "order a lane 47" -> "LN47", as a recogniser
+        writes letters it took for words. Not stop words nor numbers: "order for 25" is no F R, and
+        "order four two seven" no F R 27."""
+        for heard in (_WORD_THEN.match(self.text, start), _TWO_WORDS_THEN.match(self.text, start)):
+            said = tokens(heard[1]) if heard else []
+            if heard is None or any(w in STOP_WORDS or numbers(w) for w in said):
+                continue
+            sounds = phonemes(said)
+            spelled = letters(sounds) if sounds else None
+            if spelled is not None and spelled[0] <= _LIKE_LETTERS:
+                code = self._with_number(start, heard.end(), spelled[1])
+                if code is not None:
+                    return code
+        return None
 
     def _with_number(self, start: int, at: int, letters: str) -> tuple[int, int, str] | None:
         """The code `letters` make with the whole number that begins at `at`, if one does."""
@@ -394,6 +424,8 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         value = None
         if required:
             words.missing.append(name)
+    if value and kind == "place" and value.lower() not in PLACES:
+        value = _place_heard(words.text, value) or value
     if value and kind == "topic":
         # Everyday endings of a request are not part of what it is about ("coffee for me").
         value = _TAIL.sub("", value) or value
@@ -401,6 +433,23 @@ def _string(words: _Words, name: str, schema: dict[str, Any], required: bool) ->
         article = re.search(rf"\bthe\s+(?={re.escape(value)}\b)", words.text, re.IGNORECASE)
         value = words.text[article.start() : article.end()] + value if article else value
     return words.take(value) if value is not None else None
+
+
+def _place_heard(text: str, value: str) -> str | None:
+    """The place the engine knows that `value`, alone or with the word before it, sounds like:
+    "in my army" is Miami, "Sidney" is Sydney, as a recogniser writes a name it misheard."""
+    before = re.search(rf"(?:\b([a-z']+)\s+)?\b{re.escape(value)}\b", text, re.IGNORECASE)
+    heard = [value] + ([f"{before[1]} {value}"] if before and before[1] else [])
+    found = [
+        place
+        for said in heard
+        if (sounds := phonemes(tokens(said)))
+        and (place := nearest(sounds, PLACES)) is not None
+        and place[0] <= _LIKE_PLACE
+    ]
+    if not found:
+        return None
+    return " ".join(w if w == "de" else w.capitalize() for w in min(found)[1].split())
 
 
 def _number(words: _Words, name: str, schema: dict[str, Any], required: bool) -> float | None:

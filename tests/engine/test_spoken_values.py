@@ -117,6 +117,58 @@ def test_spoken_booking_changes() -> None:
         "change booking AB12 to next friday", BOOKING, tool_name="change_booking"
     )
     assert args == {"booking_id": "AB12", "new_date": "next friday"}
+    # A date written the way a recogniser writes it, day before month without "of".
+    args = extract_arguments("move booking KT42 to 10 May", BOOKING, tool_name="change_booking")
+    assert args == {"booking_id": "KT42", "new_date": "10 May"}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("move booking Katie 42 to friday", "KT42"),  # K T
+        ("please move booking Fee 25 to friday", "FE25"),
+        ("move my booking empty 12 to friday", "MPT12"),
+        ("move booking Jan 25 to friday", "GN25"),  # G N
+        ("move booking casey 8 to friday", "KC8"),
+    ],
+)
+def test_letters_a_recogniser_wrote_as_words_that_sound_like_them(text: str, code: str) -> None:
+    args = extract_arguments(text, BOOKING, tool_name="change_booking")
+    assert args == {"booking_id": code, "new_date": "friday"}
+
+
+def test_words_that_sound_like_no_letters_are_no_code() -> None:
+    missing: list[str] = []
+    args = extract_arguments(
+        "move my booking tomorrow afternoon 3 to friday",
+        BOOKING,
+        tool_name="change_booking",
+        missing=missing,
+    )
+    assert missing == ["booking_id"], args
+    # Number words and stop words are what they are: "four" is no F R.
+    args = extract_arguments("refund order four two, $15", REFUND, tool_name="refund_order")
+    assert args == {"order_id": "42", "amount": 15.0}
+
+
+@pytest.mark.parametrize(
+    ("said", "city"),
+    [
+        ("do i need an umbrella in my army today", "Miami"),  # the word before it too
+        ("weather in Sidney", "Sydney"),
+        ("what's the weather in doubling", "Dublin"),
+        ("weather in Bern", "Bern"),  # near Berlin, but a place of its own
+        ("weather in Reykjavik", "Reykjavik"),  # a place the engine does not know
+        ("weather in paris", "paris"),  # a known place is taken as written
+    ],
+)
+def test_a_misheard_place_is_the_known_place_it_sounds_like(said: str, city: str) -> None:
+    weather = {
+        "type": "object",
+        "properties": {"city": {"type": "string", "description": "The city."}},
+        "required": ["city"],
+    }
+    assert extract_arguments(said, weather, tool_name="get_weather") == {"city": city}
 
 
 def test_the_phrase_that_fits_the_parameter() -> None:
