@@ -287,8 +287,11 @@ KNOWN_VALUES = {
 }
 
 
-def _phrase(text: str) -> str:
-    """Lowercase words the way a recogniser writes them: digits spelled, punctuation gone."""
+def spoken_phrase(text: str) -> str:
+    """Lowercase words as they are said: digits spelled, "$20" as "twenty dollars", a code's
+    letters one by one ("KM42", "K.M. 42": "k m forty two"), punctuation gone."""
+    text = re.sub(r"\$(\d+(?:\.\d+)?)", lambda m: m[1].removesuffix(".00") + " dollars", text)
+    text = re.sub(r"\b([A-Za-z]{1,3})(?=\d)", lambda m: " ".join(m[1]) + " ", text)
     text = re.sub(r"(\d+)(?:\.(\d+))?", lambda m: " " + _spell_number(m) + " ", text)
     text = text.lower().replace("\u2019", "'").replace("&", " and ")
     words = re.findall(r"[a-z]+(?:'[a-z]+)?", text)
@@ -303,7 +306,7 @@ def _spell_number(m: re.Match[str]) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [p for p in (_phrase(s) for s in re.split(r"[.!?;:\n]+", text)) if p]
+    return [p for p in (spoken_phrase(s) for s in re.split(r"[.!?;:\n]+", text)) if p]
 
 
 class _Corpus:
@@ -314,7 +317,7 @@ class _Corpus:
         self.rng = random.Random(seed)
 
     def add(self, line: str, times: int = 1) -> None:
-        line = _phrase(line)
+        line = spoken_phrase(line)
         if line:
             self.lines.extend([line] * times)
 
@@ -347,7 +350,8 @@ def _codes(rng: random.Random, n: int) -> list[str]:
 
 def value_kind(name: str, schema: dict[str, Any]) -> str:
     """Which everyday values a parameter takes, guessed from its name, description and type."""
-    words = set(identifier_words(name)) | set(_phrase(str(schema.get("description") or "")).split())
+    described = spoken_phrase(str(schema.get("description") or ""))
+    words = set(identifier_words(name)) | set(described.split())
     kind = schema.get("type")
     if isinstance(schema.get("enum"), list):
         return "enum"

@@ -18,6 +18,7 @@ from console.engine import LocalEngine
 from console.engine import transcribe as transcribe_module
 from console.engine.ear import Recogniser
 from console.engine.transcribe import Recognisers, make_transcriber
+from console.engine.vocabulary import corpus_for
 from console.engine.whisper import (
     WhisperRecogniser,
     _joined_model,
@@ -26,8 +27,9 @@ from console.engine.whisper import (
     prompt_for,
     without_repeats,
 )
+from console.engine.word_model import WordModel
 
-from .support import Client, chunks, silence_pcm, speech_pcm
+from .support import Client, chunks, handoff_tool, silence_pcm, speech_pcm
 from .test_ear import RESEARCH_TOOL, _say, _transcript
 from .test_routing import BILLING, TRIAGE
 
@@ -139,9 +141,9 @@ class _Counting:
     def __init__(self, model: Any) -> None:
         self._model, self.decodes = model, 0
 
-    def transcribe(self, audio: Any, prompt: list[int]) -> str:
+    def transcribe(self, audio: Any, prompt: list[int]) -> list[tuple[str, float]]:
         self.decodes += 1
-        return str(self._model.transcribe(audio, prompt))
+        return list(self._model.transcribe(audio, prompt))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
@@ -187,6 +189,45 @@ def test_a_long_request_said_fast_is_written_whole() -> None:
     assert len(text.split()) / (len(pcm) / 48000) > 3.5  # words a second
     heard = WhisperRecogniser().clip(_samples(pcm), 24000).lower()
     assert heard.rstrip(".").endswith("monday morning"), heard
+
+
+class _Beam:
+    """The recogniser's model with its beam's transcripts set (the choice among them is tested;
+    the model's own hearing is, with real speech, in the tests above)."""
+
+    def __init__(self, model: Any, heard: list[tuple[str, float]]) -> None:
+        self._model, self._heard = model, heard
+
+    def transcribe(self, audio: Any, prompt: list[int]) -> list[tuple[str, float]]:
+        return self._heard
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def test_of_transcripts_that_sound_alike_the_one_the_session_expects_is_chosen() -> None:
+    recogniser = WhisperRecogniser()
+    travel = handoff_tool("Travel", "Booking changes and trips.")
+    recogniser.adapt("You help callers.", [*TRIAGE, travel])
+    speech = _samples(speech_pcm("I need help with my booking"))
+    walking, booking = "I need help with my walking.", "I need help with my booking."
+    recogniser._model = _Beam(recogniser._model, [(walking, -0.17), (booking, -0.25)])  # type: ignore[assignment]
+    assert recogniser.clip(speech, 24000) == booking
+    # The sound still decides most: a transcript that sounds far less likely is not taken.
+    recogniser._model = _Beam(recogniser._model, [(walking, -0.17), (booking, -1.5)])  # type: ignore[assignment]
+    assert recogniser.clip(speech, 24000) == walking
+    # No transcript (noise): nothing heard.
+    recogniser._model = _Beam(recogniser._model, [])  # type: ignore[assignment]
+    assert recogniser.clip(speech, 24000) == ""
+
+
+def test_the_sessions_sentences_make_its_requests_likelier_than_other_words() -> None:
+    words = WordModel(corpus_for("You handle refunds.", [*BILLING, BOOKING_TOOL]))
+    assert words.score("please refund order 42") > words.score("please return border 42")
+    assert words.score("move my booking to friday") > words.score("move my walking to friday")
+    # Words it never saw are unlikely, not impossible.
+    assert words.score("zyzzyva quokka") > float("-inf")
+    assert WordModel([]).score("anything at all") == WordModel([]).score("any thing")
 
 
 def test_a_sentence_said_over_and_over_is_said_once() -> None:
@@ -239,7 +280,7 @@ def test_a_cache_that_cannot_be_written_leaves_the_model_in_memory(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert _joined_model() is None
     speech = resample(_samples(speech_pcm("what is the weather in Paris")), 24000, 16000)
-    assert "weather" in _Model().transcribe(speech, []).lower()
+    assert "weather" in _Model().transcribe(speech, [])[0][0].lower()
 
 
 def test_an_ear_that_cannot_start_hands_over_to_the_fallback() -> None:
