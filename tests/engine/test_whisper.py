@@ -20,6 +20,7 @@ from console.engine.ear import Recogniser
 from console.engine.transcribe import Recognisers, make_transcriber
 from console.engine.vocabulary import corpus_for
 from console.engine.whisper import (
+    _BEAM,
     WhisperRecogniser,
     _joined_model,
     _Model,
@@ -189,6 +190,14 @@ def test_a_long_request_said_fast_is_written_whole() -> None:
     assert len(text.split()) / (len(pcm) / 48000) > 3.5  # words a second
     heard = WhisperRecogniser().clip(_samples(pcm), 24000).lower()
     assert heard.rstrip(".").endswith("monday morning"), heard
+
+
+def test_the_clip_is_heard_as_said_and_slowed_down_and_both_compete() -> None:
+    speech = resample(_samples(speech_pcm("what is the weather in Paris")), 24000, 16000)
+    heard = _Model.get().transcribe(speech, [])
+    assert len(heard) == 2 * _BEAM  # the beam's transcripts of each
+    assert [score for _, score in heard] == sorted((score for _, score in heard), reverse=True)
+    assert "weather in paris" in heard[0][0].lower()
 
 
 class _Beam:
