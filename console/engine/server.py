@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from . import sounds
 from .conversation import MAX_MESSAGE_BYTES, Conversation
 from .ids import IdGenerator
 from .job_steps import Emit, Event, Job, Transcribe, fulfil
@@ -194,8 +195,11 @@ class LocalEngine:
         self.port = self._server.sockets[0].getsockname()[1]
         warm_up = getattr(self.transcriber, "warm_up", None)
         if callable(warm_up):
-            # Load the recogniser's model now, not on the first spoken turn.
-            asyncio.get_running_loop().run_in_executor(None, warm_up)
+            # Load the recogniser's model now, not on the first spoken turn, and the dictionary
+            # that reads what it mishears ("booking Katie 42").
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, warm_up)
+            loop.run_in_executor(None, sounds.load)
 
     async def stop(self) -> None:
         server, self._server = self._server, None

