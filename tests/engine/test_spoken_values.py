@@ -127,7 +127,7 @@ def test_spoken_booking_changes() -> None:
     [
         ("move booking Katie 42 to friday", "KT42"),  # K T
         ("please move booking Fee 25 to friday", "FE25"),
-        ("move my booking empty 12 to friday", "MPT12"),
+        ("move my booking decay 30 to friday", "DK30"),
         ("move booking Jan 25 to friday", "GN25"),  # G N
         ("move booking casey 8 to friday", "KC8"),
     ],
