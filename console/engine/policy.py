@@ -226,9 +226,15 @@ def _known_value(tool: dict[str, Any], text: str) -> int:
         return 0
     for name in required:
         schema = props.get(name)
-        known = KNOWN_VALUES.get(value_kind(str(name), schema if isinstance(schema, dict) else {}))
+        kind = value_kind(str(name), schema if isinstance(schema, dict) else {})
+        known = KNOWN_VALUES.get(kind)
         if known is not None and known.search(text):
             return KNOWN_VALUE
+        if kind == "place":
+            # Or a place the engine knows by its sound ("in my army": Miami).
+            said = json.loads(_call(tool, text).arguments).get(name)
+            if isinstance(said, str) and said.lower() in PLACES:
+                return KNOWN_VALUE
     return 0
 
 

@@ -234,6 +234,9 @@ def test_weak_evidence_is_acted_on_unless_two_actions_tie() -> None:
     # A known place alone, after misheard words, is a weather question.
     [call] = _decide([_user("it week that for london please")], [WEATHER_TOOL, RESEARCH])
     assert call == Call("get_weather", json.dumps({"city": "london"}))
+    # So is a known place heard as words that sound like it ("umbrella" misheard too).
+    [call] = _decide([_user("I need a number in my army today.")], [WEATHER_TOOL, RESEARCH])
+    assert call == Call("get_weather", json.dumps({"city": "Miami"}))
     # "study" (research) and "oslo" (weather) weigh the same: which one is asked back.
     [say] = _decide([_user("can you study oslo")], [WEATHER_TOOL, RESEARCH])
     assert isinstance(say, Say) and say.text.endswith("Which would you like?")
