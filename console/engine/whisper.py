@@ -325,9 +325,10 @@ class WhisperRecogniser:
         if not (self._audio and self._pause.heard_anything):
             return ""
         heard = self._model.transcribe(np.concatenate(self._audio), self._prompt)
+        if not heard:
+            return ""
         # Of the transcripts that sound about as likely, the one a caller of these agents says.
-        ranked = sorted(heard, key=lambda h: -(h[1] + _SESSION_WEIGHT * self._words.score(h[0])))
-        return ranked[0][0] if ranked else ""
+        return max(heard, key=lambda h: h[1] + _SESSION_WEIGHT * self._words.score(h[0]))[0]
 
     def end(self) -> str:
         if not self._open:
